@@ -1,0 +1,154 @@
+"""JSONL and YAML loading into pydantic models, with errors that say file, line and field."""
+
+from __future__ import annotations
+
+import gzip
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any, TypeVar
+
+import yaml
+from pydantic import BaseModel, ValidationError
+
+from evalcore.errors import SuiteError
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def _field_path(loc: tuple[int | str, ...]) -> str:
+    return ".".join(str(part) for part in loc) or "(record)"
+
+
+def _hint_for(error: dict[str, Any], model: type[BaseModel]) -> str:
+    kind = error["type"]
+    field = str(error["loc"][0]) if error["loc"] else ""
+    if kind == "missing":
+        return f"add the required field '{_field_path(error['loc'])}'"
+    if kind == "extra_forbidden":
+        known = ", ".join(sorted(model.model_fields))
+        return f"remove or rename '{field}'; known fields are: {known}"
+    return f"give '{_field_path(error['loc'])}' a valid value ({error['msg']})"
+
+
+def validation_error(
+    exc: ValidationError, model: type[BaseModel], path: Path, line: int | None
+) -> SuiteError:
+    """Turn a pydantic error into a :class:`SuiteError` that names the first bad field."""
+    first = exc.errors()[0]
+    more = len(exc.errors()) - 1
+    extra = f" (and {more} more problem{'s' if more > 1 else ''} in this record)" if more else ""
+    return SuiteError(
+        f"{first['msg']}{extra}",
+        path=path,
+        line=line,
+        field=_field_path(first["loc"]),
+        hint=_hint_for(dict(first), model),
+    )
+
+
+def open_text(path: Path) -> Iterator[str]:
+    """Yield the lines of a text file, transparently gunzipping ``*.gz``."""
+    if path.suffix == ".gz":
+        with gzip.open(path, "rt", encoding="utf-8") as handle:
+            yield from handle
+    else:
+        with path.open(encoding="utf-8") as handle:
+            yield from handle
+
+
+def iter_jsonl(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
+    """Yield ``(line_number, object)`` for each non-blank line; bad JSON raises SuiteError."""
+    if not path.is_file():
+        raise SuiteError("file not found", path=path, hint="check the path in suite.yaml")
+    for number, raw in enumerate(open_text(path), start=1):
+        text = raw.strip()
+        if not text:
+            continue
+        try:
+            value = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise SuiteError(
+                f"not valid JSON ({exc.msg} at column {exc.colno})",
+                path=path,
+                line=number,
+                hint="each line must be one JSON object; check quotes, commas and brackets",
+            ) from exc
+        if not isinstance(value, dict):
+            raise SuiteError(
+                f"expected a JSON object, got {type(value).__name__}",
+                path=path,
+                line=number,
+                hint="write one {...} object per line",
+            )
+        yield number, value
+
+
+def load_jsonl(path: Path, model: type[M], *, id_field: str | None = None) -> list[M]:
+    """Load every line of ``path`` as ``model``; with ``id_field``, ids must be unique."""
+    records: list[M] = []
+    seen: dict[str, int] = {}
+    for number, value in iter_jsonl(path):
+        try:
+            record = model.model_validate(value)
+        except ValidationError as exc:
+            raise validation_error(exc, model, path, number) from exc
+        if id_field is not None:
+            key = str(getattr(record, id_field))
+            if key in seen:
+                raise SuiteError(
+                    f"duplicate id '{key}' (first seen on line {seen[key]})",
+                    path=path,
+                    line=number,
+                    field=id_field,
+                    hint=f"give every record a unique '{id_field}'",
+                )
+            seen[key] = number
+        records.append(record)
+    return records
+
+
+def yaml_line(path: Path, text: str, keys: tuple[int | str, ...]) -> int | None:
+    """Return the 1-based line of the YAML node at ``keys`` (or its nearest parent)."""
+    try:
+        node: yaml.Node | None = yaml.compose(text)
+    except yaml.YAMLError:
+        return None
+    line = node.start_mark.line + 1 if node is not None else None
+    for key in keys:
+        if isinstance(node, yaml.MappingNode):
+            match = next((v for k, v in node.value if k.value == str(key)), None)
+            if match is None:
+                key_node = next((k for k, _ in node.value if k.value == str(key)), None)
+                return key_node.start_mark.line + 1 if key_node is not None else line
+            node = match
+        elif isinstance(node, yaml.SequenceNode) and isinstance(key, int) and key < len(node.value):
+            node = node.value[key]
+        else:
+            return line
+        line = node.start_mark.line + 1
+    return line
+
+
+def load_yaml_model(path: Path, model: type[M]) -> M:
+    """Load a YAML file as ``model``; errors name the line of the offending key."""
+    if not path.is_file():
+        raise SuiteError("file not found", path=path, hint=f"create {path.name}")
+    text = path.read_text(encoding="utf-8")
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        raise SuiteError(
+            f"not valid YAML: {getattr(exc, 'problem', exc)}",
+            path=path,
+            line=mark.line + 1 if mark is not None else None,
+            hint="check indentation and quoting",
+        ) from exc
+    if not isinstance(data, dict):
+        raise SuiteError("expected a mapping at the top level", path=path, line=1)
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        loc = tuple(exc.errors()[0]["loc"])
+        raise validation_error(exc, model, path, yaml_line(path, text, loc)) from exc

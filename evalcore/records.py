@@ -1,0 +1,86 @@
+"""Run and result records: what a run stores, per case and per stage."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from evalcore.outcomes import FailureCategory, Outcome
+
+SCHEMA_VERSION = 1
+
+
+class CaseResult(BaseModel):
+    """One case's outcome in one stage (and, where the stage makes them, one variant)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    stage: str
+    case_id: str
+    variant: str = "original"
+    outcome: Outcome
+    failure_category: FailureCategory | None = None
+    reason: str = ""
+    category: str = "uncategorized"
+    canary: bool = False
+    scores: dict[str, float] = Field(default_factory=dict)
+    details: dict[str, Any] = Field(default_factory=dict)
+
+
+class MetricSummary(BaseModel):
+    """An aggregate metric with its bootstrap CI over the measured cases and its coverage."""
+
+    model_config = ConfigDict(frozen=True)
+
+    name: str
+    value: float
+    ci_low: float
+    ci_high: float
+    n: int
+    coverage: float
+
+
+class StageSummary(BaseModel):
+    """Aggregates of one stage in one run."""
+
+    stage: str
+    target: dict[str, Any]
+    config: dict[str, Any] = Field(default_factory=dict)
+    metrics: list[MetricSummary] = Field(default_factory=list)
+    outcomes: dict[str, int] = Field(default_factory=dict)
+    failure_categories: dict[str, int] = Field(default_factory=dict)
+    n_cases: int = 0
+    seconds: float = 0.0
+
+    def metric(self, name: str) -> MetricSummary:
+        """Return the aggregate called ``name``."""
+        for summary in self.metrics:
+            if summary.name == name:
+                return summary
+        raise KeyError(name)
+
+
+class RunRecord(BaseModel):
+    """Everything a run stores apart from its per-case results."""
+
+    run_id: str
+    suite_name: str
+    suite_version: str
+    suite_hash: str
+    status: str = "completed"
+    started_at: datetime
+    finished_at: datetime | None = None
+    package_version: str = ""
+    git_commit: str | None = None
+    flow_run_id: str | None = None
+    stages: list[StageSummary] = Field(default_factory=list)
+    schema_version: int = SCHEMA_VERSION
+
+    def stage(self, name: str) -> StageSummary:
+        """Return the summary of stage ``name``."""
+        for summary in self.stages:
+            if summary.stage == name:
+                return summary
+        raise KeyError(name)

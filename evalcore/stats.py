@@ -1,0 +1,55 @@
+"""Statistics for aggregates: bootstrap confidence intervals."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict
+
+
+class Interval(BaseModel):
+    """A point estimate with a percentile-bootstrap confidence interval."""
+
+    model_config = ConfigDict(frozen=True)
+
+    mean: float
+    low: float
+    high: float
+    n: int
+    confidence: float
+
+
+def bootstrap_ci(
+    values: Sequence[float] | np.ndarray,
+    *,
+    confidence: float = 0.95,
+    n_resamples: int = 2000,
+    seed: int = 0,
+) -> Interval | None:
+    """Mean of ``values`` with a percentile bootstrap CI; ``None`` when there are no values.
+
+    Resampling is vectorised (one ``n_resamples x n`` index matrix, chunked to bound memory)
+    and seeded, so the same values always give the same interval.
+    """
+    data = np.asarray(values, dtype=np.float64)
+    if data.ndim != 1:
+        raise ValueError("bootstrap_ci expects a one-dimensional sequence")
+    if not np.all(np.isfinite(data)):
+        raise ValueError("bootstrap_ci got NaN or infinite values; mark such cases unmeasured")
+    n = data.size
+    if n == 0:
+        return None
+    mean = float(data.mean())
+    if n == 1 or np.all(data == data[0]):
+        return Interval(mean=mean, low=mean, high=mean, n=n, confidence=confidence)
+    rng = np.random.default_rng(seed)
+    chunk = max(1, min(n_resamples, 4_000_000 // n))
+    means = np.empty(n_resamples)
+    for start in range(0, n_resamples, chunk):
+        stop = min(n_resamples, start + chunk)
+        idx = rng.integers(0, n, size=(stop - start, n))
+        means[start:stop] = data[idx].mean(axis=1)
+    alpha = (1.0 - confidence) / 2.0
+    low, high = np.quantile(means, [alpha, 1.0 - alpha])
+    return Interval(mean=mean, low=float(low), high=float(high), n=n, confidence=confidence)

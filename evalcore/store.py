@@ -1,0 +1,171 @@
+"""The results store: runs, stage summaries and per-case results behind a SQLAlchemy URL.
+
+SQLite (WAL mode) is the default; a ``postgresql+psycopg://`` URL selects PostgreSQL. A run is
+written in one transaction, so a failed write leaves nothing behind.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    DateTime,
+    Engine,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    create_engine,
+    event,
+    select,
+)
+from sqlalchemy.engine import make_url
+
+from evalcore.records import CaseResult, RunRecord, StageSummary
+
+metadata = MetaData()
+
+runs = Table(
+    "runs",
+    metadata,
+    Column("run_id", String(64), primary_key=True),
+    Column("suite_name", String(200), nullable=False, index=True),
+    Column("suite_version", String(100), nullable=False),
+    Column("suite_hash", String(64), nullable=False),
+    Column("status", String(20), nullable=False),
+    Column("started_at", DateTime(timezone=True), nullable=False, index=True),
+    Column("finished_at", DateTime(timezone=True)),
+    Column("package_version", String(50), nullable=False),
+    Column("git_commit", String(64)),
+    Column("flow_run_id", String(64)),
+    Column("schema_version", Integer, nullable=False),
+)
+
+stage_summaries = Table(
+    "stage_summaries",
+    metadata,
+    Column("run_id", String(64), ForeignKey("runs.run_id", ondelete="CASCADE"), primary_key=True),
+    Column("stage", String(30), primary_key=True),
+    Column("summary", JSON, nullable=False),
+)
+
+case_results = Table(
+    "case_results",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("run_id", String(64), ForeignKey("runs.run_id", ondelete="CASCADE"), nullable=False),
+    Column("stage", String(30), nullable=False),
+    Column("case_id", String(200), nullable=False),
+    Column("variant", String(60), nullable=False),
+    Column("outcome", String(20), nullable=False),
+    Column("failure_category", String(40)),
+    Column("reason", Text, nullable=False),
+    Column("category", String(200), nullable=False),
+    Column("canary", Boolean, nullable=False),
+    Column("scores", JSON, nullable=False),
+    Column("details", JSON, nullable=False),
+    Column("primary_score", Float),
+    Index("ix_case_results_run_stage", "run_id", "stage"),
+    Index("ix_case_results_case", "case_id"),
+)
+
+
+def sqlite_url(path: str | Path) -> str:
+    """SQLAlchemy URL of a SQLite file."""
+    return f"sqlite:///{Path(path).resolve()}"
+
+
+def _enable_sqlite_wal(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.close()
+
+
+class ResultStore:
+    """Reads and writes runs. Construct with a SQLAlchemy URL."""
+
+    def __init__(self, url: str) -> None:
+        parsed = make_url(url)
+        if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
+            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        self.url = url
+        self.engine = create_engine(url, future=True)
+        if parsed.get_backend_name() == "sqlite":
+            _enable_sqlite_wal(self.engine)
+        metadata.create_all(self.engine)
+
+    def save_run(self, run: RunRecord, results: Iterable[CaseResult]) -> None:
+        """Write a run, its stage summaries and its case results in one transaction."""
+        row = run.model_dump(exclude={"stages"})
+        rows = [
+            {
+                "run_id": run.run_id,
+                **r.model_dump(mode="json"),
+                "primary_score": next(iter(r.scores.values()), None),
+            }
+            for r in results
+        ]
+        with self.engine.begin() as conn:
+            conn.execute(runs.insert().values(**row))
+            for summary in run.stages:
+                conn.execute(
+                    stage_summaries.insert().values(
+                        run_id=run.run_id, stage=summary.stage, summary=summary.model_dump(mode="json")
+                    )
+                )
+            if rows:
+                conn.execute(case_results.insert(), rows)
+
+    def _runs(self, query: Any) -> list[RunRecord]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(query).mappings().all()
+            ids = [r["run_id"] for r in rows]
+            summaries: dict[str, list[StageSummary]] = {i: [] for i in ids}
+            if ids:
+                for s in conn.execute(
+                    select(stage_summaries).where(stage_summaries.c.run_id.in_(ids))
+                ).mappings():
+                    summaries[s["run_id"]].append(StageSummary.model_validate(s["summary"]))
+        return [RunRecord(**dict(r), stages=summaries[r["run_id"]]) for r in rows]
+
+    def list_runs(self, suite: str | None = None, limit: int | None = None) -> list[RunRecord]:
+        """Runs, newest first, with their stage summaries."""
+        query = select(runs).order_by(runs.c.started_at.desc())
+        if suite is not None:
+            query = query.where(runs.c.suite_name == suite)
+        if limit is not None:
+            query = query.limit(limit)
+        return self._runs(query)
+
+    def get_run(self, run_id: str) -> RunRecord:
+        """One run by id, or by a unique id prefix; ``KeyError`` if none matches."""
+        found = self._runs(
+            select(runs).where(runs.c.run_id.startswith(run_id, autoescape=True)).limit(2)
+        )
+        if len(found) != 1:
+            raise KeyError(f"no run '{run_id}'" if not found else f"'{run_id}' is ambiguous")
+        return found[0]
+
+    def case_results(self, run_id: str, stage: str | None = None) -> list[CaseResult]:
+        """The per-case results of a run, optionally of one stage."""
+        query = select(case_results).where(case_results.c.run_id == run_id)
+        if stage is not None:
+            query = query.where(case_results.c.stage == stage)
+        with self.engine.connect() as conn:
+            rows: Sequence[Any] = conn.execute(query.order_by(case_results.c.id)).mappings().all()
+        fields = set(CaseResult.model_fields)
+        return [CaseResult.model_validate({k: v for k, v in r.items() if k in fields}) for r in rows]

@@ -1,0 +1,159 @@
+"""TREC qrels and run files, BEIR folders: read, and write runs."""
+
+from __future__ import annotations
+
+import csv
+import os
+import tempfile
+from collections import defaultdict
+from pathlib import Path
+
+from evalcore.cases import Document
+from evalcore.errors import SuiteError
+from evalcore.loaders import iter_jsonl, open_text
+from retrieval_eval._evaluate import rank_documents
+from retrieval_eval._types import Qrels, Ranking
+
+
+def read_qrels(path: str | Path) -> Qrels:
+    """Read ``qid iter docno grade`` lines; ``#`` in column 0 starts a comment."""
+    source = Path(path)
+    if not source.is_file():
+        raise SuiteError("qrels file not found", path=source, hint="check the --qrels path")
+    qrels: Qrels = defaultdict(dict)
+    for number, line in enumerate(open_text(source), start=1):
+        if line.startswith("#") or not line.strip():
+            continue
+        parts = line.split()
+        if len(parts) != 4:
+            raise SuiteError(
+                f"expected 4 columns, found {len(parts)}",
+                path=source,
+                line=number,
+                hint="write qrels lines as: query_id iteration doc_id grade",
+            )
+        qid, _iteration, docno, grade = parts
+        try:
+            qrels[qid][docno] = int(grade)
+        except ValueError:
+            raise SuiteError(
+                f"grade '{grade}' is not an integer",
+                path=source,
+                line=number,
+                field="grade",
+                hint="write the relevance grade as an integer such as 0, 1 or 2",
+            ) from None
+    return dict(qrels)
+
+
+def read_run(path: str | Path) -> tuple[Ranking, str]:
+    """Read a TREC run (``qid Q0 docno rank score runid``); returns the ranking and run id.
+
+    The rank column is ignored (documents are re-sorted by score, as trec_eval does); text after
+    the run id is ignored; a doc id repeated within a query is an error.
+    """
+    source = Path(path)
+    if not source.is_file():
+        raise SuiteError("run file not found", path=source, hint="check the --run path")
+    run: dict[str, dict[str, float]] = defaultdict(dict)
+    run_id = ""
+    for number, line in enumerate(open_text(source), start=1):
+        parts = line.split()
+        if not parts:
+            continue
+        if len(parts) < 6:
+            raise SuiteError(
+                f"expected at least 6 columns, found {len(parts)}",
+                path=source,
+                line=number,
+                hint="write run lines as: query_id Q0 doc_id rank score run_name",
+            )
+        qid, _q0, docno, _rank, score, run_id = parts[:6]
+        if docno in run[qid]:
+            raise SuiteError(
+                f"document '{docno}' appears twice for query '{qid}'",
+                path=source,
+                line=number,
+                field="doc_id",
+                hint="each document may appear once per query; remove the duplicate line",
+            )
+        try:
+            run[qid][docno] = float(score)
+        except ValueError:
+            raise SuiteError(
+                f"score '{score}' is not a number",
+                path=source,
+                line=number,
+                field="score",
+                hint="the fifth column must be a number",
+            ) from None
+    return dict(run), run_id
+
+
+def format_run(ranking: Ranking, run_id: str) -> str:
+    """Render a ranking as TREC run lines, sorted as trec_eval ranks them."""
+    lines: list[str] = []
+    for qid in sorted(ranking):
+        scores = ranking[qid]
+        for rank, doc in enumerate(rank_documents(scores), start=1):
+            lines.append(f"{qid} Q0 {doc} {rank} {scores[doc]:.6f} {run_id}\n")
+    return "".join(lines)
+
+
+def write_text_atomic(path: str | Path, text: str) -> None:
+    """Write ``text`` to ``path`` through a temporary file, so readers never see half a file."""
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def write_run(path: str | Path, ranking: Ranking, run_id: str) -> None:
+    """Write a TREC run file atomically."""
+    write_text_atomic(path, format_run(ranking, run_id))
+
+
+def read_beir(folder: str | Path, split: str = "test") -> tuple[list[Document], dict[str, str], Qrels]:
+    """Read a BEIR folder: ``corpus.jsonl``, ``queries.jsonl`` and ``qrels/<split>.tsv``."""
+    root = Path(folder)
+    corpus_path = root / "corpus.jsonl"
+    documents = [
+        Document(doc_id=str(obj.get("_id", "")), title=obj.get("title", ""), text=obj.get("text", ""))
+        for _, obj in iter_jsonl(corpus_path)
+    ]
+    queries = {str(obj["_id"]): str(obj["text"]) for _, obj in iter_jsonl(root / "queries.jsonl")}
+    qrels_path = root / "qrels" / f"{split}.tsv"
+    if not qrels_path.is_file():
+        raise SuiteError(
+            "BEIR qrels file not found", path=qrels_path, hint=f"add qrels/{split}.tsv or pick a split"
+        )
+    qrels: Qrels = defaultdict(dict)
+    with qrels_path.open(encoding="utf-8", newline="") as handle:
+        reader = csv.reader(handle, delimiter="\t")
+        for number, row in enumerate(reader, start=1):
+            if number == 1 and row and not row[-1].lstrip("-").isdigit():
+                continue  # header: query-id corpus-id score
+            if len(row) != 3:
+                raise SuiteError(
+                    f"expected 3 tab-separated columns, found {len(row)}",
+                    path=qrels_path,
+                    line=number,
+                    hint="write BEIR qrels as: query-id<TAB>corpus-id<TAB>score",
+                )
+            try:
+                qrels[row[0]][row[1]] = int(row[2])
+            except ValueError:
+                raise SuiteError(
+                    f"score '{row[2]}' is not an integer",
+                    path=qrels_path,
+                    line=number,
+                    field="score",
+                    hint="write the relevance score as an integer",
+                ) from None
+    return documents, queries, dict(qrels)

@@ -1,0 +1,169 @@
+"""What to measure: measure specs parsed from trec_eval or evalstage names.
+
+A :class:`Measure` is a small hashable value (family + optional cutoff). ``parse_measure`` accepts
+trec_eval's names (``P_5``, ``recall_10``, ``ndcg_cut_10``, ``map_cut_10``, ``recip_rank``,
+``success_5``, ``Rprec``, ``map``, ``ndcg``, the counts ``num_q``/``num_ret``/``num_rel``/
+``num_rel_ret``), trec_eval's parameter syntax (``P.5,10`` gives ``P_5`` and ``P_10``) and
+evalstage's own (``precision@5``, ``recall@10``, ``ndcg@10``, ``map@10``, ``mrr``, ``hit@5``,
+``r-precision``). How each family is computed lives in ``_kernels``.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from evalcore.errors import SuiteError
+
+CUTOFF_FAMILIES = frozenset({"P", "recall", "ndcg_cut", "map_cut", "success"})
+"""Families that require a cutoff ``k``."""
+
+PLAIN_FAMILIES = frozenset(
+    {"map", "ndcg", "recip_rank", "Rprec", "num_q", "num_ret", "num_rel", "num_rel_ret"}
+)
+"""Families without a cutoff."""
+
+COUNT_FAMILIES = frozenset({"num_q", "num_ret", "num_rel", "num_rel_ret"})
+"""Families whose 'all' value is a sum (printed as an integer), not a mean."""
+
+_EVALSTAGE_NAMES = {
+    "precision": "P",
+    "p": "P",
+    "recall": "recall",
+    "r": "recall",
+    "ndcg": "ndcg_cut",
+    "map": "map_cut",
+    "ap": "map_cut",
+    "hit": "success",
+    "success": "success",
+}
+_EVALSTAGE_PLAIN = {
+    "mrr": "recip_rank",
+    "rr": "recip_rank",
+    "recip_rank": "recip_rank",
+    "map": "map",
+    "ap": "map",
+    "ndcg": "ndcg",
+    "rprec": "Rprec",
+    "r-precision": "Rprec",
+    "r_precision": "Rprec",
+}
+_OWN_NAME = {
+    "P": "precision",
+    "recall": "recall",
+    "ndcg_cut": "ndcg",
+    "map_cut": "map",
+    "success": "hit",
+    "recip_rank": "mrr",
+    "Rprec": "r-precision",
+}
+
+KNOWN_NAMES = (
+    "trec_eval: P_k recall_k ndcg_cut_k map_cut_k success_k recip_rank map ndcg Rprec "
+    "num_q num_ret num_rel num_rel_ret (or P.5,10 style); evalstage: precision@k recall@k "
+    "ndcg@k ndcg map@k map mrr hit@k r-precision"
+)
+
+
+@dataclass(frozen=True, order=True)
+class Measure:
+    """A measure family with an optional cutoff, e.g. ``Measure("ndcg_cut", 10)``."""
+
+    family: str
+    cutoff: int | None = None
+
+    def __post_init__(self) -> None:
+        if self.family in CUTOFF_FAMILIES:
+            if self.cutoff is None or self.cutoff < 1:
+                raise ValueError(f"{self.family} needs a cutoff k >= 1")
+        elif self.family in PLAIN_FAMILIES:
+            if self.cutoff is not None:
+                raise ValueError(f"{self.family} takes no cutoff")
+        else:
+            raise ValueError(f"unknown measure family {self.family!r}")
+
+    @property
+    def trec_name(self) -> str:
+        """The name trec_eval prints, e.g. ``ndcg_cut_10``."""
+        return self.family if self.cutoff is None else f"{self.family}_{self.cutoff}"
+
+    @property
+    def name(self) -> str:
+        """evalstage's name, e.g. ``ndcg@10``; counts keep their trec_eval names."""
+        own = _OWN_NAME.get(self.family, self.family)
+        return own if self.cutoff is None else f"{own}@{self.cutoff}"
+
+    @property
+    def is_count(self) -> bool:
+        """Counts are summed over queries, other measures are averaged."""
+        return self.family in COUNT_FAMILIES
+
+    def __str__(self) -> str:
+        return self.name
+
+
+def _cutoff(text: str, original: str) -> int:
+    try:
+        value = float(text)
+    except ValueError:
+        raise SuiteError(
+            f"cutoff '{text}' of measure '{original}' is not a number",
+            field="measure",
+            hint="write the cutoff as a positive integer, e.g. ndcg@10 or P_5",
+        ) from None
+    if value < 1:
+        raise SuiteError(
+            f"cutoff of measure '{original}' must be at least 1",
+            field="measure",
+            hint="write the cutoff as a positive integer, e.g. ndcg@10 or P_5",
+        )
+    return int(value)  # trec_eval truncates fractional cutoffs (ndcg_cut.23.4 -> ndcg_cut_23)
+
+
+def _unknown(original: str) -> SuiteError:
+    return SuiteError(
+        f"unknown measure '{original}'",
+        field="measure",
+        hint=f"use one of {KNOWN_NAMES}",
+    )
+
+
+def parse_measures(text: str) -> list[Measure]:
+    """Parse one measure string; trec_eval's ``family.k1,k2`` form yields several measures."""
+    original = text
+    text = text.strip()
+    if "@" in text:
+        family_text, k = text.split("@", 1)
+        family = _EVALSTAGE_NAMES.get(family_text.lower())
+        if family is None:
+            if family_text.lower() in ("mrr", "rr"):
+                raise SuiteError(
+                    f"measure '{original}': MRR has no cutoff in trec_eval semantics",
+                    field="measure",
+                    hint="use 'mrr' (recip_rank) or 'hit@k' for success within k",
+                )
+            raise _unknown(original)
+        return [Measure(family, _cutoff(k, original))]
+    if text.lower() in _EVALSTAGE_PLAIN and text not in PLAIN_FAMILIES:
+        return [Measure(_EVALSTAGE_PLAIN[text.lower()])]
+    if text in PLAIN_FAMILIES:
+        return [Measure(text)]
+    match = re.fullmatch(r"(P|recall|ndcg_cut|map_cut|success)([._])(.+)", text)
+    if match is None:
+        raise _unknown(original)
+    family, sep, rest = match.groups()
+    if sep == "_":
+        return [Measure(family, _cutoff(rest, original))]
+    return [Measure(family, _cutoff(part, original)) for part in rest.split(",") if part]
+
+
+def parse_measure(text: str) -> Measure:
+    """Parse exactly one measure, e.g. ``"P_5"`` or ``"ndcg@10"``."""
+    measures = parse_measures(text)
+    if len(measures) != 1:
+        raise SuiteError(
+            f"'{text}' names {len(measures)} measures, expected one",
+            field="measure",
+            hint="name one measure, e.g. P_5",
+        )
+    return measures[0]
