@@ -1,0 +1,40 @@
+"""Shared types of evalstage: suite format, outcomes, records, the store, statistics, hashing."""
+
+from evalcore.cases import CaseBase, Document
+from evalcore.env import apply_offline_defaults, data_dir, default_store_url
+from evalcore.errors import SuiteError
+from evalcore.hashing import content_hash, files_hash
+from evalcore.loaders import load_jsonl, load_yaml_model
+from evalcore.outcomes import FailureCategory, Outcome
+from evalcore.records import CaseResult, MetricSummary, RunRecord, StageSummary
+from evalcore.stats import Interval, bootstrap_ci
+from evalcore.store import ResultStore, sqlite_url
+from evalcore.suite import StageSpec, Suite, SuiteManifest, TargetSpec, load_suite
+
+__all__ = [
+    "CaseBase",
+    "CaseResult",
+    "Document",
+    "FailureCategory",
+    "Interval",
+    "MetricSummary",
+    "Outcome",
+    "ResultStore",
+    "RunRecord",
+    "StageSpec",
+    "StageSummary",
+    "Suite",
+    "SuiteError",
+    "SuiteManifest",
+    "TargetSpec",
+    "apply_offline_defaults",
+    "bootstrap_ci",
+    "content_hash",
+    "data_dir",
+    "default_store_url",
+    "files_hash",
+    "load_jsonl",
+    "load_suite",
+    "load_yaml_model",
+    "sqlite_url",
+]

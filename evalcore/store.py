@@ -124,7 +124,9 @@ class ResultStore:
             for summary in run.stages:
                 conn.execute(
                     stage_summaries.insert().values(
-                        run_id=run.run_id, stage=summary.stage, summary=summary.model_dump(mode="json")
+                        run_id=run.run_id,
+                        stage=summary.stage,
+                        summary=summary.model_dump(mode="json"),
                     )
                 )
             if rows:
@@ -168,4 +170,6 @@ class ResultStore:
         with self.engine.connect() as conn:
             rows: Sequence[Any] = conn.execute(query.order_by(case_results.c.id)).mappings().all()
         fields = set(CaseResult.model_fields)
-        return [CaseResult.model_validate({k: v for k, v in r.items() if k in fields}) for r in rows]
+        return [
+            CaseResult.model_validate({k: v for k, v in r.items() if k in fields}) for r in rows
+        ]

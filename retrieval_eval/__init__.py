@@ -1,6 +1,16 @@
 """Retrieval stage: trec_eval-exact metrics, built-in retrievers and the stage entry point."""
 
 from retrieval_eval._evaluate import EvalOptions, Evaluation, evaluate, rank_documents
+from retrieval_eval._stage import (
+    RetrievalCase,
+    RetrievalContext,
+    RetrievalInputs,
+    RetrievalOptions,
+    RetrievalReport,
+    load_retrieval_inputs,
+    score_retrieval,
+)
+from retrieval_eval._targets import TargetOutput, build_retriever, run_target
 from retrieval_eval._trec import format_run, read_beir, read_qrels, read_run, write_run
 from retrieval_eval._types import Qrels, Ranking, Retriever
 from retrieval_eval.measures import Measure, parse_measure, parse_measures
@@ -11,14 +21,24 @@ __all__ = [
     "Measure",
     "Qrels",
     "Ranking",
+    "RetrievalCase",
+    "RetrievalContext",
+    "RetrievalInputs",
+    "RetrievalOptions",
+    "RetrievalReport",
     "Retriever",
+    "TargetOutput",
+    "build_retriever",
     "evaluate",
     "format_run",
+    "load_retrieval_inputs",
     "parse_measure",
     "parse_measures",
     "rank_documents",
     "read_beir",
     "read_qrels",
     "read_run",
+    "run_target",
+    "score_retrieval",
     "write_run",
 ]

@@ -27,9 +27,7 @@ __all__ = [
 DEFAULT_TOKEN_PATTERN = r"(?u)\b\w\w*\b"
 """Runs of word characters (letters, digits, underscore), single characters kept."""
 
-LUCENE_TOKEN_PATTERN = (
-    r"\w+(?:(?:(?<=[^\W\d_])[.:'’·](?=[^\W\d_])|(?<=\d)[.,;'’](?=\d))\w+)*"
-)
+LUCENE_TOKEN_PATTERN = r"\w+(?:(?:(?<=[^\W\d_])[.:'’·](?=[^\W\d_])|(?<=\d)[.,;'’](?=\d))\w+)*"
 """An approximation of Lucene's ``StandardTokenizer`` (Unicode UAX #29 word breaks).
 
 Punctuation splits tokens except between two letters joined by ``.``, ``:``, ``'``, ``’`` or
@@ -38,14 +36,23 @@ Punctuation splits tokens except between two letters joined by ``.``, ``:``, ``'
 A trailing period is not part of a token, hyphens and slashes always split.
 """
 
+
+def _words(text: str) -> list[str]:
+    """Split a whitespace-separated word list."""
+    return text.split()
+
+
 LUCENE_STOP_WORDS: frozenset[str] = frozenset(
-    "a an and are as at be but by for if in into is it no not of on or such that the their "
-    "then there these they this to was will with".split()
+    _words(
+        "a an and are as at be but by for if in into is it no not of on or such that the their "
+        "then there these they this to was will with"
+    )
 )
 """Lucene's ``EnglishAnalyzer.ENGLISH_STOP_WORDS_SET`` (33 words)."""
 
 ENGLISH_STOP_WORDS: frozenset[str] = frozenset(
-    """
+    _words(
+        """
     a about above across after afterwards again against all almost alone along already also
     although always am among amongst amoungst amount an and another any anyhow anyone anything
     anyway anywhere are around as at back be became because become becomes becoming been before
@@ -68,7 +75,8 @@ ENGLISH_STOP_WORDS: frozenset[str] = frozenset(
     whenever where whereafter whereas whereby wherein whereupon wherever whether which while
     whither who whoever whole whom whose why will with within without would yet you your yours
     yourself yourselves
-    """.split()
+    """
+    )
 )
 """The 318-word English list of scikit-learn's ``CountVectorizer`` (Glasgow IR group list)."""
 

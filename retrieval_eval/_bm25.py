@@ -26,7 +26,9 @@ In both, a query term that occurs twice counts twice, and a term unknown to the 
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Mapping, Sequence
+from itertools import chain
 from typing import Any, Literal
 
 import numpy as np
@@ -109,6 +111,7 @@ class BM25Retriever:
         self.avgdl = 0.0
         self._postings: Any = None  # scipy CSR, terms x documents, BM25 weights
         self._tiebreak: IntArray = np.zeros(0, dtype=np.int64)
+        self._doc_id_array: npt.NDArray[np.object_] = np.zeros(0, dtype=object)
 
     # ------------------------------------------------------------------ indexing
     def index(self, documents: Sequence[Document]) -> None:
@@ -127,21 +130,27 @@ class BM25Retriever:
         if len(set(doc_ids)) != len(doc_ids):
             raise ValueError("doc ids must be unique")
         n_docs = len(doc_ids)
-        vocab: dict[str, int] = {}
-        setdefault = vocab.setdefault
+        # Term ids in order of first occurrence; a defaultdict whose factory is its own
+        # __len__ assigns them in one C-level pass over all tokens.
+        ids_of: defaultdict[str, int] = defaultdict()
+        ids_of.default_factory = ids_of.__len__
+        lengths = np.fromiter(map(len, corpus_tokens), np.int64, count=n_docs)
         term_ids = np.fromiter(
-            (setdefault(tok, len(vocab)) for toks in corpus_tokens for tok in toks),
-            dtype=np.int64,
+            map(ids_of.__getitem__, chain.from_iterable(corpus_tokens)),
+            np.int64,
+            count=int(lengths.sum()),
         )
-        lengths = np.fromiter((len(toks) for toks in corpus_tokens), np.int64, count=n_docs)
+        vocab = dict(ids_of)
         n_terms = len(vocab)
         docs = np.repeat(np.arange(n_docs, dtype=np.int64), lengths)
-        # One key per (term, doc) pair, term-major, so the unique keys come out as postings.
-        pairs, tf_int = np.unique(term_ids * n_docs + docs, return_counts=True)
-        post_terms = pairs // n_docs
-        post_docs = pairs - post_terms * n_docs
-        df = np.bincount(post_terms, minlength=n_terms).astype(np.float64)
-        tf = tf_int.astype(np.float64)
+        # Term-by-document counts; duplicates (a term repeated in a doc) are summed. Tokens
+        # come doc by doc, so each term's row is already sorted by document.
+        counts = sp.csr_matrix((np.ones(len(term_ids)), (term_ids, docs)), shape=(n_terms, n_docs))
+        counts.sum_duplicates()
+        tf = counts.data
+        post_docs = counts.indices
+        df = np.diff(counts.indptr).astype(np.float64)
+        post_terms = np.repeat(np.arange(n_terms, dtype=np.int64), np.diff(counts.indptr))
 
         k1, b = self.config.k1, self.config.b
         if self.config.variant == "okapi":
@@ -163,13 +172,7 @@ class BM25Retriever:
             norm = k1 * (1.0 - b + b * dl / avgdl) if avgdl > 0 else np.full(n_docs, k1)
             weights = idf[post_terms] * tf / (tf + norm[post_docs])
 
-        indptr = np.zeros(n_terms + 1, dtype=np.int64)
-        np.cumsum(df.astype(np.int64), out=indptr[1:])
-        index_dtype = np.int32 if max(n_docs, len(weights)) < 2**31 else np.int64
-        self._postings = sp.csr_matrix(
-            (weights, post_docs.astype(index_dtype), indptr.astype(index_dtype)),
-            shape=(n_terms, n_docs),
-        )
+        self._postings = sp.csr_matrix((weights, post_docs, counts.indptr), shape=(n_terms, n_docs))
         self.doc_ids = list(doc_ids)
         self.vocabulary = vocab
         self.idf = idf
@@ -179,6 +182,7 @@ class BM25Retriever:
         order = sorted(range(n_docs), key=self.doc_ids.__getitem__, reverse=True)
         self._tiebreak = np.empty(n_docs, dtype=np.int64)
         self._tiebreak[np.asarray(order, dtype=np.int64)] = np.arange(n_docs, dtype=np.int64)
+        self._doc_id_array = np.array(self.doc_ids, dtype=object)
 
     # ------------------------------------------------------------------- scoring
     def _require_index(self) -> Any:
@@ -210,50 +214,52 @@ class BM25Retriever:
             raise ValueError("k must be at least 1")
         postings = self._require_index()
         qids = list(queries)
-        rows: list[int] = []
-        cols: list[int] = []
-        vals: list[float] = []
-        cost = np.zeros(len(qids), dtype=np.int64)
+        n_queries, n_terms = len(qids), postings.shape[0]
+        get = self.vocabulary.get
+        known = [[t for t in map(get, queries[qid]) if t is not None] for qid in qids]
+        sizes = np.fromiter(map(len, known), np.int64, count=n_queries)
+        rows = np.repeat(np.arange(n_queries, dtype=np.int64), sizes)
+        cols = np.fromiter(chain.from_iterable(known), np.int64, count=int(sizes.sum()))
+        # Query term counts (a repeated term sums to its count).
+        query_matrix = sp.csr_matrix((np.ones(len(cols)), (rows, cols)), shape=(n_queries, n_terms))
+        query_matrix.sum_duplicates()
+        # Upper bound on each query's matched documents: its postings lengths summed.
         post_len = np.diff(postings.indptr)
-        for row, qid in enumerate(qids):
-            counts: dict[int, int] = {}
-            for term in queries[qid]:
-                tid = self.vocabulary.get(term)
-                if tid is not None:
-                    counts[tid] = counts.get(tid, 0) + 1
-            for tid, count in counts.items():
-                rows.append(row)
-                cols.append(tid)
-                vals.append(float(count))
-            if counts:
-                cost[row] = int(post_len[list(counts)].sum())
-        query_matrix = sp.csr_matrix(
-            (vals, (rows, cols)), shape=(len(qids), postings.shape[0]), dtype=np.float64
-        )
+        cost = np.bincount(rows, weights=post_len[cols], minlength=n_queries).astype(np.int64)
+
         ranking: Ranking = {}
         budget = self.config.max_batch_candidates
         start = 0
-        while start < len(qids):
+        while start < n_queries:
             end, spent = start + 1, int(cost[start])
-            while end < len(qids) and spent + int(cost[end]) <= budget:
+            while end < n_queries and spent + int(cost[end]) <= budget:
                 spent += int(cost[end])
                 end += 1
             scores = (query_matrix[start:end] @ postings).tocsr()
-            for offset in range(end - start):
-                lo, hi = scores.indptr[offset], scores.indptr[offset + 1]
-                ranking[qids[start + offset]] = self._top_k(
-                    scores.indices[lo:hi], scores.data[lo:hi], k
-                )
+            bounds = scores.indptr.tolist()
+            for offset, qid in enumerate(qids[start:end]):
+                lo, hi = bounds[offset], bounds[offset + 1]
+                ranking[qid] = self._top_k(scores.indices[lo:hi], scores.data[lo:hi], k)
             start = end
         return ranking
 
     def _top_k(
         self, docs: npt.NDArray[np.integer[Any]], scores: FloatArray, k: int
     ) -> dict[str, float]:
-        if len(docs) > k:
-            kth = np.partition(scores, len(scores) - k)[len(scores) - k]
-            keep = scores >= kth
+        """Top ``k`` of one query's matched documents, ties by doc id descending."""
+        m = len(scores)
+        if m >= 8 * k:
+            # The k-th largest score of any subset of >= k scores is a lower bound on the
+            # k-th largest overall: a strided sample of ~4k scores prunes most candidates
+            # before the (comparatively slow) exact partition.
+            sample = scores[:: m // (4 * k)]
+            bound = np.partition(sample, len(sample) - k)[len(sample) - k]
+            keep = np.flatnonzero(scores >= bound)
+            docs, scores, m = docs[keep], scores[keep], len(keep)
+        if m > k:
+            kth = np.partition(scores, m - k)[m - k]
+            keep = np.flatnonzero(scores >= kth)
             docs, scores = docs[keep], scores[keep]
         order = np.lexsort((self._tiebreak[docs], -scores))[:k]
-        ids = self.doc_ids
-        return {ids[d]: float(s) for d, s in zip(docs[order].tolist(), scores[order].tolist())}
+        ids = self._doc_id_array[docs[order]].tolist()
+        return dict(zip(ids, scores[order].tolist(), strict=True))

@@ -93,7 +93,7 @@ def judge(qrels: Qrels, run: Ranking, options: EvalOptions) -> tuple[list[str], 
 
 
 def _pad(rows: Sequence[Sequence[float]], fill: float) -> np.ndarray:
-    width = max((len(r) for r in rows), default=0)
+    width = max(1, max((len(r) for r in rows), default=0))  # one column even for empty runs
     out = np.full((len(rows), width), fill, dtype=np.float64)
     for i, row in enumerate(rows):
         out[i, : len(row)] = row

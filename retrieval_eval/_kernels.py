@@ -112,7 +112,7 @@ def r_precision(j: Judged, k: int | None) -> FloatArray:
 
 
 def ndcg(j: Judged, k: int | None) -> FloatArray:
-    """nDCG over the whole ranking (k=None) or nDCG@k, with graded gains."""
+    """NDCG over the whole ranking (k=None) or nDCG@k, with graded gains."""
     depth = j.grades.shape[1] if k is None else min(k, j.grades.shape[1])
     gains = np.clip(j.grades[:, :depth], 0.0, None)
     dcg = gains @ j.discounts(depth)
@@ -133,7 +133,7 @@ def num_rel(j: Judged, k: int | None) -> FloatArray:
 
 def num_rel_ret(j: Judged, k: int | None) -> FloatArray:
     """Number of relevant documents retrieved."""
-    return j.relevant.sum(axis=1).astype(np.float64)
+    return np.asarray(j.relevant.sum(axis=1), dtype=np.float64)
 
 
 def num_q(j: Judged, k: int | None) -> FloatArray:

@@ -119,19 +119,25 @@ def write_run(path: str | Path, ranking: Ranking, run_id: str) -> None:
     write_text_atomic(path, format_run(ranking, run_id))
 
 
-def read_beir(folder: str | Path, split: str = "test") -> tuple[list[Document], dict[str, str], Qrels]:
+def read_beir(
+    folder: str | Path, split: str = "test"
+) -> tuple[list[Document], dict[str, str], Qrels]:
     """Read a BEIR folder: ``corpus.jsonl``, ``queries.jsonl`` and ``qrels/<split>.tsv``."""
     root = Path(folder)
     corpus_path = root / "corpus.jsonl"
     documents = [
-        Document(doc_id=str(obj.get("_id", "")), title=obj.get("title", ""), text=obj.get("text", ""))
+        Document(
+            doc_id=str(obj.get("_id", "")), title=obj.get("title", ""), text=obj.get("text", "")
+        )
         for _, obj in iter_jsonl(corpus_path)
     ]
     queries = {str(obj["_id"]): str(obj["text"]) for _, obj in iter_jsonl(root / "queries.jsonl")}
     qrels_path = root / "qrels" / f"{split}.tsv"
     if not qrels_path.is_file():
         raise SuiteError(
-            "BEIR qrels file not found", path=qrels_path, hint=f"add qrels/{split}.tsv or pick a split"
+            "BEIR qrels file not found",
+            path=qrels_path,
+            hint=f"add qrels/{split}.tsv or pick a split",
         )
     qrels: Qrels = defaultdict(dict)
     with qrels_path.open(encoding="utf-8", newline="") as handle:

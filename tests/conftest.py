@@ -1,0 +1,40 @@
+"""Shared fixtures: offline defaults, a tiny suite on disk, store URLs."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("DO_NOT_TRACK", "1")
+os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+ROOT = Path(__file__).resolve().parent.parent
+
+from suite_fixtures import write_tiny_suite  # noqa: E402
+
+
+@pytest.fixture
+def tiny_suite(tmp_path: Path) -> Path:
+    return write_tiny_suite(tmp_path / "tiny")
+
+
+PG_URL = os.environ.get(
+    "EVALSTAGE_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)
+
+
+@pytest.fixture
+def postgres_url() -> str:
+    sqlalchemy = pytest.importorskip("sqlalchemy")
+    try:
+        engine = sqlalchemy.create_engine(PG_URL)
+        with engine.connect():
+            pass
+        engine.dispose()
+    except Exception as exc:  # no server: skip with the reason
+        pytest.skip(f"PostgreSQL not reachable at {PG_URL}: {exc.__class__.__name__}")
+    return PG_URL

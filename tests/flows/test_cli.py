@@ -1,0 +1,165 @@
+"""The evalstage CLI: trec_eval output, bad input, and a real run of the demo suite."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from evalcore import ResultStore, sqlite_url
+from flows.cli import app
+
+ROOT = Path(__file__).resolve().parents[2]
+DATA = ROOT / "tests" / "data" / "trec_eval"
+runner = CliRunner()
+
+
+def test_retrieval_score_matches_trec_eval_output_lines() -> None:
+    result = runner.invoke(
+        app,
+        [
+            "retrieval",
+            "score",
+            "--qrels",
+            str(DATA / "qrels.test"),
+            "--run",
+            str(DATA / "results.test"),
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    expected = set((DATA / "out.test").read_text().splitlines())
+    ours = result.stdout.splitlines()
+    shared = [line for line in ours if line in expected]
+    # every line trec_eval also prints by default is identical, byte for byte
+    names = {line.split("\t")[0].strip() for line in expected}
+    ours_in_default = [line for line in ours if line.split("\t")[0].strip() in names]
+    assert ours_in_default == shared and len(shared) == 17
+
+
+def test_retrieval_score_per_query_and_flags() -> None:
+    result = runner.invoke(
+        app,
+        [
+            "retrieval",
+            "score",
+            "--qrels",
+            str(DATA / "qrels.test"),
+            "--run",
+            str(DATA / "results.trunc"),
+            "-m",
+            "map",
+            "-m",
+            "P.10",
+            "-q",
+            "-c",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert "map                   \t302\t0.0000" in lines
+    assert "map                   \tall\t0.1016" in lines
+    assert "P_10                  \tall\t0.2000" in lines
+
+
+def test_retrieval_score_bad_run_file(tmp_path: Path) -> None:
+    bad = tmp_path / "run.txt"
+    bad.write_text("301 Q0 doc1 1 0.5 r\n301 Q0 doc1 2 0.4 r\n")
+    result = runner.invoke(
+        app, ["retrieval", "score", "--qrels", str(DATA / "qrels.test"), "--run", str(bad)]
+    )
+    assert result.exit_code == 2
+    assert f"{bad}:2" in result.stderr and "appears twice" in result.stderr
+
+
+def test_run_rejects_bad_suite_before_writing_anything(tiny_suite: Path, tmp_path: Path) -> None:
+    with (tiny_suite / "retrieval.jsonl").open("a") as handle:
+        handle.write('{"query_id": "q9", "query": "x", "relevant": {"d1": "very"}}\n')
+    db = tmp_path / "runs.db"
+    result = runner.invoke(app, ["run", str(tiny_suite), "--store", sqlite_url(db)])
+    assert result.exit_code == 2
+    assert "retrieval.jsonl:5" in result.stderr and "relevant.d1" in result.stderr
+    assert "how to fix" in result.stderr
+    assert not db.exists()
+
+
+def test_retrieval_search_writes_trec_run(tmp_path: Path, tiny_suite: Path) -> None:
+    out = tmp_path / "run.trec"
+    result = runner.invoke(
+        app,
+        [
+            "retrieval",
+            "search",
+            "--corpus",
+            str(tiny_suite / "corpus.jsonl"),
+            "--queries",
+            str(tiny_suite / "retrieval.jsonl"),
+            "--retriever",
+            "bm25",
+            "-k",
+            "2",
+            "--out",
+            str(out),
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    lines = [line.split() for line in out.read_text().splitlines()]
+    firsts = {line[0]: line[2] for line in lines if line[3] == "1"}
+    assert firsts == {"q1": "d1", "q2": "d2", "q3": "d3", "q4": "d4"}
+    assert all(sum(1 for line in lines if line[0] == q) <= 2 for q in firsts)
+
+
+@pytest.mark.slow
+def test_demo_suite_runs_through_prefect_and_is_listed(tmp_path: Path) -> None:
+    env = {**os.environ, "EVALSTAGE_HOME": str(tmp_path / "home")}
+    store = sqlite_url(tmp_path / "runs.db")
+    exe = Path(sys.executable).with_name("evalstage")
+    done = subprocess.run(
+        [
+            str(exe),
+            "run",
+            str(ROOT / "suites" / "demo"),
+            "--stage",
+            "retrieval",
+            "--store",
+            store,
+            "--json",
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=600,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    summary = json.loads(done.stdout)
+    metrics = summary["stages"]["retrieval"]["metrics"]
+    ndcg = metrics["ndcg@10"]
+    assert ndcg["ci_low"] < ndcg["value"] < ndcg["ci_high"]
+    assert 0.65 < ndcg["value"] < 0.70  # BM25 on SciFact; Pyserini reports 0.679
+    assert metrics["recall@100"]["n"] == 300 and metrics["recall@100"]["coverage"] == 1.0
+    assert summary["flow_run_id"]
+    listed = subprocess.run(
+        [str(exe), "runs", "--store", store, "--json"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+        check=True,
+    )
+    assert [r["run_id"] for r in json.loads(listed.stdout)] == [summary["run_id"]]
+    stored = ResultStore(store).case_results(summary["run_id"], "retrieval")
+    assert len(stored) == 300
+    shown = subprocess.run(
+        [str(exe), "show", summary["run_id"][:8], "--store", store],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+        check=True,
+    )
+    assert summary["run_id"] in shown.stdout and "ndcg@10" in shown.stdout

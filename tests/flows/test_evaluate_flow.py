@@ -1,0 +1,71 @@
+"""evaluate_suite as a real Prefect flow (prefect_test_harness: a temporary local server)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from evalcore import Outcome, ResultStore, load_suite, sqlite_url
+from flows.evaluate import evaluate_suite
+from flows.retrieval import retrieve_batch, score_batch
+from retrieval_eval import load_retrieval_inputs
+
+
+@pytest.fixture(scope="module")
+def prefect_server() -> Iterator[None]:
+    from prefect.testing.utilities import prefect_test_harness
+
+    with prefect_test_harness(server_startup_timeout=120):
+        yield
+
+
+def test_tasks_are_plain_functions_underneath(tiny_suite: Path) -> None:
+    inputs = load_retrieval_inputs(load_suite(tiny_suite))
+    context = retrieve_batch.fn(inputs)
+    report = score_batch.fn(context)
+    assert report.outcomes == {"pass": 4}
+
+
+@pytest.mark.slow
+def test_evaluate_suite_stores_run_and_publishes_artifacts(
+    prefect_server: None, tiny_suite: Path, tmp_path: Path
+) -> None:
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
+
+    # a canary that fails: the run must be marked invalid
+    with (tiny_suite / "retrieval.jsonl").open("a") as handle:
+        handle.write(
+            '{"query_id": "q5", "query": "coffee liver", "relevant": {"d2": 1}, "canary": true}\n'
+        )
+    url = sqlite_url(tmp_path / "runs.db")
+    run_id = evaluate_suite(str(tiny_suite), stages=["retrieval"], store_url=url)
+    store = ResultStore(url)
+    run = store.get_run(run_id)
+    assert run.status == "invalid"
+    assert run.suite_name == "tiny" and len(run.suite_hash) == 64
+    stage = run.stage("retrieval")
+    assert stage.outcomes == {"pass": 4, "fail": 1}
+    assert stage.metric("mrr").n == 5
+    results = store.case_results(run_id)
+    assert [r.outcome for r in results if r.case_id == "q5"] == [Outcome.FAIL]
+    assert run.flow_run_id is not None
+
+    async def artifacts_and_subflows() -> tuple[set[str], list[str]]:
+        async with get_client() as client:
+            artifacts = await client.read_artifacts()
+            runs = await client.read_flow_runs()
+            tasks = await client.read_task_runs(
+                flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[r.id for r in runs]))
+            )
+            return {a.key for a in artifacts if a.key}, sorted(
+                {t.name.split("-")[0] for t in tasks}
+            )
+
+    keys, task_names = asyncio.run(artifacts_and_subflows())
+    assert {"tiny-retrieval-summary", "tiny-retrieval-metrics", "tiny-run-summary"} <= keys
+    # one task per stage batch: retrieve and score, never one per case
+    assert "retrieve" in task_names and "score" in task_names
