@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from operator import itemgetter
 from typing import Literal
 
 import numpy as np
@@ -61,7 +60,9 @@ class Evaluation:
 
 def rank_documents(scores: Mapping[str, float]) -> list[str]:
     """Doc ids by score descending, ties broken by doc id descending (trec_eval's order)."""
-    return [doc for doc, _ in sorted(scores.items(), key=itemgetter(1, 0), reverse=True)]
+    docs = sorted(scores, reverse=True)
+    docs.sort(key=scores.__getitem__, reverse=True)  # stable: ties keep doc id descending
+    return docs
 
 
 def judge(qrels: Qrels, run: Ranking, options: EvalOptions) -> tuple[list[str], Judged]:
@@ -71,32 +72,42 @@ def judge(qrels: Qrels, run: Ranking, options: EvalOptions) -> tuple[list[str], 
     else:
         query_ids = sorted(q for q in run if q in qrels)
     level = options.relevance_level
-    rows: list[list[float]] = []
-    n_relevant = np.zeros(len(query_ids), dtype=np.int64)
-    ideal_rows: list[list[int]] = []
-    for i, qid in enumerate(query_ids):
+    limit = options.max_docs
+    grades: list[float] = []
+    lengths: list[int] = []
+    ideal: list[float] = []
+    ideal_lengths: list[int] = []
+    n_relevant: list[int] = []
+    empty: dict[str, float] = {}
+    for qid in query_ids:
         judged = qrels[qid]
-        ranked = rank_documents(run.get(qid, {}))
-        if options.max_docs is not None:
-            ranked = ranked[: options.max_docs]
-        rows.append([judged.get(doc, UNJUDGED) for doc in ranked])
-        n_relevant[i] = sum(1 for g in judged.values() if g >= level)
-        ideal_rows.append(sorted((g for g in judged.values() if g > 0), reverse=True))
-    grades = _pad(rows, UNJUDGED)
+        ranked = rank_documents(run.get(qid, empty))
+        if limit is not None:
+            ranked = ranked[:limit]
+        get = judged.get
+        grades.extend([get(doc, UNJUDGED) for doc in ranked])
+        lengths.append(len(ranked))
+        values = judged.values()
+        n_relevant.append(sum(1 for g in values if g >= level))
+        positive = sorted((g for g in values if g > 0), reverse=True)
+        ideal.extend(positive)
+        ideal_lengths.append(len(positive))
+    matrix = _pad(grades, lengths, UNJUDGED)
     return query_ids, Judged(
-        grades=grades,
-        relevant=grades >= level,
-        n_retrieved=np.array([len(r) for r in rows], dtype=np.int64),
-        n_relevant=n_relevant,
-        ideal=_pad(ideal_rows, 0.0),
+        grades=matrix,
+        relevant=matrix >= level,
+        n_retrieved=np.asarray(lengths, dtype=np.int64),
+        n_relevant=np.asarray(n_relevant, dtype=np.int64),
+        ideal=_pad(ideal, ideal_lengths, 0.0),
     )
 
 
-def _pad(rows: Sequence[Sequence[float]], fill: float) -> np.ndarray:
-    width = max(1, max((len(r) for r in rows), default=0))  # one column even for empty runs
-    out = np.full((len(rows), width), fill, dtype=np.float64)
-    for i, row in enumerate(rows):
-        out[i, : len(row)] = row
+def _pad(flat: Sequence[float], lengths: Sequence[int], fill: float) -> np.ndarray:
+    """Lay out concatenated rows of the given lengths as a rectangle, padding with ``fill``."""
+    sizes = np.asarray(lengths, dtype=np.int64)
+    width = max(1, int(sizes.max()) if sizes.size else 0)  # one column even for empty runs
+    out = np.full((sizes.size, width), fill, dtype=np.float64)
+    out[np.arange(width)[None, :] < sizes[:, None]] = np.asarray(flat, dtype=np.float64)
     return out
 
 
