@@ -73,11 +73,12 @@ def run_corpus(
         ours = BM25Retriever(BM25Config(variant=variant))  # type: ignore[arg-type]
         index_s, _ = timed(lambda r=ours: r.index_tokenized(doc_ids, doc_tokens), repeats)
         qmap = dict(zip(qids, query_tokens, strict=True))
-        query_s, _ = timed(lambda r=ours: r.search_tokenized(qmap, K), repeats)
+        query_s, _ = timed(lambda r=ours, q=qmap: r.search_tokenized(q, K), repeats)
         rows[f"evalstage ({variant})"] = {"index_s": index_s, "query_s": query_s}
         gc.collect()
 
     for backend in ("numpy", "numba"):
+
         def build(backend: str = backend) -> Any:
             model = bm25s.BM25(k1=1.5, b=0.75, backend=backend)
             model.index(doc_tokens, show_progress=False)
@@ -96,7 +97,7 @@ def run_corpus(
 
     index_s, reference = timed(lambda: BM25Okapi(doc_tokens), 1)
     subset = query_tokens if rank_bm25_queries is None else query_tokens[:rank_bm25_queries]
-    sub_s, _ = timed(lambda: rank_bm25_topk(reference, subset), 1)
+    sub_s, _ = timed(lambda m=reference: rank_bm25_topk(m, subset), 1)
     rows["rank_bm25"] = {
         "index_s": index_s,
         "query_s": sub_s * n_q / len(subset),
@@ -144,7 +145,8 @@ def print_table(result: dict[str, Any]) -> None:
     header = ["system", "index s", "query s", "queries/s", "index ×ours", "query ×ours"]
     rows = []
     for name, row in result["systems"].items():
-        note = " (extrapolated from %d queries)" % row["queries_timed"] if row.get("extrapolated") else ""
+        extrapolated = row.get("extrapolated")
+        note = f" (extrapolated from {row['queries_timed']} queries)" if extrapolated else ""
         rows.append(
             [
                 name + note,
@@ -183,7 +185,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         f" to 1e-9; identical top-{K} scores for {equality['queries_with_identical_top100_scores']}"
         f"/{equality['queries']} queries"
     )
-    print(f"analysis (Lucene-like analyzer, cold cache) of {len(docs):,} SciFact docs: {analysis_s:.3f} s")
+    print(
+        f"analysis (Lucene-like analyzer, cold) of {len(docs):,} SciFact docs: {analysis_s:.3f} s"
+    )
 
     scifact = run_corpus("SciFact", doc_ids, doc_tokens, query_tokens, None, repeats)
     print_table(scifact)

@@ -19,6 +19,7 @@ import numpy.typing as npt
 from pydantic import BaseModel, ConfigDict, Field
 
 from evalcore.cases import Document
+from evalcore.env import cache_dir
 from retrieval_eval._types import Ranking
 
 __all__ = ["BUNDLED_MODEL", "DenseConfig", "DenseRetriever", "corpus_cache_key"]
@@ -45,7 +46,9 @@ class DenseConfig(BaseModel):
     )
     batch_size: int = Field(default=64, ge=1)
     cache_dir: str | None = Field(
-        default=None, description="Where corpus embeddings are cached; None disables caching."
+        default_factory=lambda: str(cache_dir("embeddings")),
+        description="Where corpus embeddings are cached (default: the data folder's "
+        "cache/embeddings); null disables caching.",
     )
     normalize: bool = Field(
         default=True,

@@ -166,3 +166,13 @@ def test_real_model_cold_then_warm(tmp_path: Path, monkeypatch: pytest.MonkeyPat
     assert warm.last_cache_hit is True
     warm._model = cold.model  # queries still need a model; reuse the loaded one
     assert warm.search(queries, 3) == cold_run
+
+
+def test_model_resolution_without_loading(tmp_path: Path) -> None:
+    bundled, local = DenseRetriever(DenseConfig())._resolve()
+    assert local and Path(bundled, "config.json").is_file()
+    by_path = DenseRetriever(DenseConfig(model=str(tmp_path)))
+    assert by_path._resolve() == (str(tmp_path.resolve()), True)
+    hub = DenseRetriever(DenseConfig(model="some-org/not-downloaded"))
+    assert hub._resolve() == ("some-org/not-downloaded", False)
+    assert hub.model_identity() != by_path.model_identity()
