@@ -38,12 +38,13 @@ def validation_error(
     first = exc.errors()[0]
     more = len(exc.errors()) - 1
     extra = f" (and {more} more problem{'s' if more > 1 else ''} in this record)" if more else ""
+    cause = first.get("ctx", {}).get("error")
+    if isinstance(cause, SuiteError):  # a validator's own error already says how to fix it
+        message, hint = cause.message, cause.hint
+    else:
+        message, hint = first["msg"], _hint_for(dict(first), model)
     return SuiteError(
-        f"{first['msg']}{extra}",
-        path=path,
-        line=line,
-        field=_field_path(first["loc"]),
-        hint=_hint_for(dict(first), model),
+        f"{message}{extra}", path=path, line=line, field=_field_path(first["loc"]), hint=hint
     )
 
 
@@ -128,6 +129,24 @@ def yaml_line(path: Path, text: str, keys: tuple[int | str, ...]) -> int | None:
         else:
             return line
     return line
+
+
+def validate_yaml_section(
+    model: type[M], data: Any, path: Path, prefix: tuple[int | str, ...]
+) -> M:
+    """Validate ``data`` (found at ``prefix`` in the YAML file ``path``) as ``model``.
+
+    Errors name the full dotted field (``stages.retrieval.options.depth``) and its line.
+    """
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        loc = (*prefix, *exc.errors()[0]["loc"])
+        error = validation_error(exc, model, path, yaml_line(path, path.read_text("utf-8"), loc))
+        error.field = _field_path(loc)
+        raise SuiteError(
+            error.message, path=path, line=error.line, field=error.field, hint=error.hint
+        ) from exc
 
 
 def load_yaml_model(path: Path, model: type[M]) -> M:

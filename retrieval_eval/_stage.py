@@ -7,11 +7,11 @@ from pathlib import Path
 from typing import Literal
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from evalcore.cases import CaseBase, Document
 from evalcore.errors import SuiteError
-from evalcore.loaders import load_jsonl, validation_error, yaml_line
+from evalcore.loaders import load_jsonl, validate_yaml_section
 from evalcore.outcomes import FailureCategory, Outcome
 from evalcore.records import CaseResult, MetricSummary
 from evalcore.stats import bootstrap_ci
@@ -100,25 +100,9 @@ def load_retrieval_inputs(suite: Suite, spec: StageSpec | None = None) -> Retrie
             field="stages.retrieval",
             hint="add a 'retrieval' entry under 'stages'",
         )
-    try:
-        options = RetrievalOptions.model_validate(spec.options)
-    except ValidationError as exc:
-        loc = ("stages", STAGE, "options", *exc.errors()[0]["loc"])
-        err = validation_error(exc, RetrievalOptions, manifest, None)
-        err.line = yaml_line(manifest, manifest.read_text("utf-8"), loc)
-        err.field = ".".join(str(p) for p in loc)
-        raise SuiteError(
-            err.message, path=manifest, line=err.line, field=err.field, hint=err.hint
-        ) from exc
-    except SuiteError as exc:
-        loc = ("stages", STAGE, "options")
-        raise SuiteError(
-            exc.message,
-            path=manifest,
-            line=yaml_line(manifest, manifest.read_text("utf-8"), loc),
-            field=f"stages.retrieval.options.{exc.field or 'measures'}",
-            hint=exc.hint,
-        ) from exc
+    options = validate_yaml_section(
+        RetrievalOptions, spec.options, manifest, ("stages", STAGE, "options")
+    )
     if options.beir:
         documents, queries, qrels = read_beir(suite.path(options.beir), options.beir_split)
         cases = [

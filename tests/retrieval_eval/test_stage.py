@@ -123,3 +123,13 @@ def test_judged_doc_missing_from_corpus(tiny_suite: Path) -> None:
     with pytest.raises(SuiteError) as info:
         load_retrieval_inputs(load_suite(tiny_suite))
     assert info.value.line == 5 and info.value.field == "relevant"
+
+
+def test_unknown_measure_in_options_points_at_its_line(tmp_path: Path) -> None:
+    suite = write_tiny_suite(tmp_path / "s", extra_options="      relevance_level: 1\n")
+    text = (suite / "suite.yaml").read_text().replace("[ndcg@3, recall@3, mrr]", "[ndcg@3, nDGC@5]")
+    (suite / "suite.yaml").write_text(text)
+    with pytest.raises(SuiteError) as info:
+        load_retrieval_inputs(load_suite(suite))
+    assert info.value.field == "stages.retrieval.options.measures"
+    assert info.value.line == 10 and "nDGC@5" in info.value.message
