@@ -28,7 +28,24 @@ def _hint_for(error: dict[str, Any], model: type[BaseModel]) -> str:
     if kind == "extra_forbidden":
         known = ", ".join(sorted(model.model_fields))
         return f"remove or rename '{field}'; known fields are: {known}"
-    return f"give '{_field_path(error['loc'])}' a valid value ({error['msg']})"
+    where = _field_path(error["loc"])
+    for prefix, advice in _TYPE_ADVICE:
+        if kind.startswith(prefix):
+            return f"{advice} for '{where}'"
+    return f"change '{where}' so that it is valid"
+
+
+_TYPE_ADVICE = (
+    ("int_", "write an integer such as 0, 1 or 2"),
+    ("float_", "write a number"),
+    ("bool_", "write true or false"),
+    ("string_", "write a string in double quotes"),
+    ("dict_", 'write an object such as {"key": value}'),
+    ("list_", "write a list such as [a, b]"),
+    ("literal_", "use one of the values listed in the message"),
+    ("greater_than", "use a larger value"),
+    ("less_than", "use a smaller value"),
+)
 
 
 def validation_error(

@@ -85,7 +85,8 @@ def print_run(run: RunRecord) -> None:
     colour = {"completed": "green", "invalid": "red"}.get(run.status, "yellow")
     out.print(
         f"run [bold]{run.run_id}[/]  suite [bold]{run.suite_name}[/] v{run.suite_version}  "
-        f"status [{colour}]{run.status}[/]  started {run.started_at:%Y-%m-%d %H:%M:%S}"
+        f"status [{colour}]{run.status}[/]  started {run.started_at:%Y-%m-%d %H:%M:%S}",
+        soft_wrap=True,
     )
     for stage in run.stages:
         outcomes = ", ".join(f"{k} {v}" for k, v in sorted(stage.outcomes.items()))
