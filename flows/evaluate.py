@@ -37,7 +37,8 @@ def git_commit(folder: Path) -> str | None:
         )
     except (OSError, subprocess.SubprocessError):
         return None
-    return out.stdout.strip() or None if out.returncode == 0 else None
+    commit = out.stdout.strip()
+    return commit if out.returncode == 0 and commit else None
 
 
 def select_stages(declared: list[str], requested: list[str] | None) -> list[str]:
