@@ -1,0 +1,65 @@
+"""The agent stage: tool-calling cases, BFCL import, the call checker and ``score_agent``."""
+
+from agent_eval._baseline import BaselineAgent, BaselineConfig
+from agent_eval._bfcl import bfcl_category, expand_dict_pattern, import_bfcl, write_cases_jsonl
+from agent_eval._cases import (
+    AgentCase,
+    AgentOutput,
+    AgentTurn,
+    ExpectedCall,
+    ExpectedTurn,
+    ToolCall,
+)
+from agent_eval._checker import (
+    ERROR_CODES,
+    CallDetail,
+    CaseVerdict,
+    CheckMode,
+    TurnVerdict,
+    bfcl_standardize,
+    check_case,
+    json_equal,
+)
+from agent_eval._outputs import load_outputs
+from agent_eval._schema import bfcl_function_to_tool, bfcl_to_json_schema, bfcl_type
+from agent_eval._stage import AgentContext, AgentReport, score_agent
+from agent_eval._suite import AgentInputs, AgentOptions, load_agent_cases, load_agent_inputs
+from agent_eval._targets import Agent, AgentRun, build_agent, run_agent
+
+__all__ = [
+    "ERROR_CODES",
+    "Agent",
+    "AgentCase",
+    "AgentContext",
+    "AgentInputs",
+    "AgentOptions",
+    "AgentOutput",
+    "AgentReport",
+    "AgentRun",
+    "AgentTurn",
+    "BaselineAgent",
+    "BaselineConfig",
+    "CallDetail",
+    "CaseVerdict",
+    "CheckMode",
+    "ExpectedCall",
+    "ExpectedTurn",
+    "ToolCall",
+    "TurnVerdict",
+    "bfcl_category",
+    "bfcl_function_to_tool",
+    "bfcl_standardize",
+    "bfcl_to_json_schema",
+    "bfcl_type",
+    "build_agent",
+    "check_case",
+    "expand_dict_pattern",
+    "import_bfcl",
+    "json_equal",
+    "load_agent_cases",
+    "load_agent_inputs",
+    "load_outputs",
+    "run_agent",
+    "score_agent",
+    "write_cases_jsonl",
+]

@@ -51,6 +51,9 @@ class StageSummary(BaseModel):
     metrics: list[MetricSummary] = Field(default_factory=list)
     outcomes: dict[str, int] = Field(default_factory=dict)
     failure_categories: dict[str, int] = Field(default_factory=dict)
+    error_codes: dict[str, int] = Field(
+        default_factory=dict, description="Finer failure codes (e.g. tool errors), cases per code."
+    )
     n_cases: int = 0
     seconds: float = 0.0
 

@@ -24,6 +24,8 @@ app = typer.Typer(
 )
 retrieval_app = typer.Typer(help="Retrieval tools: trec_eval-compatible scoring and search.")
 app.add_typer(retrieval_app, name="retrieval")
+agent_app = typer.Typer(help="Agent tools: check tool calls, import BFCL data.")
+app.add_typer(agent_app, name="agent")
 
 out = Console()
 err = Console(stderr=True, soft_wrap=True)
@@ -63,6 +65,7 @@ def run_summary(run: RunRecord) -> dict[str, Any]:
                 "n_cases": s.n_cases,
                 "outcomes": s.outcomes,
                 "failure_categories": s.failure_categories,
+                "error_codes": s.error_codes,
                 "seconds": round(s.seconds, 3),
                 "metrics": {
                     m.name: {
@@ -109,6 +112,9 @@ def print_run(run: RunRecord) -> None:
         if stage.failure_categories:
             cats = ", ".join(f"{k} {v}" for k, v in sorted(stage.failure_categories.items()))
             out.print(f"failures by category: {cats}")
+        if stage.error_codes:
+            codes = ", ".join(f"{k} {v}" for k, v in sorted(stage.error_codes.items()))
+            out.print(f"error codes (cases): {codes}")
 
 
 @app.command()
@@ -120,7 +126,8 @@ def run(
     store: StoreOption = None,
     as_json: JsonOption = False,
     target: Annotated[
-        str | None, typer.Option("--target", help="Override the retrieval target by name.")
+        str | None,
+        typer.Option("--target", help="Override the target of the stage given with --stage."),
     ] = None,
     target_args: Annotated[
         str | None, typer.Option("--target-args", help="JSON args for --target.")
@@ -130,10 +137,13 @@ def run(
     from evalcore.suite import TargetSpec
     from flows.evaluate import evaluate_suite, validate_suite
 
-    override = None
+    overrides: dict[str, TargetSpec] = {}
     if target is not None:
+        if not stage or len(stage) != 1:
+            err.print("[bold red]error:[/] --target needs exactly one --stage (e.g. retrieval)")
+            raise typer.Exit(code=2)
         try:
-            override = TargetSpec(name=target, args=json.loads(target_args or "{}"))
+            overrides[stage[0]] = TargetSpec(name=target, args=json.loads(target_args or "{}"))
         except (ValueError, TypeError) as exc:
             err.print(f"[bold red]error:[/] --target-args: {exc}")
             raise typer.Exit(code=2) from exc
@@ -141,7 +151,7 @@ def run(
         validate_suite(str(suite_dir), stage)  # bad input fails fast, before Prefect starts
         with err.status(f"running suite {suite_dir} through Prefect…", spinner="dots"):
             run_id = evaluate_suite(
-                str(suite_dir), stages=stage, store_url=store, retrieval_target=override
+                str(suite_dir), stages=stage, store_url=store, targets=overrides
             )
     except SuiteError as exc:
         raise _fail(exc) from exc
@@ -281,6 +291,85 @@ def retrieval_search(
         ranking = engine.search(topics, k)
     write_run(out_path, ranking, f"evalstage-{retriever}")
     err.print(f"wrote {sum(len(v) for v in ranking.values())} lines to {out_path}")
+
+
+@agent_app.command("check")
+def agent_check(
+    cases: Annotated[Path, typer.Option("--cases", help="agent.jsonl cases file.")],
+    outputs: Annotated[Path, typer.Option("--outputs", help="Recorded outputs (JSONL).")],
+    mode: Annotated[str, typer.Option("--mode", help="strict or bfcl.")] = "strict",
+    as_json: JsonOption = False,
+) -> None:
+    """Check recorded tool calls against the cases; print per-case verdicts and the aggregate."""
+    from agent_eval import AgentContext, load_agent_cases, load_outputs, score_agent
+
+    if mode not in ("strict", "bfcl"):
+        err.print(f"[bold red]error:[/] --mode must be strict or bfcl, not {mode!r}")
+        raise typer.Exit(code=2)
+    try:
+        loaded = load_agent_cases(cases)
+        turns = load_outputs(outputs)
+    except SuiteError as exc:
+        raise _fail(exc) from exc
+    report = score_agent(AgentContext(cases=loaded, turns=turns, errors={}, mode=mode))
+    if as_json:
+        payload = {
+            "mode": mode,
+            "metrics": {m.name: m.model_dump(exclude={"name"}) for m in report.metrics},
+            "outcomes": report.outcomes,
+            "error_codes": report.error_codes,
+            "cases": [
+                {
+                    "case_id": r.case_id,
+                    "outcome": r.outcome.value,
+                    "codes": r.reason.split(", ") if r.reason else [],
+                    "scores": r.scores,
+                }
+                for r in report.results
+            ],
+        }
+        sys.stdout.write(json.dumps(payload, indent=2) + "\n")
+        return
+    table = Table("case", "category", "outcome", "call F1", "codes")
+    for r in report.results:
+        colour = "green" if r.outcome == "pass" else "red"
+        table.add_row(
+            r.case_id,
+            r.category,
+            f"[{colour}]{r.outcome.value}[/]",
+            f"{r.scores.get('call_f1', 0.0):.2f}",
+            r.reason,
+        )
+    out.print(table)
+    for m in report.metrics:
+        out.print(f"{m.name}: {m.value:.4f} [{m.ci_low:.4f}, {m.ci_high:.4f}] (n={m.n})")
+    if report.error_codes:
+        out.print(
+            "error codes (cases): "
+            + ", ".join(f"{k} {v}" for k, v in sorted(report.error_codes.items()))
+        )
+
+
+@agent_app.command("import-bfcl")
+def agent_import_bfcl(
+    questions: Annotated[Path, typer.Argument(help="BFCL question file (JSON lines).")],
+    possible_answers: Annotated[
+        Path | None, typer.Argument(help="BFCL possible_answer file; omit for irrelevance.")
+    ] = None,
+    out_path: Annotated[Path, typer.Option("--out", help="agent.jsonl to write.")] = Path(
+        "agent.jsonl"
+    ),
+) -> None:
+    """Convert BFCL questions (and possible answers) into evalstage agent cases."""
+    from agent_eval import import_bfcl, write_cases_jsonl
+
+    try:
+        imported = import_bfcl(questions, possible_answers)
+    except SuiteError as exc:
+        raise _fail(exc) from exc
+    write_cases_jsonl(imported, out_path)
+    kinds = sum(1 for c in imported if c.expect == "no_call")
+    err.print(f"wrote {len(imported)} cases ({kinds} no_call) to {out_path}")
 
 
 def main() -> None:

@@ -12,17 +12,19 @@ from pathlib import Path
 from prefect import flow
 from prefect.runtime import flow_run
 
+from agent_eval import load_agent_inputs
 from evalcore.env import default_store_url
 from evalcore.errors import SuiteError
 from evalcore.outcomes import Outcome
 from evalcore.records import CaseResult, RunRecord, StageSummary
 from evalcore.store import ResultStore
 from evalcore.suite import TargetSpec, load_suite
+from flows.agent import agent_stage
 from flows.artifacts import publish_run_artifacts
 from flows.retrieval import retrieval_stage
 from retrieval_eval import load_retrieval_inputs
 
-IMPLEMENTED_STAGES = ("retrieval",)
+IMPLEMENTED_STAGES = ("retrieval", "agent")
 
 
 def git_commit(folder: Path) -> str | None:
@@ -66,6 +68,8 @@ def validate_suite(suite_dir: str, stages: list[str] | None = None) -> None:
     for stage in select_stages(list(suite.manifest.stages), stages):
         if stage == "retrieval":
             load_retrieval_inputs(suite)
+        elif stage == "agent":
+            load_agent_inputs(suite)
 
 
 @flow(name="evaluate-suite", log_prints=True)
@@ -73,30 +77,51 @@ def evaluate_suite(
     suite_dir: str,
     stages: list[str] | None = None,
     store_url: str | None = None,
-    retrieval_target: TargetSpec | None = None,
+    targets: dict[str, TargetSpec] | None = None,
 ) -> str:
-    """Run the suite's stages as subflows, write the run to the store, return its id."""
+    """Run the suite's stages as subflows, write the run to the store, return its id.
+
+    ``targets`` overrides the system under test of a stage, e.g. ``{"retrieval": dense}``.
+    """
     started = datetime.now(UTC)
     suite = load_suite(Path(suite_dir))
     selected = select_stages(list(suite.manifest.stages), stages)
+    overrides = targets or {}
     summaries: list[StageSummary] = []
     results: list[CaseResult] = []
     if "retrieval" in selected:
         began = time.perf_counter()
-        inputs, report = retrieval_stage(suite_dir, retrieval_target)
+        r_inputs, r_report = retrieval_stage(suite_dir, overrides.get("retrieval"))
         summaries.append(
             StageSummary(
                 stage="retrieval",
-                target=inputs.target.model_dump(),
-                config=inputs.options.model_dump() | {"per_category": report.per_category},
-                metrics=report.metrics,
-                outcomes=report.outcomes,
-                failure_categories=report.failure_categories,
-                n_cases=len(report.results),
+                target=r_inputs.target.model_dump(),
+                config=r_inputs.options.model_dump() | {"per_category": r_report.per_category},
+                metrics=r_report.metrics,
+                outcomes=r_report.outcomes,
+                failure_categories=r_report.failure_categories,
+                n_cases=len(r_report.results),
                 seconds=time.perf_counter() - began,
             )
         )
-        results.extend(report.results)
+        results.extend(r_report.results)
+    if "agent" in selected:
+        began = time.perf_counter()
+        a_inputs, a_report = agent_stage(suite_dir, overrides.get("agent"))
+        summaries.append(
+            StageSummary(
+                stage="agent",
+                target=a_inputs.target.model_dump(),
+                config=a_inputs.options.model_dump() | {"per_category": a_report.per_category},
+                metrics=a_report.metrics,
+                outcomes=a_report.outcomes,
+                failure_categories=a_report.failure_categories,
+                error_codes=a_report.error_codes,
+                n_cases=len(a_report.results),
+                seconds=time.perf_counter() - began,
+            )
+        )
+        results.extend(a_report.results)
     canary_failed = any(r.canary and r.outcome != Outcome.PASS for r in results)
     run = RunRecord(
         run_id=uuid.uuid4().hex[:16],

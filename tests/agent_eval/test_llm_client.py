@@ -1,0 +1,351 @@
+"""The OpenAI-compatible client against a real HTTP server on 127.0.0.1 acting as a test double."""
+
+from __future__ import annotations
+
+import json
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from agent_eval._cases import AgentCase
+from agent_eval._targets import run_agent
+from evalcore.errors import SuiteError
+from evalcore.llm_client import ChatClient, ChatConfig, TargetError
+from evalcore.suite import TargetSpec
+
+
+@dataclass
+class Reply:
+    status: int = 200
+    body: Any = None
+    delay_s: float = 0.0
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class FakeServer:
+    url: str
+    replies: list[Reply] = field(default_factory=list)
+    requests: list[dict[str, Any]] = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def script(self, *replies: Reply) -> None:
+        self.replies.extend(replies)
+
+
+def completion(
+    content: str | None = None,
+    tool_calls: list[dict[str, Any]] | None = None,
+    usage: dict[str, int] | None = None,
+) -> dict[str, Any]:
+    message: dict[str, Any] = {"role": "assistant", "content": content}
+    if tool_calls is not None:
+        message["tool_calls"] = [
+            {
+                "id": f"call_{i}",
+                "type": "function",
+                "function": {"name": c["name"], "arguments": c["arguments"]},
+            }
+            for i, c in enumerate(tool_calls)
+        ]
+    body: dict[str, Any] = {
+        "id": "chatcmpl-1",
+        "object": "chat.completion",
+        "choices": [{"index": 0, "message": message, "finish_reason": "tool_calls"}],
+    }
+    if usage is not None:
+        body["usage"] = usage
+    return body
+
+
+def _handler(server: FakeServer) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        def log_message(self, format: str, *args: Any) -> None:
+            pass
+
+        def do_POST(self) -> None:
+            length = int(self.headers.get("Content-Length", "0"))
+            raw = self.rfile.read(length)
+            with server.lock:
+                server.requests.append(
+                    {"path": self.path, "headers": dict(self.headers), "body": json.loads(raw)}
+                )
+                reply = server.replies.pop(0) if server.replies else Reply(500, {"error": "x"})
+            if reply.delay_s:
+                time.sleep(reply.delay_s)
+            data = json.dumps(reply.body).encode()
+            try:
+                self.send_response(reply.status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                for key, value in reply.headers.items():
+                    self.send_header(key, value)
+                self.end_headers()
+                self.wfile.write(data)
+            except (BrokenPipeError, ConnectionResetError):
+                pass
+
+    return Handler
+
+
+@pytest.fixture
+def server() -> Iterator[FakeServer]:
+    class Bound(ThreadingHTTPServer):
+        daemon_threads = True
+        block_on_close = False
+
+    fake = FakeServer(url="")
+    httpd = Bound(("127.0.0.1", 0), _handler(fake))
+    fake.url = f"http://127.0.0.1:{httpd.server_address[1]}/v1"
+    thread = threading.Thread(target=httpd.serve_forever, args=(0.02,), daemon=True)
+    thread.start()
+    try:
+        yield fake
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+
+
+def config(server: FakeServer, **overrides: Any) -> ChatConfig:
+    values: dict[str, Any] = {
+        "base_url": server.url,
+        "model": "test-model",
+        "timeout_s": 5.0,
+        "max_retries": 2,
+        "backoff_s": 0.01,
+    }
+    values.update(overrides)
+    return ChatConfig(**values)
+
+
+WEATHER = {
+    "type": "function",
+    "function": {
+        "name": "get_weather",
+        "description": "Current weather for a city",
+        "parameters": {
+            "type": "object",
+            "properties": {"city": {"type": "string"}},
+            "required": ["city"],
+        },
+    },
+}
+
+
+def test_tool_calls_usage_and_request_body(server: FakeServer) -> None:
+    server.script(
+        Reply(
+            body=completion(
+                tool_calls=[{"name": "get_weather", "arguments": '{"city": "Paris"}'}],
+                usage={"prompt_tokens": 42, "completion_tokens": 7, "total_tokens": 49},
+            )
+        )
+    )
+    messages = [{"role": "user", "content": "weather in Paris?"}]
+    with ChatClient(config(server, max_tokens=64)) as client:
+        result = client.chat(messages, tools=[WEATHER], tool_choice="auto")
+    assert result.tool_calls == [
+        {"name": "get_weather", "arguments": '{"city": "Paris"}', "id": "call_0"}
+    ]
+    assert result.content is None
+    assert (result.prompt_tokens, result.completion_tokens) == (42, 7)
+    assert result.latency_ms > 0
+    assert result.attempts == 1
+    assert result.raw["id"] == "chatcmpl-1"
+    (request,) = server.requests
+    assert request["path"] == "/v1/chat/completions"
+    body = request["body"]
+    assert body["model"] == "test-model"
+    assert body["messages"] == messages
+    assert body["tools"] == [WEATHER]
+    assert body["tool_choice"] == "auto"
+    assert body["temperature"] == 0.0
+    assert body["max_tokens"] == 64
+    assert "authorization" not in {k.lower() for k in request["headers"]}
+
+
+def test_plain_reply_without_usage(server: FakeServer) -> None:
+    server.script(Reply(body=completion(content="Hello!")))
+    with ChatClient(config(server, temperature=None)) as client:
+        result = client.chat([{"role": "user", "content": "hi"}])
+    assert result.content == "Hello!"
+    assert result.tool_calls == []
+    assert result.prompt_tokens is None and result.completion_tokens is None
+    body = server.requests[0]["body"]
+    assert "tools" not in body and "tool_choice" not in body and "temperature" not in body
+
+
+def test_500_then_success_is_retried(server: FakeServer) -> None:
+    server.script(
+        Reply(500, {"error": "boom"}),
+        Reply(body=completion(content="ok")),
+    )
+    with ChatClient(config(server)) as client:
+        result = client.chat([{"role": "user", "content": "hi"}])
+    assert result.content == "ok"
+    assert result.attempts == 2
+    assert len(server.requests) == 2
+
+
+def test_429_is_retried(server: FakeServer) -> None:
+    server.script(
+        Reply(429, {"error": "slow down"}, headers={"Retry-After": "2"}),
+        Reply(body=completion(content="ok")),
+    )
+    slept: list[float] = []
+    with ChatClient(config(server), sleep=slept.append) as client:
+        assert client.chat([{"role": "user", "content": "hi"}]).content == "ok"
+    assert len(server.requests) == 2
+    assert slept == [2.0]  # the server's Retry-After, longer than the backoff
+
+
+def test_5xx_exhausting_retries_raises_target_error(server: FakeServer) -> None:
+    server.script(*[Reply(503, {"error": "down"}) for _ in range(3)])
+    with ChatClient(config(server, max_retries=2)) as client, pytest.raises(TargetError) as info:
+        client.chat([{"role": "user", "content": "hi"}])
+    assert len(server.requests) == 3
+    assert info.value.attempts == 3
+    assert info.value.status == 503
+    assert "after 3 attempts" in str(info.value) and "503" in str(info.value)
+
+
+def test_timeouts_exhaust_retries(server: FakeServer) -> None:
+    server.script(*[Reply(body=completion(content="late"), delay_s=1.0) for _ in range(2)])
+    client = ChatClient(config(server, timeout_s=0.2, max_retries=1))
+    with client, pytest.raises(TargetError, match="timed out"):
+        client.chat([{"role": "user", "content": "hi"}])
+    assert len(server.requests) == 2
+
+
+def test_400_is_not_retried(server: FakeServer) -> None:
+    server.script(Reply(400, {"error": {"message": "tools not supported"}}))
+    with ChatClient(config(server, max_retries=3)) as client, pytest.raises(TargetError) as info:
+        client.chat([{"role": "user", "content": "hi"}])
+    assert len(server.requests) == 1
+    assert info.value.status == 400
+    assert "tools not supported" in str(info.value)
+
+
+def test_connection_refused_is_retried_then_fails() -> None:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    cfg = ChatConfig(
+        base_url=f"http://127.0.0.1:{port}/v1", model="m", max_retries=2, backoff_s=0.0
+    )
+    slept: list[float] = []
+    with ChatClient(cfg, sleep=slept.append) as client, pytest.raises(TargetError) as info:
+        client.chat([{"role": "user", "content": "hi"}])
+    assert "connection error" in str(info.value)
+    assert info.value.attempts == 3
+    assert len(slept) == 2
+
+
+def test_backoff_grows_and_is_deterministic() -> None:
+    cfg = ChatConfig(base_url="http://127.0.0.1:9/v1", model="m", backoff_s=1.0, jitter_seed=3)
+    first = ChatClient(cfg)
+    second = ChatClient(cfg)
+    delays = [first._delay(i) for i in range(4)]
+    assert delays == [second._delay(i) for i in range(4)]
+    for retry, delay in enumerate(delays):
+        assert 0.5 * 2**retry <= delay < 1.5 * 2**retry
+    first.close()
+    second.close()
+
+
+def test_api_key_sent_as_bearer_and_never_described(
+    server: FakeServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    secret = "sk-test-SECRET-123"
+    monkeypatch.setenv("EVALSTAGE_TEST_KEY", secret)
+    server.script(Reply(body=completion(content="ok")))
+    cfg = config(server, api_key_env="EVALSTAGE_TEST_KEY", headers={"X-Org": "org-secret"})
+    with ChatClient(cfg) as client:
+        client.chat([{"role": "user", "content": "hi"}])
+        described = json.dumps(client.describe())
+        shown = repr(client) + repr(cfg) + cfg.model_dump_json()
+    headers = {k.lower(): v for k, v in server.requests[0]["headers"].items()}
+    assert headers["authorization"] == f"Bearer {secret}"
+    assert headers["x-org"] == "org-secret"
+    assert secret not in described and secret not in shown
+    assert "org-secret" not in described
+    assert "EVALSTAGE_TEST_KEY" in described  # the variable's name is fine to record
+    assert "X-Org" in described
+
+
+def test_describe_redacts_url_credentials() -> None:
+    cfg = ChatConfig(base_url="https://user:pw@api.example.com/v1?key=abc", model="m")
+    with ChatClient(cfg) as client:
+        described = client.describe()
+    assert described["base_url"] == "https://api.example.com/v1"
+    assert "pw" not in json.dumps(described) and "abc" not in json.dumps(described)
+
+
+def test_missing_named_env_var_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("EVALSTAGE_TEST_MISSING_KEY", raising=False)
+    cfg = ChatConfig(
+        base_url="http://127.0.0.1:9/v1", model="m", api_key_env="EVALSTAGE_TEST_MISSING_KEY"
+    )
+    with pytest.raises(SuiteError) as info:
+        ChatClient(cfg)
+    assert "EVALSTAGE_TEST_MISSING_KEY" in str(info.value)
+    assert info.value.field == "target.args.api_key_env"
+
+
+def test_config_requires_model_and_http_url() -> None:
+    with pytest.raises(ValueError, match="model"):
+        ChatConfig(base_url="http://127.0.0.1:9/v1")  # type: ignore[call-arg]
+    with pytest.raises(ValueError, match="http"):
+        ChatConfig(base_url="127.0.0.1:9/v1", model="m")
+    with pytest.raises(ValueError):
+        ChatConfig(base_url="http://x/v1", model="m", retries=3)  # type: ignore[call-arg]
+
+
+# ------------------------------------------------------------------ through run_agent
+def test_openai_target_drives_cases_and_records_errors(server: FakeServer, tmp_path: Path) -> None:
+    server.script(
+        Reply(
+            body=completion(
+                tool_calls=[{"name": "get_weather", "arguments": '{"city": "Paris"}'}],
+                usage={"prompt_tokens": 10, "completion_tokens": 3},
+            )
+        ),
+        Reply(401, {"error": "bad key"}),
+    )
+    cases = [
+        AgentCase(
+            case_id=f"c{i}",
+            messages=[{"role": "user", "content": "weather in Paris?"}],
+            tools=[WEATHER],
+            expected_calls=[{"name": "get_weather", "arguments": {"city": ["Paris"]}}],
+        )
+        for i in range(2)
+    ]
+    spec = TargetSpec(
+        name="openai",
+        args={"base_url": server.url, "model": "test-model", "max_retries": 0},
+    )
+    run = run_agent(spec, cases, suite_root=tmp_path)
+    (turn,) = run.turns["c0"]
+    assert turn.tool_calls[0].name == "get_weather"
+    assert turn.tool_calls[0].arguments == '{"city": "Paris"}'
+    assert (turn.prompt_tokens, turn.completion_tokens) == (10, 3)
+    assert turn.latency_ms is not None and turn.latency_ms > 0
+    assert "c1" not in run.turns
+    assert "HTTP 401" in run.errors["c1"]
+    assert run.target["model"] == "test-model"
+
+
+def test_openai_target_without_model_is_a_suite_error(tmp_path: Path) -> None:
+    spec = TargetSpec(name="openai", args={"base_url": "http://127.0.0.1:9/v1"})
+    with pytest.raises(SuiteError) as info:
+        run_agent(spec, [], suite_root=tmp_path)
+    assert info.value.field == "target.args.model"
+    assert str(tmp_path / "suite.yaml") in str(info.value)
