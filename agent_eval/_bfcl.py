@@ -9,9 +9,7 @@ possible-answer file maps the same ids to ``ground_truth``: a list of ``{functio
 from __future__ import annotations
 
 import itertools
-import os
 import re
-import tempfile
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
@@ -19,6 +17,7 @@ from typing import Any
 from agent_eval._cases import AgentCase, ExpectedCall
 from agent_eval._schema import bfcl_function_to_tool, bfcl_type
 from evalcore.errors import SuiteError
+from evalcore.files import write_text_atomic
 from evalcore.loaders import iter_jsonl
 
 _ID = re.compile(r"^(?P<category>.+?)_(?P<number>\d+(?:-\d+)*)$")
@@ -375,16 +374,5 @@ def write_cases_jsonl(cases: Iterable[AgentCase], path: Path) -> Path:
 
     The file loads back with ``evalcore.load_jsonl(path, AgentCase, id_field="case_id")``.
     """
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as out:
-            for case in cases:
-                out.write(case.model_dump_json(exclude_defaults=True))
-                out.write("\n")
-        os.replace(temp, path)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
-    return path
+    text = "".join(case.model_dump_json(exclude_defaults=True) + "\n" for case in cases)
+    return write_text_atomic(path, text)

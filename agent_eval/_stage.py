@@ -12,7 +12,7 @@ from agent_eval._cases import AgentCase, AgentTurn
 from agent_eval._checker import CaseVerdict, CheckMode, check_case
 from evalcore.outcomes import FailureCategory, Outcome
 from evalcore.records import CaseResult, MetricSummary
-from evalcore.stats import bootstrap_ci
+from evalcore.stats import summarize_metrics
 
 STAGE = "agent"
 METRICS = ("pass_rate", "call_precision", "call_recall", "call_f1")
@@ -73,27 +73,6 @@ def _usage(turns: list[AgentTurn]) -> dict[str, Any]:
     return usage
 
 
-def _summaries(
-    columns: dict[str, list[float]], total: int, confidence: float
-) -> list[MetricSummary]:
-    out: list[MetricSummary] = []
-    for name in METRICS:
-        ci = bootstrap_ci(columns[name], confidence=confidence)
-        if ci is None:
-            continue  # nothing scored: no aggregate rather than a NaN
-        out.append(
-            MetricSummary(
-                name=name,
-                value=ci.mean,
-                ci_low=ci.low,
-                ci_high=ci.high,
-                n=ci.n,
-                coverage=ci.n / total if total else 0.0,
-            )
-        )
-    return out
-
-
 def score_agent(context: AgentContext) -> AgentReport:
     """Check every active case with :func:`check_case` and aggregate.
 
@@ -105,6 +84,7 @@ def score_agent(context: AgentContext) -> AgentReport:
     cases = [c for c in context.cases if not c.retired]
     results: list[CaseResult] = []
     columns: dict[str, list[float]] = {name: [] for name in METRICS}
+    case_codes: list[set[str]] = []
     error_codes: Counter[str] = Counter()
     latencies: list[float] = []
     prompt_total = completion_total = 0
@@ -158,6 +138,7 @@ def score_agent(context: AgentContext) -> AgentReport:
         columns["call_recall"].append(verdict.recall)
         columns["call_f1"].append(verdict.f1)
         error_codes.update(verdict.codes)
+        case_codes.append(set(verdict.codes))
         results.append(
             CaseResult(
                 **common,
@@ -189,7 +170,17 @@ def score_agent(context: AgentContext) -> AgentReport:
         tokens = {"prompt": prompt_total, "completion": completion_total}
     return AgentReport(
         results=results,
-        metrics=_summaries(columns, len(cases), context.confidence),
+        metrics=summarize_metrics(
+            {
+                **columns,
+                **{
+                    f"rate:{code}": [float(code in codes) for codes in case_codes]
+                    for code in sorted(error_codes)
+                },
+            },
+            len(cases),
+            context.confidence,
+        ),
         outcomes=dict(Counter(r.outcome.value for r in results)),
         failure_categories=dict(
             Counter(r.failure_category.value for r in results if r.failure_category is not None)

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict
+
+from evalcore.records import MetricSummary
 
 
 class Interval(BaseModel):
@@ -53,3 +55,28 @@ def bootstrap_ci(
     alpha = (1.0 - confidence) / 2.0
     low, high = np.quantile(means, [alpha, 1.0 - alpha])
     return Interval(mean=mean, low=float(low), high=float(high), n=n, confidence=confidence)
+
+
+def summarize_metrics(
+    columns: Mapping[str, Sequence[float] | np.ndarray], total: int, confidence: float = 0.95
+) -> list[MetricSummary]:
+    """One :class:`MetricSummary` per column (mean, bootstrap CI, n, coverage = n / total).
+
+    A column with no values gives no summary rather than a NaN.
+    """
+    out: list[MetricSummary] = []
+    for name, values in columns.items():
+        ci = bootstrap_ci(values, confidence=confidence)
+        if ci is None:
+            continue
+        out.append(
+            MetricSummary(
+                name=name,
+                value=ci.mean,
+                ci_low=ci.low,
+                ci_high=ci.high,
+                n=ci.n,
+                coverage=ci.n / total if total else 0.0,
+            )
+        )
+    return out

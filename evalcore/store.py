@@ -31,6 +31,7 @@ from sqlalchemy import (
 from sqlalchemy.engine import make_url
 
 from evalcore.records import CaseResult, RunRecord, StageSummary
+from evalcore.suite import STAGES
 
 metadata = MetaData()
 
@@ -142,7 +143,14 @@ class ResultStore:
                     select(stage_summaries).where(stage_summaries.c.run_id.in_(ids))
                 ).mappings():
                     summaries[s["run_id"]].append(StageSummary.model_validate(s["summary"]))
-        return [RunRecord(**dict(r), stages=summaries[r["run_id"]]) for r in rows]
+        order = {stage: i for i, stage in enumerate(STAGES)}
+        return [
+            RunRecord(
+                **dict(r),
+                stages=sorted(summaries[r["run_id"]], key=lambda s: order.get(s.stage, len(order))),
+            )
+            for r in rows
+        ]
 
     def list_runs(self, suite: str | None = None, limit: int | None = None) -> list[RunRecord]:
         """Runs, newest first, with their stage summaries."""

@@ -111,10 +111,10 @@ def print_run(run: RunRecord) -> None:
         out.print(table)
         if stage.failure_categories:
             cats = ", ".join(f"{k} {v}" for k, v in sorted(stage.failure_categories.items()))
-            out.print(f"failures by category: {cats}")
+            out.print(f"failures by category: {cats}", soft_wrap=True)
         if stage.error_codes:
             codes = ", ".join(f"{k} {v}" for k, v in sorted(stage.error_codes.items()))
-            out.print(f"error codes (cases): {codes}")
+            out.print(f"error codes (cases): {codes}", soft_wrap=True)
 
 
 @app.command()

@@ -7,8 +7,7 @@ the same corpus never loads the model for indexing; only query encoding needs it
 from __future__ import annotations
 
 import hashlib
-import os
-import tempfile
+import io
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -20,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from evalcore.cases import Document
 from evalcore.env import cache_dir
+from evalcore.files import write_bytes_atomic
 from evalcore.sentence_models import BUNDLED_MODEL, load_sentence_model, resolve_model
 from retrieval_eval._types import Ranking
 
@@ -153,17 +153,9 @@ class DenseRetriever:
 
     @staticmethod
     def _write_cache(path: Path, array: Embeddings) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}.", suffix=".tmp")
-        try:
-            with os.fdopen(fd, "wb") as handle:
-                np.save(handle, array, allow_pickle=False)
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        buffer = io.BytesIO()
+        np.save(buffer, array, allow_pickle=False)
+        write_bytes_atomic(path, buffer.getvalue())
 
     def encode_corpus(self, documents: Sequence[Document]) -> Embeddings:
         """Embed every document's ``full_text``, reading and filling the on-disk cache."""

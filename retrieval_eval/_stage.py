@@ -14,7 +14,7 @@ from evalcore.errors import SuiteError
 from evalcore.loaders import load_jsonl, validate_yaml_section
 from evalcore.outcomes import FailureCategory, Outcome
 from evalcore.records import CaseResult, MetricSummary
-from evalcore.stats import bootstrap_ci
+from evalcore.stats import summarize_metrics
 from evalcore.suite import StageSpec, Suite, TargetSpec
 from retrieval_eval._evaluate import EvalOptions, evaluate
 from retrieval_eval._targets import TargetOutput
@@ -160,28 +160,6 @@ class RetrievalReport(BaseModel):
         return next(m for m in self.metrics if m.name == name)
 
 
-def _summaries(
-    specs: list[Measure], values: dict[str, np.ndarray], total: int, confidence: float
-) -> list[MetricSummary]:
-    out: list[MetricSummary] = []
-    for name in [s.name for s in specs] + ["pass_rate"]:
-        column = values[name]
-        ci = bootstrap_ci(column, confidence=confidence)
-        if ci is None:
-            continue  # nothing measured: no aggregate rather than a NaN
-        out.append(
-            MetricSummary(
-                name=name,
-                value=ci.mean,
-                ci_low=ci.low,
-                ci_high=ci.high,
-                n=ci.n,
-                coverage=ci.n / total if total else 0.0,
-            )
-        )
-    return out
-
-
 def score_retrieval(context: RetrievalContext) -> RetrievalReport:
     """Score what the target retrieved: per-case outcomes and aggregates with bootstrap CIs.
 
@@ -284,7 +262,7 @@ def score_retrieval(context: RetrievalContext) -> RetrievalReport:
     }
     return RetrievalReport(
         results=results,
-        metrics=_summaries(specs, values, len(cases), options.confidence),
+        metrics=summarize_metrics(values, len(cases), options.confidence),
         outcomes=dict(Counter(r.outcome.value for r in results)),
         failure_categories=dict(
             Counter(r.failure_category.value for r in results if r.failure_category is not None)

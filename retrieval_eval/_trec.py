@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import csv
-import os
-import tempfile
 from collections import defaultdict
 from pathlib import Path
 
 from evalcore.cases import Document
 from evalcore.errors import SuiteError
+from evalcore.files import write_text_atomic
 from evalcore.loaders import iter_jsonl, open_text
 from retrieval_eval._evaluate import rank_documents
 from retrieval_eval._types import Qrels, Ranking
@@ -98,20 +97,6 @@ def format_run(ranking: Ranking, run_id: str) -> str:
         for rank, doc in enumerate(rank_documents(scores), start=1):
             lines.append(f"{qid} Q0 {doc} {rank} {scores[doc]:.6f} {run_id}\n")
     return "".join(lines)
-
-
-def write_text_atomic(path: str | Path, text: str) -> None:
-    """Write ``text`` to ``path`` through a temporary file, so readers never see half a file."""
-    target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def write_run(path: str | Path, ranking: Ranking, run_id: str) -> None:

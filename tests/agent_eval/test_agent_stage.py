@@ -106,7 +106,11 @@ def test_aggregates_have_cis_coverage_and_no_nan() -> None:
         "call_precision",
         "call_recall",
         "call_f1",
+        "rate:schema_violation",
+        "rate:type_error",
     ]
+    # each error code's rate over the measured cases, with its own CI
+    assert report.metric("rate:type_error").value == 1 / 3
     pass_rate = report.metric("pass_rate")
     assert pass_rate.value == 2 / 3 and pass_rate.n == 3 and pass_rate.coverage == 3 / 5
     assert pass_rate.ci_low <= pass_rate.value <= pass_rate.ci_high

@@ -114,7 +114,7 @@ def test_retrieval_search_writes_trec_run(tmp_path: Path, tiny_suite: Path) -> N
 
 
 @pytest.mark.slow
-def test_demo_suite_runs_through_prefect_and_is_listed(tmp_path: Path) -> None:
+def test_demo_suite_runs_both_stages_through_prefect_and_is_listed(tmp_path: Path) -> None:
     env = {**os.environ, "EVALSTAGE_HOME": str(tmp_path / "home")}
     store = sqlite_url(tmp_path / "runs.db")
     exe = Path(sys.executable).with_name("evalstage")
@@ -154,6 +154,16 @@ def test_demo_suite_runs_through_prefect_and_is_listed(tmp_path: Path) -> None:
     assert [r["run_id"] for r in json.loads(listed.stdout)] == [summary["run_id"]]
     stored = ResultStore(store).case_results(summary["run_id"], "retrieval")
     assert len(stored) == 300
+    agent = summary["stages"]["agent"]
+    assert agent["n_cases"] == 78 and sum(agent["outcomes"].values()) == 78
+    for name in ("pass_rate", "call_f1"):
+        m = agent["metrics"][name]
+        assert m["ci_low"] <= m["value"] <= m["ci_high"] and m["n"] == 78
+    # the baseline is weak on purpose: it must fail some cases, with error codes and their rates
+    assert 0.0 < agent["metrics"]["pass_rate"]["value"] < 0.8
+    assert agent["error_codes"] and all(
+        f"rate:{c}" in agent["metrics"] for c in agent["error_codes"]
+    )
     shown = subprocess.run(
         [str(exe), "show", summary["run_id"][:8], "--store", store],
         capture_output=True,

@@ -69,3 +69,57 @@ def test_evaluate_suite_stores_run_and_publishes_artifacts(
     assert {"tiny-retrieval-summary", "tiny-retrieval-metrics", "tiny-run-summary"} <= keys
     # one task per stage batch: retrieve and score, never one per case
     assert "retrieve" in task_names and "score" in task_names
+
+
+@pytest.mark.slow
+def test_agent_stage_runs_as_its_own_subflow(
+    prefect_server: None, tiny_suite: Path, tmp_path: Path
+) -> None:
+    import json
+
+    tool = {
+        "type": "function",
+        "function": {
+            "name": "add",
+            "description": "Add two integers.",
+            "parameters": {
+                "type": "object",
+                "properties": {"a": {"type": "integer"}, "b": {"type": "integer"}},
+                "required": ["a", "b"],
+            },
+        },
+    }
+    cases = [
+        {
+            "case_id": f"c{i}",
+            "messages": [{"role": "user", "content": f"{i}+1"}],
+            "tools": [tool],
+            "expected_calls": [{"name": "add", "arguments": {"a": [i], "b": [1]}}],
+        }
+        for i in range(3)
+    ]
+    (tiny_suite / "agent.jsonl").write_text("".join(json.dumps(c) + "\n" for c in cases))
+    (tiny_suite / "outputs.jsonl").write_text(
+        '{"case_id": "c0", "tool_calls": [{"name": "add", "arguments": {"a": 0, "b": 1}}]}\n'
+        '{"case_id": "c1", "tool_calls": [{"name": "add", "arguments": {"a": 1, "b": 2}}]}\n'
+    )
+    with (tiny_suite / "suite.yaml").open("a") as handle:
+        handle.write(
+            "  agent:\n    cases: agent.jsonl\n    target:\n      name: recorded\n"
+            "      args: {path: outputs.jsonl}\n"
+        )
+    url = sqlite_url(tmp_path / "runs.db")
+    run_id = evaluate_suite(str(tiny_suite), store_url=url)
+    run = ResultStore(url).get_run(run_id)
+    assert [s.stage for s in run.stages] == ["retrieval", "agent"]
+    agent = run.stage("agent")
+    # c2 has no recorded output: the target failed on it, an error outcome, and the run goes on
+    assert agent.outcomes == {"pass": 1, "fail": 1, "error": 1}
+    assert agent.error_codes == {"value_mismatch": 1}
+    assert agent.metric("pass_rate").value == 0.5
+    results = ResultStore(url).case_results(run_id, "agent")
+    assert {r.case_id: r.outcome for r in results} == {
+        "c0": Outcome.PASS,
+        "c1": Outcome.FAIL,
+        "c2": Outcome.ERROR,
+    }
