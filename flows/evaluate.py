@@ -112,7 +112,12 @@ def evaluate_suite(
             StageSummary(
                 stage="agent",
                 target=a_inputs.target.model_dump(),
-                config=a_inputs.options.model_dump() | {"per_category": a_report.per_category},
+                config=a_inputs.options.model_dump()
+                | {
+                    "per_category": a_report.per_category,
+                    "latency_ms": a_report.latency_ms,
+                    "tokens": a_report.tokens,
+                },
                 metrics=a_report.metrics,
                 outcomes=a_report.outcomes,
                 failure_categories=a_report.failure_categories,

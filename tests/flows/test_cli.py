@@ -123,8 +123,6 @@ def test_demo_suite_runs_both_stages_through_prefect_and_is_listed(tmp_path: Pat
             str(exe),
             "run",
             str(ROOT / "suites" / "demo"),
-            "--stage",
-            "retrieval",
             "--store",
             store,
             "--json",
