@@ -19,7 +19,6 @@ a bad target spec raises :class:`~evalcore.errors.SuiteError` before any case ru
 from __future__ import annotations
 
 import copy
-import importlib
 import json
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -27,12 +26,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
 from agent_eval._cases import AgentCase, AgentTurn, ExpectedTurn, ToolCall
 from evalcore.errors import SuiteError
 from evalcore.llm_client import ChatClient, ChatConfig, parse_tool_calls
 from evalcore.suite import TargetSpec
+from evalcore.targets import load_callable, target_args
 
 __all__ = [
     "TARGET_NAMES",
@@ -100,45 +100,6 @@ class CallableArgs(BaseModel):
 
 
 # ---------------------------------------------------------------------------- building
-def _config(model: type[BaseModel], spec: TargetSpec, where: Path | None) -> Any:
-    try:
-        return model.model_validate(spec.args)
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        loc = ".".join(str(p) for p in first["loc"])
-        known = ", ".join(model.model_fields)
-        raise SuiteError(
-            str(first["msg"]),
-            path=where,
-            field=f"target.args.{loc}" if loc else "target.args",
-            hint=f"the {spec.name} target takes: {known}",
-        ) from exc
-
-
-def load_callable(reference: str, where: Path | None = None) -> Callable[..., Any]:
-    """Import ``module:function``; a bad reference raises :class:`SuiteError`."""
-    module_name, _, attr = reference.partition(":")
-    if not module_name or not attr:
-        raise SuiteError(
-            f"'{reference}' is not of the form module:function",
-            path=where,
-            field="target.args.function",
-            hint="write it as package.module:function_name",
-        )
-    try:
-        function = getattr(importlib.import_module(module_name), attr)
-    except (ImportError, AttributeError) as exc:
-        raise SuiteError(
-            f"cannot import '{reference}': {exc}",
-            path=where,
-            field="target.args.function",
-            hint="make the module importable (on PYTHONPATH) and check the function name",
-        ) from exc
-    if not callable(function):
-        raise SuiteError(f"'{reference}' is not callable", path=where, field="target.args.function")
-    return function  # type: ignore[no-any-return]
-
-
 def coerce_turn(value: Any) -> AgentTurn:
     """Read what a callable agent returned as an :class:`AgentTurn`.
 
@@ -233,10 +194,10 @@ class OpenAIAgent:
 def build_agent(spec: TargetSpec, where: Path | None = None) -> Agent:
     """Build a live agent (``callable``, ``openai``, ``baseline``) from its spec."""
     if spec.name == "callable":
-        args: CallableArgs = _config(CallableArgs, spec, where)
+        args: CallableArgs = target_args(CallableArgs, spec, where)
         return CallableAgent(load_callable(args.function, where), args.function)
     if spec.name == "openai":
-        config: ChatConfig = _config(ChatConfig, spec, where)
+        config: ChatConfig = target_args(ChatConfig, spec, where)
         try:
             return OpenAIAgent(ChatClient(config))
         except SuiteError as exc:
@@ -246,7 +207,7 @@ def build_agent(spec: TargetSpec, where: Path | None = None) -> Agent:
     if spec.name == "baseline":
         from agent_eval._baseline import BaselineAgent, BaselineConfig
 
-        return BaselineAgent(_config(BaselineConfig, spec, where))
+        return BaselineAgent(target_args(BaselineConfig, spec, where))
     raise SuiteError(
         f"unknown agent target '{spec.name}'",
         path=where,
@@ -356,7 +317,7 @@ def _replay(
 ) -> AgentRun:
     source = "the recorded outputs"
     if recorded is None:
-        args: RecordedArgs = _config(RecordedArgs, spec, where)
+        args: RecordedArgs = target_args(RecordedArgs, spec, where)
         from agent_eval._outputs import load_outputs
 
         path = (suite_root or Path.cwd()) / args.path

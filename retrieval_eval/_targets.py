@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-import importlib
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ValidationError
-
 from evalcore.cases import Document
 from evalcore.errors import SuiteError
 from evalcore.suite import TargetSpec
+from evalcore.targets import load_callable, target_args
 from retrieval_eval._types import Ranking, Retriever
 
 TARGET_NAMES = ("bm25", "dense", "hybrid", "run_file", "callable")
@@ -30,64 +28,26 @@ class TargetOutput:
     search_seconds: float = 0.0
 
 
-def _config(model: type[BaseModel], spec: TargetSpec, where: Path | None) -> Any:
-    try:
-        return model.model_validate(spec.args)
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        loc = ".".join(str(p) for p in first["loc"])
-        raise SuiteError(
-            f"{first['msg']}",
-            path=where,
-            field=f"target.args.{loc}",
-            hint=f"see the {spec.name} target's options in docs/retrieval.md",
-        ) from exc
-
-
 def build_retriever(spec: TargetSpec, where: Path | None = None) -> Retriever:
     """Build a built-in retriever (``bm25``, ``dense``, ``hybrid``) from its spec."""
     if spec.name == "bm25":
         from retrieval_eval._bm25 import BM25Config, BM25Retriever
 
-        return BM25Retriever(_config(BM25Config, spec, where))
+        return BM25Retriever(target_args(BM25Config, spec, where))
     if spec.name == "dense":
         from retrieval_eval._dense import DenseConfig, DenseRetriever
 
-        return DenseRetriever(_config(DenseConfig, spec, where))
+        return DenseRetriever(target_args(DenseConfig, spec, where))
     if spec.name == "hybrid":
         from retrieval_eval._hybrid import HybridConfig, HybridRetriever
 
-        return HybridRetriever(_config(HybridConfig, spec, where))
+        return HybridRetriever(target_args(HybridConfig, spec, where))
     raise SuiteError(
         f"unknown retriever '{spec.name}'",
         path=where,
         field="target.name",
         hint=f"use one of: {', '.join(TARGET_NAMES)}",
     )
-
-
-def load_callable(reference: str, where: Path | None = None) -> Callable[..., Any]:
-    """Import ``module:function``."""
-    module_name, _, attr = reference.partition(":")
-    if not module_name or not attr:
-        raise SuiteError(
-            f"'{reference}' is not of the form module:function",
-            path=where,
-            field="target.args.function",
-            hint="write it as package.module:function_name",
-        )
-    try:
-        function = getattr(importlib.import_module(module_name), attr)
-    except (ImportError, AttributeError) as exc:
-        raise SuiteError(
-            f"cannot import '{reference}': {exc}",
-            path=where,
-            field="target.args.function",
-            hint="make the module importable (on PYTHONPATH) and check the function name",
-        ) from exc
-    if not callable(function):
-        raise SuiteError(f"'{reference}' is not callable", path=where, field="target.args.function")
-    return function  # type: ignore[no-any-return]
 
 
 def _as_scores(result: Any) -> dict[str, float]:
