@@ -8,6 +8,7 @@ import uuid
 from datetime import UTC, datetime
 from importlib.metadata import version
 from pathlib import Path
+from typing import Any
 
 from prefect import flow
 from prefect.runtime import flow_run
@@ -23,8 +24,6 @@ from flows.agent import agent_stage
 from flows.artifacts import publish_run_artifacts
 from flows.retrieval import retrieval_stage
 from retrieval_eval import load_retrieval_inputs
-
-IMPLEMENTED_STAGES = ("retrieval", "agent")
 
 
 def git_commit(folder: Path) -> str | None:
@@ -53,23 +52,47 @@ def select_stages(declared: list[str], requested: list[str] | None) -> list[str]
                 field="stages",
                 hint=f"declared stages: {', '.join(declared)}",
             )
-        if stage not in IMPLEMENTED_STAGES:
+        if stage not in STAGE_FLOWS:
             raise SuiteError(
                 f"stage '{stage}' is not available in this version of evalstage",
                 field="stages",
-                hint=f"run with --stage {' --stage '.join(IMPLEMENTED_STAGES)}",
+                hint=f"run with --stage {' --stage '.join(STAGE_FLOWS)}",
             )
     return stages
+
+
+STAGE_FLOWS: dict[str, Any] = {"retrieval": retrieval_stage, "agent": agent_stage}
+"""Stage name -> its Prefect flow, called as ``flow(suite_dir, target_override)``."""
+
+STAGE_LOADERS: dict[str, Any] = {"retrieval": load_retrieval_inputs, "agent": load_agent_inputs}
+"""Stage name -> the loader that validates its inputs (before anything runs)."""
+
+
+def stage_summary(stage: str, inputs: Any, report: Any, seconds: float) -> StageSummary:
+    """The stored summary of one stage: target, options, aggregates, counts and timing."""
+    extras = {
+        key: getattr(report, key)
+        for key in ("per_category", "latency_ms", "tokens")
+        if getattr(report, key, None) is not None
+    }
+    return StageSummary(
+        stage=stage,
+        target=inputs.target.model_dump(),
+        config=inputs.options.model_dump() | extras,
+        metrics=report.metrics,
+        outcomes=report.outcomes,
+        failure_categories=report.failure_categories,
+        error_codes=getattr(report, "error_codes", {}),
+        n_cases=len(report.results),
+        seconds=seconds,
+    )
 
 
 def validate_suite(suite_dir: str, stages: list[str] | None = None) -> None:
     """Load the suite and every selected stage's inputs; raise :class:`SuiteError` if bad."""
     suite = load_suite(Path(suite_dir))
     for stage in select_stages(list(suite.manifest.stages), stages):
-        if stage == "retrieval":
-            load_retrieval_inputs(suite)
-        elif stage == "agent":
-            load_agent_inputs(suite)
+        STAGE_LOADERS[stage](suite)
 
 
 @flow(name="evaluate-suite", log_prints=True)
@@ -89,44 +112,11 @@ def evaluate_suite(
     overrides = targets or {}
     summaries: list[StageSummary] = []
     results: list[CaseResult] = []
-    if "retrieval" in selected:
+    for stage in selected:
         began = time.perf_counter()
-        r_inputs, r_report = retrieval_stage(suite_dir, overrides.get("retrieval"))
-        summaries.append(
-            StageSummary(
-                stage="retrieval",
-                target=r_inputs.target.model_dump(),
-                config=r_inputs.options.model_dump() | {"per_category": r_report.per_category},
-                metrics=r_report.metrics,
-                outcomes=r_report.outcomes,
-                failure_categories=r_report.failure_categories,
-                n_cases=len(r_report.results),
-                seconds=time.perf_counter() - began,
-            )
-        )
-        results.extend(r_report.results)
-    if "agent" in selected:
-        began = time.perf_counter()
-        a_inputs, a_report = agent_stage(suite_dir, overrides.get("agent"))
-        summaries.append(
-            StageSummary(
-                stage="agent",
-                target=a_inputs.target.model_dump(),
-                config=a_inputs.options.model_dump()
-                | {
-                    "per_category": a_report.per_category,
-                    "latency_ms": a_report.latency_ms,
-                    "tokens": a_report.tokens,
-                },
-                metrics=a_report.metrics,
-                outcomes=a_report.outcomes,
-                failure_categories=a_report.failure_categories,
-                error_codes=a_report.error_codes,
-                n_cases=len(a_report.results),
-                seconds=time.perf_counter() - began,
-            )
-        )
-        results.extend(a_report.results)
+        inputs, report = STAGE_FLOWS[stage](suite_dir, overrides.get(stage))
+        summaries.append(stage_summary(stage, inputs, report, time.perf_counter() - began))
+        results.extend(report.results)
     canary_failed = any(r.canary and r.outcome != Outcome.PASS for r in results)
     run = RunRecord(
         run_id=uuid.uuid4().hex[:16],
