@@ -1,0 +1,318 @@
+"""Cached, read-only queries of the results store and of suite folders.
+
+Every function takes the store URL (or a folder) as its first argument so that Streamlit's caches
+key on it. The app only ever reads: no function here writes to the store.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+from sqlalchemy import select
+from sqlalchemy.engine import make_url
+
+from evalcore.cases import CaseBase
+from evalcore.env import default_store_url
+from evalcore.loaders import load_jsonl
+from evalcore.outcomes import Outcome
+from evalcore.records import CaseResult, RunRecord
+from evalcore.store import ResultStore, case_results, runs
+from evalcore.suite import load_suite
+
+TTL = 30
+"""Seconds a cached query is reused; new runs show up after at most this long."""
+
+MEASURED = (Outcome.PASS.value, Outcome.FAIL.value)
+BAD = (Outcome.FAIL.value, Outcome.ERROR.value)
+
+
+def store_url() -> str:
+    """The store URL: ``--store URL`` after the script's ``--``, else ``$EVALSTAGE_STORE``."""
+    args = sys.argv[1:]
+    for i, arg in enumerate(args):
+        if arg == "--store" and i + 1 < len(args):
+            return args[i + 1]
+        if arg.startswith("--store="):
+            return arg.split("=", 1)[1]
+    return os.environ.get("EVALSTAGE_STORE") or default_store_url()
+
+
+def _missing_sqlite_file(url: str) -> bool:
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
+        return False
+    return not Path(parsed.database).exists()
+
+
+@st.cache_resource(show_spinner=False)
+def get_store(url: str) -> ResultStore | None:
+    """The store behind ``url``; ``None`` for a SQLite file that does not exist (nothing to read).
+
+    A missing SQLite file is not created: the app never writes.
+    """
+    if _missing_sqlite_file(url):
+        return None
+    return ResultStore(url)
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def list_runs(url: str, suite: str | None = None) -> list[RunRecord]:
+    """Every run (of ``suite``), newest first, with its stage summaries."""
+    store = get_store(url)
+    return [] if store is None else store.list_runs(suite)
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def get_run(url: str, run_id: str) -> RunRecord | None:
+    """One run by id or unique prefix; ``None`` if none (or several) match."""
+    store = get_store(url)
+    if store is None or not run_id:
+        return None
+    try:
+        return store.get_run(run_id)
+    except KeyError:
+        return None
+
+
+@st.cache_data(ttl=TTL, show_spinner=False, max_entries=16)
+def case_frame(url: str, run_id: str, stage: str) -> pd.DataFrame:
+    """The per-case results of one stage as a table: ids, outcome, reason and one column per score.
+
+    Details (rankings, verdicts) are left out; :func:`case_result` reads them for one case.
+    """
+    store = get_store(url)
+    if store is None:
+        return pd.DataFrame()
+    query = (
+        select(
+            case_results.c.case_id,
+            case_results.c.variant,
+            case_results.c.outcome,
+            case_results.c.failure_category,
+            case_results.c.reason,
+            case_results.c.category,
+            case_results.c.canary,
+            case_results.c.scores,
+        )
+        .where(case_results.c.run_id == run_id, case_results.c.stage == stage)
+        .order_by(case_results.c.id)
+    )
+    with store.engine.connect() as conn:
+        rows = conn.execute(query).mappings().all()
+    base = pd.DataFrame(
+        [{k: v for k, v in r.items() if k != "scores"} for r in rows],
+        columns=[
+            "case_id",
+            "variant",
+            "outcome",
+            "failure_category",
+            "reason",
+            "category",
+            "canary",
+        ],
+    )
+    scores = pd.DataFrame([dict(r["scores"] or {}) for r in rows], index=base.index)
+    return pd.concat([base, scores], axis=1)
+
+
+@st.cache_data(ttl=TTL, show_spinner=False, max_entries=256)
+def case_result(url: str, run_id: str, stage: str, case_id: str) -> CaseResult | None:
+    """One case's full result (details included) in one stage of a run."""
+    store = get_store(url)
+    if store is None:
+        return None
+    query = (
+        select(case_results)
+        .where(
+            case_results.c.run_id == run_id,
+            case_results.c.stage == stage,
+            case_results.c.case_id == case_id,
+        )
+        .order_by(case_results.c.id)
+        .limit(1)
+    )
+    with store.engine.connect() as conn:
+        row = conn.execute(query).mappings().first()
+    if row is None:
+        return None
+    fields = set(CaseResult.model_fields)
+    return CaseResult.model_validate({k: v for k, v in row.items() if k in fields})
+
+
+@st.cache_data(ttl=TTL, show_spinner=False, max_entries=64)
+def case_stages(url: str, run_id: str, case_id: str) -> list[str]:
+    """The stages of a run that hold a result for ``case_id``."""
+    store = get_store(url)
+    if store is None:
+        return []
+    query = (
+        select(case_results.c.stage)
+        .where(case_results.c.run_id == run_id, case_results.c.case_id == case_id)
+        .distinct()
+    )
+    with store.engine.connect() as conn:
+        return sorted(str(s) for s in conn.execute(query).scalars())
+
+
+@st.cache_data(ttl=TTL, show_spinner=False, max_entries=64)
+def case_history(url: str, suite: str, case_id: str) -> pd.DataFrame:
+    """The outcome of ``case_id`` in every run of ``suite``, newest first, per stage."""
+    store = get_store(url)
+    columns = ["started_at", "run_id", "stage", "outcome", "reason", "primary_score"]
+    if store is None:
+        return pd.DataFrame(columns=columns)
+    query = (
+        select(
+            runs.c.started_at,
+            runs.c.run_id,
+            case_results.c.stage,
+            case_results.c.outcome,
+            case_results.c.reason,
+            case_results.c.primary_score,
+        )
+        .join(runs, runs.c.run_id == case_results.c.run_id)
+        .where(runs.c.suite_name == suite, case_results.c.case_id == case_id)
+        .order_by(runs.c.started_at.desc())
+    )
+    with store.engine.connect() as conn:
+        rows = conn.execute(query).mappings().all()
+    return pd.DataFrame([dict(r) for r in rows], columns=columns)
+
+
+def _case_model(stage: str) -> tuple[type[CaseBase], str] | None:
+    if stage == "retrieval":
+        from retrieval_eval._stage import RetrievalCase
+
+        return RetrievalCase, "query_id"
+    if stage == "agent":
+        from agent_eval._cases import AgentCase
+
+        return AgentCase, "case_id"
+    return None
+
+
+def _folder_stamp(folder: str) -> float:
+    root = Path(folder)
+    try:
+        return max((p.stat().st_mtime for p in root.iterdir() if p.is_file()), default=0.0)
+    except OSError:
+        return 0.0
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def _suite_cases(folder: str, _stamp: float) -> tuple[str, str, dict[str, list[dict[str, Any]]]]:
+    suite = load_suite(folder)
+    out: dict[str, list[dict[str, Any]]] = {}
+    for stage, spec in suite.manifest.stages.items():
+        found = _case_model(stage)
+        path = suite.path(spec.cases)
+        if found is None or not path.is_file():
+            continue
+        model, id_field = found
+        out[stage] = [
+            {"case_id": getattr(c, id_field), **c.model_dump(mode="json")}
+            for c in load_jsonl(path, model, id_field=id_field)
+        ]
+    return suite.manifest.name, suite.manifest.version, out
+
+
+def suite_cases(folder: str) -> tuple[str, str, dict[str, list[dict[str, Any]]]]:
+    """A suite folder's name, version and cases per stage (as plain dicts, ``case_id`` first).
+
+    Cached until a file of the folder changes. Raises :class:`evalcore.SuiteError` on a bad suite.
+    """
+    return _suite_cases(str(Path(folder).resolve()), _folder_stamp(folder))
+
+
+def default_suite_folder() -> str:
+    """``suites/demo`` when it exists (relative to the working folder or the repository)."""
+    for candidate in (Path("suites/demo"), Path(__file__).resolve().parents[1] / "suites/demo"):
+        if (candidate / "suite.yaml").is_file():
+            return str(candidate)
+    return ""
+
+
+def case_metrics(frame: pd.DataFrame) -> dict[str, dict[str, float]]:
+    """Per metric, the value of each measured (pass/fail) case: its scores and ``pass_rate``.
+
+    A score named ``pass`` is folded into ``pass_rate`` (the same 0/1 value).
+    """
+    if frame.empty:
+        return {}
+    measured = frame[frame["outcome"].isin(MEASURED)]
+    out: dict[str, dict[str, float]] = {
+        "pass_rate": dict(
+            zip(measured["case_id"], (measured["outcome"] == "pass").astype(float), strict=True)
+        )
+    }
+    base = {"case_id", "variant", "outcome", "failure_category", "reason", "category", "canary"}
+    for column in measured.columns:
+        if column in base or column == "pass":
+            continue
+        values = measured[["case_id", column]].dropna()
+        out[column] = dict(zip(values["case_id"], values[column].astype(float), strict=True))
+    return out
+
+
+@st.cache_data(ttl=TTL, show_spinner=False, max_entries=32)
+def paired_comparison(url: str, run_a: str, run_b: str, stage: str) -> pd.DataFrame:
+    """Per metric of ``stage``: A, B, the paired delta B - A, its 95% bootstrap CI and p-value.
+
+    Computed over the measured cases both runs share.
+    """
+    from evalcore.compare import paired_delta, paired_values
+
+    a = case_metrics(case_frame(url, run_a, stage))
+    b = case_metrics(case_frame(url, run_b, stage))
+    rows = []
+    for metric in [m for m in a if m in b]:
+        _, left, right = paired_values(a[metric], b[metric])
+        result = paired_delta(left, right)
+        if result is None:
+            continue
+        rows.append(
+            {
+                "metric": metric,
+                "pairs": result.n,
+                "A": result.baseline,
+                "B": result.candidate,
+                "delta": result.delta,
+                "ci_low": result.ci_low,
+                "ci_high": result.ci_high,
+                "p_value": result.p_value,
+            }
+        )
+    return pd.DataFrame(
+        rows, columns=["metric", "pairs", "A", "B", "delta", "ci_low", "ci_high", "p_value"]
+    )
+
+
+@st.cache_data(ttl=TTL, show_spinner=False, max_entries=32)
+def outcome_changes(url: str, run_a: str, run_b: str, stage: str) -> pd.DataFrame:
+    """Cases both runs hold whose outcome changed, with ``change`` = newly failing / newly fixed."""
+    a = case_frame(url, run_a, stage)
+    b = case_frame(url, run_b, stage)
+    columns = ["case_id", "category", "outcome_a", "outcome_b", "reason_b", "change"]
+    if a.empty or b.empty:
+        return pd.DataFrame(columns=columns)
+    merged = (
+        a[["case_id", "category", "outcome"]]
+        .drop_duplicates("case_id")
+        .merge(
+            b[["case_id", "outcome", "reason"]].drop_duplicates("case_id"),
+            on="case_id",
+            suffixes=("_a", "_b"),
+        )
+    )
+    merged = merged.rename(columns={"reason": "reason_b"})
+    failing = (merged["outcome_a"] == "pass") & merged["outcome_b"].isin(BAD)
+    fixed = merged["outcome_a"].isin(BAD) & (merged["outcome_b"] == "pass")
+    merged["change"] = ""
+    merged.loc[failing, "change"] = "newly failing"
+    merged.loc[fixed, "change"] = "newly fixed"
+    return merged[merged["change"] != ""][columns].sort_values(["change", "case_id"])

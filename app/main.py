@@ -1,0 +1,33 @@
+"""The evalstage app: ``streamlit run app/main.py -- --store URL`` (or ``evalstage app``).
+
+Reads the store named by ``--store`` (after Streamlit's ``--``) or ``$EVALSTAGE_STORE``; never
+writes to it.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import streamlit as st
+
+_ROOT = str(Path(__file__).resolve().parents[1])
+if _ROOT not in sys.path:  # `streamlit run app/main.py` puts app/, not the repository, on the path
+    sys.path.insert(0, _ROOT)
+
+from app import data  # noqa: E402
+
+st.set_page_config(page_title="evalstage", layout="wide")
+
+pages = [
+    st.Page("pages/runs.py", title="Runs", url_path="runs", default=True),
+    st.Page("pages/run.py", title="Run", url_path="run"),
+    st.Page("pages/compare.py", title="Compare", url_path="compare"),
+    st.Page("pages/case.py", title="Case", url_path="case"),
+    st.Page("pages/suite.py", title="Suite", url_path="suite"),
+]
+navigation = st.navigation(pages)
+with st.sidebar:
+    st.caption("Store (read-only)")
+    st.text(data.store_url())
+navigation.run()

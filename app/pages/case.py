@@ -1,0 +1,83 @@
+"""Case: one case of a run in every stage that scored it, with its suite entry and history."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import streamlit as st
+
+from app import data, stages, ui
+from evalcore.errors import SuiteError
+
+st.title("Case")
+url = ui.store_or_stop()
+run = ui.select_run(url, "Run", key="case_run", default_id=ui.param("run_id"))
+if run is None:
+    st.stop()
+case_id = st.text_input("Case id", value=ui.param("case_id"), key="case_id_input").strip()
+folder = st.text_input(
+    "Suite folder (for the case's input, note and category)",
+    value=data.default_suite_folder(),
+    key="case_suite_folder",
+)
+if not case_id:
+    st.info("Enter a case id, or open a case from the Run or Compare page.")
+    st.stop()
+st.query_params.update({"run_id": run.run_id, "case_id": case_id})
+
+suite_cases: dict[str, list[dict[str, Any]]] = {}
+if folder and Path(folder, "suite.yaml").is_file():
+    try:
+        name, _version, suite_cases = data.suite_cases(folder)
+    except SuiteError as exc:
+        st.warning("The suite folder could not be loaded:")
+        st.text(exc.render())
+    else:
+        if name != run.suite_name:
+            st.warning(
+                f"The suite folder holds suite '{name}', the run suite '{run.suite_name}'; "
+                "its case entries are not shown."
+            )
+            suite_cases = {}
+elif folder:
+    st.text(f"No suite.yaml in {folder}: showing stored results only.")
+
+present = data.case_stages(url, run.run_id, case_id)
+st.text(f"Case {case_id} in run {ui.short(run.run_id)} ({run.suite_name}): stages {present}")
+if not present:
+    st.warning("This run holds no result for this case id.")
+
+for stage in present:
+    st.header(stage)
+    result = data.case_result(url, run.run_id, stage, case_id)
+    if result is None:
+        continue
+    case = next((c for c in suite_cases.get(stage, []) if c["case_id"] == case_id), None)
+    ui.kv_text(
+        {
+            "outcome": result.outcome.value,
+            "failure category": result.failure_category,
+            "reason": result.reason,
+            "category": result.category,
+            "canary": result.canary,
+            "scores": result.scores,
+        }
+    )
+    if case is not None:
+        ui.kv_text(
+            {
+                "note": case.get("note", ""),
+                "tags": case.get("tags", []),
+                "retired in": case.get("retired_in"),
+            }
+        )
+    view = stages.CASE_VIEWS.get(stage, stages.generic_case_view)
+    view(url, run, result, case)
+
+st.header("History")
+history = data.case_history(url, run.suite_name, case_id)
+if history.empty:
+    st.text("No run of this suite holds this case.")
+else:
+    st.dataframe(history, hide_index=True)

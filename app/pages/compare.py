@@ -1,0 +1,99 @@
+"""Compare: two runs side by side, per shared stage, over the cases both runs share."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from app import data, ui
+
+st.title("Compare runs")
+url = ui.store_or_stop()
+runs = data.list_runs(url)
+if len(runs) < 2:
+    st.info("Comparing needs two runs; this store holds one.")
+    st.stop()
+
+left, right = st.columns(2)
+with left:
+    run_a = ui.select_run(
+        url, "A (baseline)", key="cmp_a", default_id=ui.param("a") or runs[1].run_id
+    )
+with right:
+    run_b = ui.select_run(
+        url, "B (candidate)", key="cmp_b", default_id=ui.param("b") or runs[0].run_id
+    )
+if run_a is None or run_b is None:
+    st.stop()
+st.query_params.update({"a": run_a.run_id, "b": run_b.run_id})
+if run_a.run_id == run_b.run_id:
+    st.warning("Pick two different runs.")
+    st.stop()
+if run_a.suite_name != run_b.suite_name:
+    st.warning(
+        f"The runs belong to different suites ({run_a.suite_name} vs {run_b.suite_name}): "
+        "only case ids both hold are paired."
+    )
+
+shared = [s.stage for s in run_b.stages if s.stage in {t.stage for t in run_a.stages}]
+if not shared:
+    st.info("The two runs share no stage.")
+    st.stop()
+
+st.caption(
+    "delta = B − A over the measured cases both runs share; 95% paired bootstrap CI; "
+    "two-sided paired permutation (sign-flip) test p-value."
+)
+for stage in shared:
+    st.header(stage)
+    table = data.paired_comparison(url, run_a.run_id, run_b.run_id, stage)
+    if table.empty:
+        st.text("No shared measured cases.")
+    else:
+        st.dataframe(
+            table,
+            hide_index=True,
+            column_config={
+                "p_value": st.column_config.NumberColumn(format="%.4f"),
+                "delta": st.column_config.NumberColumn(format="%+.4f"),
+            },
+        )
+
+    summary_a, summary_b = run_a.stage(stage), run_b.stage(stage)
+    categories = sorted(set(summary_a.failure_categories) | set(summary_b.failure_categories))
+    if categories:
+        st.subheader("Failure categories")
+        st.dataframe(
+            pd.DataFrame(
+                [
+                    {
+                        "category": c,
+                        "A": summary_a.failure_categories.get(c, 0),
+                        "B": summary_b.failure_categories.get(c, 0),
+                        "change": summary_b.failure_categories.get(c, 0)
+                        - summary_a.failure_categories.get(c, 0),
+                    }
+                    for c in categories
+                ]
+            ),
+            hide_index=True,
+        )
+
+    changes = data.outcome_changes(url, run_a.run_id, run_b.run_id, stage)
+    failing = changes[changes["change"] == "newly failing"]
+    fixed = changes[changes["change"] == "newly fixed"]
+    st.text(f"newly failing: {len(failing)}   newly fixed: {len(fixed)}")
+    cols = st.columns(2)
+    for col, title, part in ((cols[0], "Newly failing", failing), (cols[1], "Newly fixed", fixed)):
+        with col:
+            st.subheader(title)
+            if part.empty:
+                st.text("none")
+                continue
+            st.dataframe(part, hide_index=True)
+            for case_id in part["case_id"].head(25):
+                ui.link(
+                    "case", f"{case_id}", run_id=run_b.run_id, case_id=str(case_id), stage=stage
+                )
+            if len(part) > 25:
+                st.text(f"… and {len(part) - 25} more (see the table)")

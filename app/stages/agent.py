@@ -1,0 +1,168 @@
+"""Agent views: error codes, pass rate by category, per-case table and call diff; one case."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import altair as alt
+import pandas as pd
+import streamlit as st
+
+from app import data, ui
+from app.stages import case_view, run_view
+from evalcore.records import CaseResult, RunRecord, StageSummary
+
+CALL_COLUMNS = [
+    "turn",
+    "expected_index",
+    "actual_index",
+    "name",
+    "passed",
+    "codes",
+    "detail",
+    "schema_paths",
+]
+
+
+def call_diff(result: CaseResult) -> pd.DataFrame:
+    """The verdict's expected-vs-actual call pairs of one case (one row per pair)."""
+    verdict = result.details.get("verdict") or {}
+    rows = [
+        {
+            **{c: call.get(c) for c in CALL_COLUMNS},
+            "codes": ", ".join(call.get("codes") or []),
+            "schema_paths": ", ".join(call.get("schema_paths") or []),
+        }
+        for call in verdict.get("calls") or []
+    ]
+    return pd.DataFrame(rows, columns=CALL_COLUMNS)
+
+
+@run_view("agent")
+def agent_run_view(url: str, run: RunRecord, summary: StageSummary) -> None:
+    """The agent tab of the Run page."""
+    config = summary.config
+    extra = {k: config[k] for k in ("mode", "latency_ms", "tokens") if config.get(k) is not None}
+    st.text(
+        f"target: {summary.target}   cases: {summary.n_cases}   outcomes: {summary.outcomes}   "
+        + "   ".join(f"{k}: {v}" for k, v in extra.items())
+    )
+    st.dataframe(ui.metrics_table(summary), hide_index=True)
+
+    left, right = st.columns(2)
+    with left:
+        st.subheader("Error codes")
+        if summary.error_codes:
+            codes = pd.DataFrame(
+                {"code": list(summary.error_codes), "cases": list(summary.error_codes.values())}
+            )
+            st.altair_chart(
+                alt.Chart(codes)
+                .mark_bar()
+                .encode(
+                    x=alt.X("cases:Q"),
+                    y=alt.Y("code:N", sort="-x"),
+                    tooltip=["code", "cases"],
+                ),
+                width="stretch",
+            )
+        else:
+            st.text("No error codes.")
+    with right:
+        st.subheader("Pass rate by category")
+        per_category = config.get("per_category")
+        if isinstance(per_category, dict) and per_category:
+            table = pd.DataFrame(per_category).T.rename_axis("category").reset_index()
+            st.altair_chart(
+                alt.Chart(table)
+                .mark_bar()
+                .encode(
+                    x=alt.X("pass_rate:Q", scale=alt.Scale(domain=[0, 1])),
+                    y=alt.Y("category:N", sort="-x"),
+                    tooltip=["category", "pass_rate", "n"],
+                ),
+                width="stretch",
+            )
+            st.dataframe(table, hide_index=True)
+        else:
+            st.text("No per-category breakdown stored.")
+
+    st.subheader("Per case")
+    frame = data.case_frame(url, run.run_id, summary.stage)
+    if frame.empty:
+        st.info("This stage stored no per-case results.")
+        return
+    a, b, c = st.columns(3)
+    with a:
+        outcomes = st.multiselect("Outcome", sorted(frame["outcome"].unique()), key="ag_outcome")
+    with b:
+        categories = st.multiselect(
+            "Category", sorted(frame["category"].unique()), key="ag_category"
+        )
+    with c:
+        code = st.selectbox("Error code", ["(any)", *sorted(summary.error_codes)], key="ag_code")
+    view = frame
+    if outcomes:
+        view = view[view["outcome"].isin(outcomes)]
+    if categories:
+        view = view[view["category"].isin(categories)]
+    if code and code != "(any)":
+        view = view[view["reason"].fillna("").str.split(", ").apply(lambda cs: code in cs)]
+    sort = ["call_f1", "case_id"] if "call_f1" in view.columns else ["case_id"]
+    view = view.sort_values(sort, kind="stable", na_position="first")
+    page = ui.paginate(view, key="ag_page")
+    st.dataframe(page, hide_index=True)
+
+    st.subheader("Expected vs actual calls")
+    ids = page["case_id"].tolist()
+    if not ids:
+        return
+    chosen = st.selectbox("Case", ids, key="ag_case")
+    result = data.case_result(url, run.run_id, summary.stage, str(chosen))
+    if result is None:
+        return
+    st.text(f"{result.case_id}: {result.outcome.value}  {result.reason}")
+    diff = call_diff(result)
+    if diff.empty:
+        st.text("No call pairs recorded (error or unmeasured case).")
+    else:
+        st.dataframe(diff, hide_index=True)
+    ui.link("case", f"Case {chosen}", run_id=run.run_id, case_id=str(chosen), stage=summary.stage)
+
+
+@case_view("agent")
+def agent_case_view(
+    url: str, run: RunRecord, result: CaseResult, case: dict[str, Any] | None
+) -> None:
+    """One agent case: the conversation, expected calls, and the checker's call-by-call diff."""
+    if case is not None:
+        st.text("Conversation:")
+        st.code(json.dumps(case.get("messages", []), indent=2, ensure_ascii=False), language="json")
+        turns = case.get("turns")
+        expected = (
+            turns
+            if turns is not None
+            else {
+                "expect": case.get("expect"),
+                "order": case.get("order"),
+                "calls": case.get("expected_calls", []),
+            }
+        )
+        st.text("Expected:")
+        st.code(json.dumps(expected, indent=2, ensure_ascii=False), language="json")
+    st.text("Expected vs actual calls (checker verdict):")
+    diff = call_diff(result)
+    if diff.empty:
+        st.text("No call pairs recorded.")
+    else:
+        st.dataframe(diff, hide_index=True)
+        for row in diff.itertuples():
+            status = "ok " if row.passed else "BAD"
+            st.text(
+                f"[{status}] turn {row.turn} expected #{row.expected_index} "
+                f"actual #{row.actual_index} {row.name}: {row.detail}"
+            )
+    usage = {k: v for k, v in result.details.items() if k != "verdict"}
+    if usage:
+        ui.kv_text(usage)
