@@ -39,6 +39,14 @@ class ExpectedTurn(BaseModel):
     order: CallOrder = "any"
     tool_results: list[Any] = Field(default_factory=list)
 
+    @model_validator(mode="before")
+    @classmethod
+    def _empty_turn_is_no_call(cls, data: Any) -> Any:
+        """A turn written with no calls and no ``expect`` (e.g. ``{}``) expects no call."""
+        if isinstance(data, dict) and "expect" not in data and not data.get("calls"):
+            return {**data, "expect": "no_call"}
+        return data
+
 
 class AgentCase(CaseBase):
     """A conversation, the tools offered (OpenAI function-tool format) and what should happen.
@@ -94,9 +102,9 @@ class AgentTurn(BaseModel):
 
     tool_calls: list[ToolCall] = Field(default_factory=list)
     content: str | None = None
-    latency_ms: float | None = None
-    prompt_tokens: int | None = None
-    completion_tokens: int | None = None
+    latency_ms: float | None = Field(default=None, ge=0, allow_inf_nan=False)
+    prompt_tokens: int | None = Field(default=None, ge=0)
+    completion_tokens: int | None = Field(default=None, ge=0)
 
 
 class AgentOutput(BaseModel):

@@ -42,6 +42,7 @@ from typing import Any, Literal
 import numpy as np
 from jsonschema import Draft202012Validator  # type: ignore[import-untyped, unused-ignore]
 from pydantic import BaseModel, ConfigDict, Field
+from referencing.exceptions import Unresolvable
 from scipy.optimize import linear_sum_assignment  # type: ignore[import-untyped, unused-ignore]
 
 from agent_eval._cases import AgentCase, AgentTurn, ExpectedCall, ExpectedTurn
@@ -235,10 +236,14 @@ def _schema_issues(call: _Call) -> None:
     args = call.args
     if call.tool is None or args is None:
         return
-    errors = sorted(
-        _validator(call.tool.parameters).iter_errors(args),
-        key=lambda e: [str(p) for p in e.absolute_path],
-    )
+    try:
+        errors = sorted(
+            _validator(call.tool.parameters).iter_errors(args),
+            key=lambda e: [str(p) for p in e.absolute_path],
+        )
+    except Unresolvable as exc:  # a $ref the loader could not check (e.g. built in code)
+        call.intrinsic.append(_Issue("schema_violation", f"schema: unresolvable $ref ({exc})"))
+        return
     if not errors:
         return
     paths = [str(e.json_path) for e in errors]
@@ -350,7 +355,8 @@ def _strict_pair(expected: ExpectedCall, call: _Call) -> list[_Issue]:
     optional = set(expected.optional)
     properties = call.tool.properties if call.tool is not None else {}
     for arg in expected.arguments:
-        if arg not in args and arg not in optional:
+        # an empty acceptable list means "must be left out": leaving it out is right
+        if arg not in args and arg not in optional and expected.arguments[arg]:
             issues.append(_Issue("missing_required", f"argument '{arg}' is missing"))
     for arg, value in args.items():
         if arg not in expected.arguments:
@@ -1002,7 +1008,8 @@ def _any_call_turn(turn: int, calls: list[_Call], mode: CheckMode) -> TurnVerdic
         for c in calls
     ]
     if bad:
-        return _verdict_of_turn(turn, "call", False, details, 1, len(calls))
+        # any call was acceptable: every call counts as expected, so recall stays <= 1
+        return _verdict_of_turn(turn, "call", False, details, len(calls), len(calls))
     return _verdict_of_turn(turn, "call", True, details, len(calls), len(calls))
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import SchemaError
@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from agent_eval._cases import AgentCase
 from evalcore.errors import SuiteError
-from evalcore.loaders import load_jsonl, validate_yaml_section
+from evalcore.loaders import iter_jsonl, load_jsonl, validate_yaml_section
 from evalcore.suite import StageSpec, Suite, TargetSpec
 
 STAGE = "agent"
@@ -50,6 +50,32 @@ def tool_name(tool: dict[str, object]) -> str | None:
     return None
 
 
+def _refs(node: Any) -> list[str]:
+    if isinstance(node, dict):
+        found = [node["$ref"]] if isinstance(node.get("$ref"), str) else []
+        return found + [r for value in node.values() for r in _refs(value)]
+    if isinstance(node, list):
+        return [r for value in node for r in _refs(value)]
+    return []
+
+
+def _unresolved_ref(schema: dict[str, Any]) -> str | None:
+    """The first ``$ref`` that does not point inside the schema itself, if any."""
+    for ref in _refs(schema):
+        if not ref.startswith("#"):
+            return ref  # remote references would need the network
+        node: Any = schema
+        for part in ref[1:].split("/")[1:]:
+            key = part.replace("~1", "/").replace("~0", "~")
+            if isinstance(node, dict) and key in node:
+                node = node[key]
+            elif isinstance(node, list) and key.isdigit() and int(key) < len(node):
+                node = node[int(key)]
+            else:
+                return ref
+    return None
+
+
 def validate_case(case: AgentCase, path: Path, line: int) -> None:
     """Reject tools without names, invalid JSON Schemas and expected calls to unknown tools."""
     names: set[str] = set()
@@ -85,6 +111,15 @@ def validate_case(case: AgentCase, path: Path, line: int) -> None:
                 field=f"tools.{i}.function.parameters{'.' + where if where else ''}",
                 hint="fix the schema (JSON Schema draft 2020-12)",
             ) from exc
+        dangling = _unresolved_ref(schema) if isinstance(schema, dict) else None
+        if dangling is not None:
+            raise SuiteError(
+                f"tool '{name}' has a $ref that does not resolve: {dangling}",
+                path=path,
+                line=line,
+                field=f"tools.{i}.function.parameters",
+                hint="point $ref at a definition inside the schema, e.g. #/$defs/Location",
+            )
     for t, turn in enumerate(case.expected_turns()):
         for c, call in enumerate(turn.calls):
             if call.name not in names:
@@ -111,7 +146,7 @@ def load_agent_cases(path: Path) -> list[AgentCase]:
 
 
 def _with_lines(path: Path, cases: list[AgentCase]) -> list[tuple[int, AgentCase]]:
-    lines = [n for n, raw in enumerate(path.read_text("utf-8").splitlines(), 1) if raw.strip()]
+    lines = [number for number, _ in iter_jsonl(path)]
     return list(zip(lines, cases, strict=True))
 
 

@@ -28,7 +28,7 @@ from typing import Any, Protocol, runtime_checkable
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from agent_eval._cases import AgentCase, AgentTurn, ExpectedTurn, ToolCall
+from agent_eval._cases import AgentCase, AgentTurn, ExpectedCall, ExpectedTurn, ToolCall
 from evalcore.errors import SuiteError
 from evalcore.llm_client import ChatClient, ChatConfig, parse_tool_calls
 from evalcore.suite import TargetSpec
@@ -225,6 +225,25 @@ def _result_text(result: Any) -> str:
     return result if isinstance(result, str) else json.dumps(result, ensure_ascii=False)
 
 
+def _argument_agreement(raw: Any) -> Callable[[ExpectedCall], int]:
+    """How many of a call's arguments take one of an expected call's acceptable values."""
+    try:
+        args = json.loads(raw) if isinstance(raw, str) else raw
+    except ValueError:
+        args = None
+    if not isinstance(args, dict):
+        return lambda expected: 0
+
+    def agreement(expected: ExpectedCall) -> int:
+        return sum(
+            1
+            for name, value in args.items()
+            if any(value == ok for ok in expected.arguments.get(name, []))
+        )
+
+    return agreement
+
+
 def tool_messages(turn: AgentTurn, expected: ExpectedTurn, turn_index: int) -> Messages:
     """The messages that follow a turn with tool calls: the assistant message, then the results.
 
@@ -253,18 +272,18 @@ def tool_messages(turn: AgentTurn, expected: ExpectedTurn, turn_index: int) -> M
     names = [c.name for c in expected.calls]
     used: set[int] = set()
     for call_id, call in zip(ids, turn.tool_calls, strict=True):
-        candidates = range(len(results))
         if names:
-            index = next(
-                (
-                    i
-                    for i in candidates
-                    if i < len(names) and names[i] == call.name and i not in used
-                ),
-                None,
-            )
+            # the unused expected call of this name whose acceptable values the call's arguments
+            # match best, so two calls to one tool in any order each get their own result
+            same = [
+                i
+                for i in range(len(results))
+                if i < len(names) and names[i] == call.name and i not in used
+            ]
+            agreement = _argument_agreement(call.arguments)
+            index = max(same, key=lambda i: (agreement(expected.calls[i]), -i), default=None)
         else:
-            index = next((i for i in candidates if i not in used), None)
+            index = next((i for i in range(len(results)) if i not in used), None)
         if index is None:
             content = json.dumps(
                 {"error": f"no result is available for a call to '{call.name}' in this case"}

@@ -248,6 +248,12 @@ class ChatClient:
                     f"the environment variable '{self.config.api_key_env}' is no longer set"
                 )
             headers["Authorization"] = f"Bearer {key}"
+        for name, value in headers.items():
+            if any(ord(ch) < 32 or ord(ch) == 127 for ch in value):
+                raise TargetError(
+                    f"header '{name}' holds a control character (a stray newline or carriage "
+                    "return?); its value is not shown"
+                )
         return headers
 
     def _body(
@@ -313,8 +319,16 @@ class ChatClient:
                 last_problem = f"timed out after {self.config.timeout_s:g}s ({type(exc).__name__})"
                 last_status = None
                 continue
+            except (httpx.LocalProtocolError, httpx.UnsupportedProtocol) as exc:
+                # the request itself is malformed (e.g. a header value with a newline): retrying
+                # cannot help, and the library's message may quote a header, i.e. the API key
+                raise TargetError(
+                    f"POST {_redact_url(self.url)} could not be sent ({type(exc).__name__}); "
+                    "check base_url and that the API key and headers hold no control characters",
+                    attempts=attempt + 1,
+                ) from None
             except httpx.TransportError as exc:
-                last_problem = f"connection error ({type(exc).__name__}: {exc})"
+                last_problem = f"connection error ({type(exc).__name__})"
                 last_status = None
                 continue
             latency_ms = (time.perf_counter() - began) * 1000.0

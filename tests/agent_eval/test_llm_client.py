@@ -349,3 +349,19 @@ def test_openai_target_without_model_is_a_suite_error(tmp_path: Path) -> None:
         run_agent(spec, [], suite_root=tmp_path)
     assert info.value.field == "target.args.model"
     assert str(tmp_path / "suite.yaml") in str(info.value)
+
+
+def test_key_with_newline_fails_at_once_without_leaking(
+    server: FakeServer, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    secret = "sk-SECRET-crlf"
+    monkeypatch.setenv("EVALSTAGE_TEST_KEY", secret + "\r")  # a CRLF .env file
+    server.script(Reply(body=completion(content="ok")))
+    with (
+        ChatClient(config(server, api_key_env="EVALSTAGE_TEST_KEY")) as client,
+        pytest.raises(TargetError) as info,
+    ):
+        client.chat([{"role": "user", "content": "hi"}])
+    assert info.value.attempts == 1  # not retried: it can never succeed
+    assert secret not in str(info.value) and secret not in caplog.text
+    assert server.requests == []

@@ -1,0 +1,263 @@
+"""AppTest tests of every page of the Streamlit app on a small fixture store."""
+
+from __future__ import annotations
+
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from evalcore.records import CaseResult, MetricSummary, RunRecord, StageSummary
+from evalcore.store import ResultStore, sqlite_url
+
+TIMEOUT = 60
+
+
+def open_page(fx: dict[str, Any], page: str, **params: str) -> AppTest:
+    at = AppTest.from_file(fx["main"], default_timeout=TIMEOUT)
+    at.switch_page(page)
+    for key, value in params.items():
+        at.query_params[key] = value
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def texts(at: AppTest) -> str:
+    return "\n".join(str(t.value) for t in at.text)
+
+
+def frames(at: AppTest) -> list[Any]:
+    return [d.value for d in at.dataframe]
+
+
+def assert_no_html(at: AppTest, fx: dict[str, Any]) -> None:
+    for md in at.get("markdown"):
+        assert not md.proto.allow_html
+        assert "<script" not in md.proto.body
+
+
+@pytest.fixture(autouse=True)
+def _store_env(monkeypatch: pytest.MonkeyPatch, fx: dict[str, Any]) -> None:
+    monkeypatch.setenv("EVALSTAGE_STORE", fx["url"])
+    monkeypatch.chdir(fx["root"])
+
+
+def test_empty_store_shows_first_run_hint(
+    monkeypatch: pytest.MonkeyPatch, fx: dict[str, Any], tmp_path: Path
+) -> None:
+    db = tmp_path / "none" / "runs.db"
+    monkeypatch.setenv("EVALSTAGE_STORE", sqlite_url(db))
+    for page in ("pages/runs.py", "pages/run.py", "pages/compare.py", "pages/case.py"):
+        at = open_page(fx, page)
+        assert any("No runs in the store yet" in i.value for i in at.info)
+        assert any("evalstage run suites/demo" in c.value for c in at.code)
+    assert not db.exists()  # the app never creates or writes the store
+
+
+def test_runs_page_lists_runs_and_filters(fx: dict[str, Any]) -> None:
+    at = open_page(fx, "pages/runs.py")
+    assert [t.value for t in at.title] == ["Runs"]
+    assert at.selectbox(key="runs_suite").value == "fx"
+    assert "2 of 3 runs" in texts(at)
+    table = frames(at)[0]
+    assert list(table["run_id"]) == [fx["run_b"][:12], fx["run_a"][:12]]
+    assert table["retrieval pass_rate"].tolist() == pytest.approx([0.75, 0.75])
+    assert table["agent pass_rate"].tolist() == pytest.approx([2 / 3, 1 / 3])
+    assert table["retrieval ndcg@10"].tolist() == pytest.approx([2.15 / 4, 2.25 / 4])
+    assert len(at.get("vega_lite_chart")) == 2  # one trend chart per stage
+
+    at.multiselect(key="runs_targets").select("retrieval:dense").run()
+    assert "1 of 3 runs" in texts(at)
+    assert list(frames(at)[0]["run_id"]) == [fx["run_b"][:12]]
+
+    at.multiselect(key="runs_targets").unselect("retrieval:dense").run()
+    at.date_input(key="runs_dates").set_value((datetime(2026, 1, 1), datetime(2026, 1, 15))).run()
+    assert list(frames(at)[0]["run_id"]) == [fx["run_a"][:12]]
+
+    at.selectbox(key="runs_suite").set_value("other").run()
+    assert not at.exception
+    # The date filter still excludes March: no run of 'other' is shown.
+    assert any("No run matches" in i.value for i in at.info)
+
+
+def test_runs_page_links_to_run_and_compare(fx: dict[str, Any]) -> None:
+    at = open_page(fx, "pages/runs.py")
+    links = {p.proto.page: p.proto.query_string for p in at.get("page_link")}
+    assert f"run_id={fx['run_b']}" in links["run"]
+    assert f"a={fx['run_a']}" in links["compare"] and f"b={fx['run_b']}" in links["compare"]
+
+
+def test_run_page_tabs_retrieval_and_agent(fx: dict[str, Any]) -> None:
+    at = open_page(fx, "pages/run.py", run_id=fx["run_a"][:8])
+    assert [t.label for t in at.tabs] == ["retrieval", "agent"]
+    all_text = texts(at)
+    assert f"run: {fx['run_a']}" in all_text
+    # Retrieval: aggregates, metric@k curve (recall@10, recall@100), per query worst first.
+    metrics = frames(at)[0]
+    assert metrics.set_index("metric").loc["pass_rate", "value"] == pytest.approx(0.75)
+    per_query = next(f for f in frames(at) if "hit@10" in f.columns)
+    assert per_query["case_id"].tolist() == ["q2", "q1", "q3", "q4"]  # hit@10 asc, then id
+    at.selectbox(key="ret_sort").set_value("ndcg@10").run()
+    per_query = next(f for f in frames(at) if "hit@10" in f.columns)
+    assert per_query["case_id"].tolist() == ["q2", "q3", "q4", "q1"]
+    at.multiselect(key="ret_outcome").select("fail").run()
+    per_query = next(f for f in frames(at) if "hit@10" in f.columns)
+    assert per_query["case_id"].tolist() == ["q2"]
+    # Agent: error codes, pass rate by category, call diff with the XSS text kept literal.
+    assert len(at.get("vega_lite_chart")) == 3  # metric@k, error codes, pass rate by category
+    at.selectbox(key="ag_case").set_value("a2").run()
+    diff = next(f for f in frames(at) if "expected_index" in f.columns)
+    assert fx["xss"] in diff["detail"].iloc[0]
+    assert_no_html(at, fx)
+
+
+def test_run_page_shows_only_present_stages(fx: dict[str, Any]) -> None:
+    at = open_page(fx, "pages/run.py", run_id=fx["run_other"])
+    assert [t.label for t in at.tabs] == ["retrieval"]
+
+
+def test_run_page_agent_filters(fx: dict[str, Any]) -> None:
+    at = open_page(fx, "pages/run.py", run_id=fx["run_b"])
+    agent_table = next(f for f in frames(at) if {"call_f1", "case_id"} <= set(f.columns))
+    assert sorted(agent_table["case_id"]) == ["a1", "a2", "a3"]
+    at.selectbox(key="ag_code").set_value("value_mismatch").run()
+    agent_table = next(f for f in frames(at) if {"call_f1", "case_id"} <= set(f.columns))
+    assert agent_table["case_id"].tolist() == ["a2"]
+
+
+def test_compare_page_deltas_and_changes(fx: dict[str, Any]) -> None:
+    at = open_page(fx, "pages/compare.py", a=fx["run_a"], b=fx["run_b"])
+    tables = frames(at)
+    retrieval = tables[0].set_index("metric")
+    assert retrieval.loc["pass_rate", "delta"] == pytest.approx(0.0)
+    assert retrieval.loc["ndcg@10", "delta"] == pytest.approx((2.15 - 2.25) / 4)
+    assert retrieval.loc["ndcg@10", "pairs"] == 4
+    assert 0 < retrieval.loc["ndcg@10", "p_value"] <= 1
+    agent = next(t for t in tables if "metric" in t.columns and "call_f1" in set(t["metric"]))
+    agent = agent.set_index("metric")
+    assert agent.loc["pass_rate", "delta"] == pytest.approx(1 / 3)
+    assert agent.loc["pass_rate", "p_value"] == pytest.approx(1.0)  # one changed pair
+    assert agent.loc["pass_rate", "ci_low"] <= 1 / 3 <= agent.loc["pass_rate", "ci_high"]
+    all_text = texts(at)
+    assert "newly failing: 1   newly fixed: 1" in all_text  # retrieval: q1 broke, q2 fixed
+    assert "newly failing: 0   newly fixed: 1" in all_text  # agent: a3 fixed
+    links = [(p.proto.page, p.proto.query_string) for p in at.get("page_link")]
+    assert ("case", f"run_id={fx['run_b']}&case_id=q1&stage=retrieval") in links
+    assert ("case", f"run_id={fx['run_b']}&case_id=a3&stage=agent") in links
+    categories = next(t for t in tables if "change" in t.columns and "A" in t.columns)
+    row = categories.set_index("category").loc["retrieval_miss"]
+    assert (row["A"], row["B"], row["change"]) == (1, 1, 0)
+
+
+def test_case_page_agent_xss_is_text(fx: dict[str, Any]) -> None:
+    at = AppTest.from_file(fx["main"], default_timeout=TIMEOUT)
+    at.switch_page("pages/case.py")
+    at.query_params["run_id"] = fx["run_a"]
+    at.query_params["case_id"] = "a2"
+    at.run()
+    at.text_input(key="case_suite_folder").set_value(str(fx["suite"])).run()
+    assert not at.exception
+    all_text = texts(at)
+    assert "outcome: fail" in all_text
+    assert "note: agent note 2" in all_text
+    assert f"argument 'q' = '{fx['xss']}'" in all_text
+    assert any(fx["xss"] in c.value for c in at.code)  # the conversation, as code
+    assert_no_html(at, fx)
+    history = frames(at)[-1]
+    assert history["run_id"].tolist() == [fx["run_b"], fx["run_a"]]
+    assert history["outcome"].tolist() == ["fail", "fail"]
+
+
+def test_case_page_retrieval_marks_relevant(fx: dict[str, Any]) -> None:
+    at = AppTest.from_file(fx["main"], default_timeout=TIMEOUT)
+    at.switch_page("pages/case.py")
+    at.query_params["run_id"] = fx["run_a"]
+    at.query_params["case_id"] = "q1"
+    at.run()
+    at.text_input(key="case_suite_folder").set_value(str(fx["suite"])).run()
+    top = next(f for f in frames(at) if "rank" in f.columns)
+    assert top["doc_id"].tolist() == ["d9", "d1", "d2"]
+    assert top["relevant"].tolist() == ["", "✓", ""]
+    assert any(c.value == "query 1" for c in at.code)
+    history = frames(at)[-1]
+    assert history["outcome"].tolist() == ["fail", "pass"]
+
+
+def test_case_page_unknown_case(fx: dict[str, Any]) -> None:
+    at = open_page(fx, "pages/case.py", run_id=fx["run_a"], case_id="nope")
+    assert any("no result for this case id" in w.value for w in at.warning)
+
+
+def test_suite_page(fx: dict[str, Any]) -> None:
+    at = open_page(fx, "pages/suite.py", folder=str(fx["suite"]))
+    all_text = texts(at)
+    assert "suite fx 1.0: retrieval 5 cases, agent 3 cases" in all_text
+    assert "5 cases, 1 canaries, 1 retired" in all_text
+    retrieval = frames(at)[0]
+    assert retrieval.set_index("case_id").loc["q1", "note"] == "guards query 1"
+    at.checkbox(key="suite_retired").uncheck().run()
+    assert "4 cases, 1 canaries, 0 retired" in texts(at)
+    agent = frames(at)[1]
+    assert fx["xss"] in agent.set_index("case_id").loc["a2", "input"]
+    at.checkbox(key="suite_canaries").check().run()
+    assert frames(at)[0]["case_id"].tolist() == ["q1"]
+    assert_no_html(at, fx)
+
+
+def test_large_run_renders(
+    monkeypatch: pytest.MonkeyPatch, fx: dict[str, Any], tmp_path: Path
+) -> None:
+    n = 10_000
+    url = sqlite_url(tmp_path / "big.db")
+    store = ResultStore(url)
+    results = [
+        CaseResult(
+            stage="retrieval",
+            case_id=f"q{i:05d}",
+            outcome="pass" if i % 3 else "fail",
+            category=f"c{i % 7}",
+            scores={"hit@10": float(i % 3 > 0), "ndcg@10": (i * 7919 % n) / n},
+            details={"top10": [f"d{j}" for j in range(10)], "relevant": {"d1": 1}},
+        )
+        for i in range(n)
+    ]
+    summary = StageSummary(
+        stage="retrieval",
+        target={"name": "bm25"},
+        config={"pass_measure": "hit@10", "pass_threshold": 1.0},
+        metrics=[
+            MetricSummary(name="ndcg@10", value=0.5, ci_low=0.49, ci_high=0.51, n=n, coverage=1.0)
+        ],
+        outcomes={"pass": n - n // 3 - 1, "fail": n // 3 + 1},
+        n_cases=n,
+    )
+    run = RunRecord(
+        run_id="big0000run",
+        suite_name="big",
+        suite_version="1",
+        suite_hash="0" * 64,
+        started_at=datetime(2026, 5, 1, tzinfo=UTC),
+        stages=[summary],
+    )
+    store.save_run(run, results)
+    store.engine.dispose()
+    monkeypatch.setenv("EVALSTAGE_STORE", url)
+    start = time.perf_counter()
+    at = AppTest.from_file(fx["main"], default_timeout=30)
+    at.switch_page("pages/run.py")
+    at.query_params["run_id"] = "big0000run"
+    at.run()
+    elapsed = time.perf_counter() - start
+    assert not at.exception
+    per_query = next(f for f in frames(at) if "hit@10" in f.columns)
+    assert len(per_query) == 50  # paginated
+    assert (per_query["hit@10"] == 0.0).all()  # worst first
+    assert at.number_input(key="ret_page").label == "Page (of 200)"
+    at.number_input(key="ret_page").set_value(200).run()
+    per_query = next(f for f in frames(at) if "hit@10" in f.columns)
+    assert (per_query["hit@10"] == 1.0).all()
+    assert elapsed < 30
