@@ -20,11 +20,11 @@ from app import data  # noqa: E402
 st.set_page_config(page_title="evalstage", layout="wide")
 
 pages = [
-    st.Page("pages/runs.py", title="Runs", url_path="runs", default=True),
-    st.Page("pages/run.py", title="Run", url_path="run"),
-    st.Page("pages/compare.py", title="Compare", url_path="compare"),
-    st.Page("pages/case.py", title="Case", url_path="case"),
-    st.Page("pages/suite.py", title="Suite", url_path="suite"),
+    st.Page("app_pages/runs.py", title="Runs", url_path="runs", default=True),
+    st.Page("app_pages/run.py", title="Run", url_path="run"),
+    st.Page("app_pages/compare.py", title="Compare", url_path="compare"),
+    st.Page("app_pages/case.py", title="Case", url_path="case"),
+    st.Page("app_pages/suite.py", title="Suite", url_path="suite"),
 ]
 navigation = st.navigation(pages)
 with st.sidebar:

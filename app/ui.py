@@ -16,11 +16,11 @@ from app import data
 from evalcore.records import RunRecord, StageSummary
 
 PAGES = {
-    "runs": "pages/runs.py",
-    "run": "pages/run.py",
-    "compare": "pages/compare.py",
-    "case": "pages/case.py",
-    "suite": "pages/suite.py",
+    "runs": "app_pages/runs.py",
+    "run": "app_pages/run.py",
+    "compare": "app_pages/compare.py",
+    "case": "app_pages/case.py",
+    "suite": "app_pages/suite.py",
 }
 """Page files, relative to ``app/main.py``, by name."""
 

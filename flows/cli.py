@@ -15,6 +15,7 @@ from rich.table import Table
 from evalcore.env import apply_offline_defaults, default_store_url
 from evalcore.errors import SuiteError
 from evalcore.records import RunRecord
+from flows.cli_app import app_command
 
 app = typer.Typer(
     name="evalstage",
@@ -26,6 +27,7 @@ retrieval_app = typer.Typer(help="Retrieval tools: trec_eval-compatible scoring 
 app.add_typer(retrieval_app, name="retrieval")
 agent_app = typer.Typer(help="Agent tools: check tool calls, import BFCL data.")
 app.add_typer(agent_app, name="agent")
+app.command("app")(app_command)
 
 out = Console()
 err = Console(stderr=True, soft_wrap=True)

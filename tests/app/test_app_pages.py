@@ -51,7 +51,12 @@ def test_empty_store_shows_first_run_hint(
 ) -> None:
     db = tmp_path / "none" / "runs.db"
     monkeypatch.setenv("EVALSTAGE_STORE", sqlite_url(db))
-    for page in ("pages/runs.py", "pages/run.py", "pages/compare.py", "pages/case.py"):
+    for page in (
+        "app_pages/runs.py",
+        "app_pages/run.py",
+        "app_pages/compare.py",
+        "app_pages/case.py",
+    ):
         at = open_page(fx, page)
         assert any("No runs in the store yet" in i.value for i in at.info)
         assert any("evalstage run suites/demo" in c.value for c in at.code)
@@ -59,7 +64,7 @@ def test_empty_store_shows_first_run_hint(
 
 
 def test_runs_page_lists_runs_and_filters(fx: dict[str, Any]) -> None:
-    at = open_page(fx, "pages/runs.py")
+    at = open_page(fx, "app_pages/runs.py")
     assert [t.value for t in at.title] == ["Runs"]
     assert at.selectbox(key="runs_suite").value == "fx"
     assert "2 of 3 runs" in texts(at)
@@ -85,14 +90,14 @@ def test_runs_page_lists_runs_and_filters(fx: dict[str, Any]) -> None:
 
 
 def test_runs_page_links_to_run_and_compare(fx: dict[str, Any]) -> None:
-    at = open_page(fx, "pages/runs.py")
+    at = open_page(fx, "app_pages/runs.py")
     links = {p.proto.page: p.proto.query_string for p in at.get("page_link")}
     assert f"run_id={fx['run_b']}" in links["run"]
     assert f"a={fx['run_a']}" in links["compare"] and f"b={fx['run_b']}" in links["compare"]
 
 
 def test_run_page_tabs_retrieval_and_agent(fx: dict[str, Any]) -> None:
-    at = open_page(fx, "pages/run.py", run_id=fx["run_a"][:8])
+    at = open_page(fx, "app_pages/run.py", run_id=fx["run_a"][:8])
     assert [t.label for t in at.tabs] == ["retrieval", "agent"]
     all_text = texts(at)
     assert f"run: {fx['run_a']}" in all_text
@@ -116,12 +121,12 @@ def test_run_page_tabs_retrieval_and_agent(fx: dict[str, Any]) -> None:
 
 
 def test_run_page_shows_only_present_stages(fx: dict[str, Any]) -> None:
-    at = open_page(fx, "pages/run.py", run_id=fx["run_other"])
+    at = open_page(fx, "app_pages/run.py", run_id=fx["run_other"])
     assert [t.label for t in at.tabs] == ["retrieval"]
 
 
 def test_run_page_agent_filters(fx: dict[str, Any]) -> None:
-    at = open_page(fx, "pages/run.py", run_id=fx["run_b"])
+    at = open_page(fx, "app_pages/run.py", run_id=fx["run_b"])
     agent_table = next(f for f in frames(at) if {"call_f1", "case_id"} <= set(f.columns))
     assert sorted(agent_table["case_id"]) == ["a1", "a2", "a3"]
     at.selectbox(key="ag_code").set_value("value_mismatch").run()
@@ -130,7 +135,7 @@ def test_run_page_agent_filters(fx: dict[str, Any]) -> None:
 
 
 def test_compare_page_deltas_and_changes(fx: dict[str, Any]) -> None:
-    at = open_page(fx, "pages/compare.py", a=fx["run_a"], b=fx["run_b"])
+    at = open_page(fx, "app_pages/compare.py", a=fx["run_a"], b=fx["run_b"])
     tables = frames(at)
     retrieval = tables[0].set_index("metric")
     assert retrieval.loc["pass_rate", "delta"] == pytest.approx(0.0)
@@ -155,7 +160,7 @@ def test_compare_page_deltas_and_changes(fx: dict[str, Any]) -> None:
 
 def test_case_page_agent_xss_is_text(fx: dict[str, Any]) -> None:
     at = AppTest.from_file(fx["main"], default_timeout=TIMEOUT)
-    at.switch_page("pages/case.py")
+    at.switch_page("app_pages/case.py")
     at.query_params["run_id"] = fx["run_a"]
     at.query_params["case_id"] = "a2"
     at.run()
@@ -174,7 +179,7 @@ def test_case_page_agent_xss_is_text(fx: dict[str, Any]) -> None:
 
 def test_case_page_retrieval_marks_relevant(fx: dict[str, Any]) -> None:
     at = AppTest.from_file(fx["main"], default_timeout=TIMEOUT)
-    at.switch_page("pages/case.py")
+    at.switch_page("app_pages/case.py")
     at.query_params["run_id"] = fx["run_a"]
     at.query_params["case_id"] = "q1"
     at.run()
@@ -188,12 +193,12 @@ def test_case_page_retrieval_marks_relevant(fx: dict[str, Any]) -> None:
 
 
 def test_case_page_unknown_case(fx: dict[str, Any]) -> None:
-    at = open_page(fx, "pages/case.py", run_id=fx["run_a"], case_id="nope")
+    at = open_page(fx, "app_pages/case.py", run_id=fx["run_a"], case_id="nope")
     assert any("no result for this case id" in w.value for w in at.warning)
 
 
 def test_suite_page(fx: dict[str, Any]) -> None:
-    at = open_page(fx, "pages/suite.py", folder=str(fx["suite"]))
+    at = open_page(fx, "app_pages/suite.py", folder=str(fx["suite"]))
     all_text = texts(at)
     assert "suite fx 1.0: retrieval 5 cases, agent 3 cases" in all_text
     assert "5 cases, 1 canaries, 1 retired" in all_text
@@ -248,7 +253,7 @@ def test_large_run_renders(
     monkeypatch.setenv("EVALSTAGE_STORE", url)
     start = time.perf_counter()
     at = AppTest.from_file(fx["main"], default_timeout=30)
-    at.switch_page("pages/run.py")
+    at.switch_page("app_pages/run.py")
     at.query_params["run_id"] = "big0000run"
     at.run()
     elapsed = time.perf_counter() - start
@@ -261,3 +266,15 @@ def test_large_run_renders(
     per_query = next(f for f in frames(at) if "hit@10" in f.columns)
     assert (per_query["hit@10"] == 1.0).all()
     assert elapsed < 30
+
+
+def test_cli_command_line_points_at_the_app() -> None:
+    from flows.cli_app import APP_MAIN, app_command_line
+
+    line = app_command_line("sqlite:////x.db", 8765)
+    assert Path(line[4]) == APP_MAIN and APP_MAIN.is_file()
+    assert line[1:4] == ["-m", "streamlit", "run"]
+    joined = " ".join(line)
+    assert "--server.address 127.0.0.1 --server.port 8765 --server.headless true" in joined
+    assert "--browser.gatherUsageStats false" in joined
+    assert line[-3:] == ["--", "--store", "sqlite:////x.db"]

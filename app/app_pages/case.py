@@ -18,7 +18,7 @@ if run is None:
 case_id = st.text_input("Case id", value=ui.param("case_id"), key="case_id_input").strip()
 folder = st.text_input(
     "Suite folder (for the case's input, note and category)",
-    value=data.default_suite_folder(),
+    value=ui.param("folder") or data.default_suite_folder(),
     key="case_suite_folder",
 )
 if not case_id:

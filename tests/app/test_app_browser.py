@@ -1,0 +1,173 @@
+"""End to end in a real browser: the app as a subprocess, driven by Playwright + Debian chromium.
+
+Screenshots go to ``test-artifacts/screenshots/``. Never runs ``playwright install``: it uses
+``/usr/bin/chromium``.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+import pytest
+
+CHROMIUM = "/usr/bin/chromium"
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+try:
+    from playwright.sync_api import Page, expect, sync_playwright
+except ImportError:  # pragma: no cover - depends on the environment
+    pytest.skip("playwright is not importable (pip install playwright)", allow_module_level=True)
+if not Path(CHROMIUM).exists():  # pragma: no cover - depends on the environment
+    pytest.skip(
+        f"chromium not found at {CHROMIUM} (apt-get install chromium)", allow_module_level=True
+    )
+
+from flows.cli_app import app_command_line  # noqa: E402
+
+SHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def server(fx: dict[str, Any], tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    # The app's default suite folder is ./suites/demo: point it at the fixture suite.
+    cwd = tmp_path_factory.mktemp("appcwd")
+    shutil.copytree(fx["suite"], cwd / "suites" / "demo")
+    port = _free_port()
+    env = {**os.environ, "EVALSTAGE_STORE": "sqlite:////nonexistent/ignored.db"}
+    log = (cwd / "streamlit.log").open("w")
+    proc = subprocess.Popen(
+        app_command_line(fx["url"], port), cwd=cwd, env=env, stdout=log, stderr=subprocess.STDOUT
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(f"{base}/_stcore/health", timeout=2) as response:
+                    if response.status == 200:
+                        break
+            except OSError:
+                pass
+            if proc.poll() is not None or time.monotonic() > deadline:
+                log.flush()
+                pytest.fail("the app did not start:\n" + (cwd / "streamlit.log").read_text())
+            time.sleep(0.3)
+        yield base
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        log.close()
+
+
+@pytest.fixture(scope="module")
+def page(server: str) -> Iterator[tuple[Page, list[str]]]:
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
+        context = browser.new_context(viewport={"width": 1400, "height": 1000})
+        tab = context.new_page()
+        dialogs: list[str] = []
+
+        def on_dialog(dialog: Any) -> None:
+            dialogs.append(dialog.message)
+            dialog.dismiss()
+
+        tab.on("dialog", on_dialog)
+        tab.set_default_timeout(30_000)
+        yield tab, dialogs
+        context.close()
+        browser.close()
+
+
+def _open(tab: Page, url: str, title: str) -> None:
+    tab.goto(url)
+    expect(tab.get_by_role("heading", name=title, exact=True).first).to_be_visible()
+    tab.wait_for_load_state("networkidle")
+    # Let Streamlit finish the script run (the status widget disappears when idle).
+    tab.wait_for_function(
+        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=30_000
+    )
+
+
+def _shot(tab: Page, name: str) -> None:
+    tab.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+
+
+def _no_injected_script(tab: Page) -> None:
+    injected = tab.evaluate(
+        "() => [...document.querySelectorAll('script')]"
+        ".some(s => (s.textContent || '').includes('alert(1)'))"
+    )
+    assert not injected
+
+
+def test_every_page_and_case_click_through(
+    server: str, page: tuple[Page, list[str]], fx: dict[str, Any]
+) -> None:
+    tab, dialogs = page
+    xss = fx["xss"]
+
+    _open(tab, f"{server}/runs", "Runs")
+    expect(tab.get_by_text("2 of 3 runs")).to_be_visible()
+    _shot(tab, "runs")
+
+    _open(tab, f"{server}/run?{urlencode({'run_id': fx['run_a']})}", "Run")
+    expect(tab.get_by_role("tab", name="retrieval")).to_be_visible()
+    _shot(tab, "run-retrieval")
+    tab.get_by_role("tab", name="agent").click()
+    expect(tab.get_by_text("Expected vs actual calls")).to_be_visible()
+    _shot(tab, "run-agent")
+
+    # Click into a case from the agent tab (the worst case of the page is a2).
+    tab.get_by_role("link", name="Case a2").click()
+    expect(tab.get_by_role("heading", name="Case", exact=True).first).to_be_visible()
+    tab.wait_for_url("**/case?**")
+    assert "case_id=a2" in tab.url
+    expect(tab.get_by_text(f"argument 'q' = '{xss}'", exact=False).first).to_be_visible()
+    expect(tab.get_by_text("note: agent note 2", exact=False)).to_be_visible()
+    # The conversation holds the payload too: visible literally, inert.
+    expect(tab.locator("code").filter(has_text=xss).first).to_be_visible()
+    _shot(tab, "case-agent-xss")
+    _no_injected_script(tab)
+
+    query = urlencode({"a": fx["run_a"], "b": fx["run_b"]})
+    _open(tab, f"{server}/compare?{query}", "Compare runs")
+    expect(tab.get_by_text("newly failing: 1   newly fixed: 1")).to_be_visible()
+    tab.get_by_role("link", name="q1").first.click()
+    tab.wait_for_url("**/case?**")
+    assert "case_id=q1" in tab.url
+    expect(tab.get_by_text("Top 10 (relevant documents marked):")).to_be_visible()
+    _shot(tab, "compare-to-case-retrieval")
+
+    _open(tab, f"{server}/suite", "Suite")
+    expect(tab.get_by_text("suite fx 1.0: retrieval 5 cases, agent 3 cases")).to_be_visible()
+    _shot(tab, "suite")
+
+    _no_injected_script(tab)
+    assert dialogs == [], f"a dialog fired: {dialogs}"
