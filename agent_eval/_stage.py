@@ -146,7 +146,17 @@ def score_agent(context: AgentContext) -> AgentReport:
                 failure_category=None if verdict.passed else FailureCategory.TOOL_MISUSE,
                 reason=", ".join(verdict.codes),
                 scores=scores,
-                details={"verdict": verdict.model_dump(mode="json"), **usage},
+                details={
+                    "verdict": verdict.model_dump(mode="json"),
+                    "actual_turns": [
+                        {
+                            "tool_calls": [c.model_dump(mode="json") for c in t.tool_calls],
+                            "content": t.content,
+                        }
+                        for t in turns
+                    ],
+                    **usage,
+                },
             )
         )
     by_category: dict[str, list[CaseResult]] = {}

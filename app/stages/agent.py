@@ -163,6 +163,10 @@ def agent_case_view(
                 f"[{status}] turn {row.turn} expected #{row.expected_index} "
                 f"actual #{row.actual_index} {row.name}: {row.detail}"
             )
-    usage = {k: v for k, v in result.details.items() if k != "verdict"}
+    actual = result.details.get("actual_turns")
+    if actual:
+        st.text("What the agent did, turn by turn (raw calls and replies):")
+        st.code(json.dumps(actual, indent=2, ensure_ascii=False), language="json")
+    usage = {k: v for k, v in result.details.items() if k not in ("verdict", "actual_turns")}
     if usage:
         ui.kv_text(usage)

@@ -85,6 +85,11 @@ def test_outcomes_reasons_scores_and_details() -> None:
     assert ok.scores == {"pass": 1.0, "call_precision": 1.0, "call_recall": 1.0, "call_f1": 1.0}
     assert ok.details["latency_ms"] == 100.0 and ok.details["prompt_tokens"] == 50
     assert ok.details["verdict"]["passed"] is True
+    raw = ok.details["actual_turns"]  # what the agent did, kept for the case view
+    assert (
+        len(raw) == 1
+        and raw[0]["tool_calls"][0]["name"] == ok.details["verdict"]["calls"][0]["name"]
+    )
     assert wrong.outcome == Outcome.FAIL
     assert wrong.failure_category == FailureCategory.TOOL_MISUSE
     assert wrong.reason == "schema_violation, type_error"

@@ -118,7 +118,11 @@ def _agent_result(case_id: str, passed: bool, detail: str) -> CaseResult:
             "call_recall": float(passed),
             "call_f1": float(passed),
         },
-        details={"verdict": verdict, "latency_ms": 12.0},
+        details={
+            "verdict": verdict,
+            "actual_turns": [{"tool_calls": [{"name": "raw_tool_made", "arguments": "{}"}]}],
+            "latency_ms": 12.0,
+        },
     )
 
 

@@ -171,6 +171,7 @@ def test_case_page_agent_xss_is_text(fx: dict[str, Any]) -> None:
     assert "note: agent note 2" in all_text
     assert f"argument 'q' = '{fx['xss']}'" in all_text
     assert any(fx["xss"] in c.value for c in at.code)  # the conversation, as code
+    assert any("raw_tool_made" in c.value for c in at.code)  # the agent's raw calls
     assert_no_html(at, fx)
     history = frames(at)[-1]
     assert history["run_id"].tolist() == [fx["run_b"], fx["run_a"]]
