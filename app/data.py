@@ -237,56 +237,33 @@ def default_suite_folder() -> str:
     return ""
 
 
-def case_metrics(frame: pd.DataFrame) -> dict[str, dict[str, float]]:
-    """Per metric, the value of each measured (pass/fail) case: its scores and ``pass_rate``.
-
-    A score named ``pass`` is folded into ``pass_rate`` (the same 0/1 value).
-    """
-    if frame.empty:
-        return {}
-    measured = frame[frame["outcome"].isin(MEASURED)]
-    out: dict[str, dict[str, float]] = {
-        "pass_rate": dict(
-            zip(measured["case_id"], (measured["outcome"] == "pass").astype(float), strict=True)
-        )
-    }
-    base = {"case_id", "variant", "outcome", "failure_category", "reason", "category", "canary"}
-    for column in measured.columns:
-        if column in base or column == "pass":
-            continue
-        values = measured[["case_id", column]].dropna()
-        out[column] = dict(zip(values["case_id"], values[column].astype(float), strict=True))
-    return out
-
-
 @st.cache_data(ttl=TTL, show_spinner=False, max_entries=32)
 def paired_comparison(url: str, run_a: str, run_b: str, stage: str) -> pd.DataFrame:
     """Per metric of ``stage``: A, B, the paired delta B - A, its 95% bootstrap CI and p-value.
 
     Computed over the measured cases both runs share.
     """
-    from evalcore.compare import paired_delta, paired_values
+    from evalcore.compare import compare_stage
 
-    a = case_metrics(case_frame(url, run_a, stage))
-    b = case_metrics(case_frame(url, run_b, stage))
+    store = get_store(url)
     rows = []
-    for metric in [m for m in a if m in b]:
-        _, left, right = paired_values(a[metric], b[metric])
-        result = paired_delta(left, right)
-        if result is None:
-            continue
-        rows.append(
-            {
-                "metric": metric,
-                "pairs": result.n,
-                "A": result.baseline,
-                "B": result.candidate,
-                "delta": result.delta,
-                "ci_low": result.ci_low,
-                "ci_high": result.ci_high,
-                "p_value": result.p_value,
-            }
+    if store is not None:
+        comparison = compare_stage(
+            stage, store.case_results(run_a, stage), store.case_results(run_b, stage)
         )
+        rows = [
+            {
+                "metric": m.metric,
+                "pairs": m.n,
+                "A": m.baseline,
+                "B": m.candidate,
+                "delta": m.delta,
+                "ci_low": m.ci_low,
+                "ci_high": m.ci_high,
+                "p_value": m.p_value,
+            }
+            for m in comparison.metrics
+        ]
     return pd.DataFrame(
         rows, columns=["metric", "pairs", "A", "B", "delta", "ci_low", "ci_high", "p_value"]
     )

@@ -13,6 +13,8 @@ import numpy as np
 from numpy.typing import NDArray
 from pydantic import BaseModel, ConfigDict
 
+from evalcore.records import CaseResult
+
 FloatArray = NDArray[np.float64]
 
 _MAX_CELLS = 4_000_000
@@ -163,4 +165,111 @@ def paired_delta(
         p_value=paired_permutation_test(a, b, n_permutations=n_permutations, seed=seed),
         n=int(a.size),
         confidence=confidence,
+    )
+
+
+MEASURED_OUTCOMES = ("pass", "fail")
+FAILED_OUTCOMES = ("fail", "error")
+
+
+class MetricDelta(PairedDelta):
+    """A :class:`PairedDelta` for one named per-case metric."""
+
+    metric: str
+
+
+class CategoryChange(BaseModel):
+    """Cases failing in one failure category in each run."""
+
+    model_config = ConfigDict(frozen=True)
+
+    category: str
+    baseline: int
+    candidate: int
+    change: int
+
+
+class StageComparison(BaseModel):
+    """Two runs of one stage, compared over the cases both hold."""
+
+    stage: str
+    shared_cases: int
+    metrics: list[MetricDelta]
+    failure_categories: list[CategoryChange]
+    newly_failing: list[str]
+    newly_fixed: list[str]
+
+
+def case_metric_values(results: Sequence[CaseResult]) -> dict[str, dict[str, float]]:
+    """Per metric, each measured (pass/fail) case's value: ``pass_rate`` and every score.
+
+    A score called ``pass`` is the same 0/1 value as ``pass_rate`` and is not repeated.
+    """
+    values: dict[str, dict[str, float]] = {"pass_rate": {}}
+    for result in results:
+        if result.outcome not in MEASURED_OUTCOMES:
+            continue
+        values["pass_rate"][result.case_id] = float(result.outcome == "pass")
+        for name, score in result.scores.items():
+            if name != "pass":
+                values.setdefault(name, {})[result.case_id] = float(score)
+    return values
+
+
+def compare_stage(
+    stage: str,
+    baseline: Sequence[CaseResult],
+    candidate: Sequence[CaseResult],
+    *,
+    confidence: float = 0.95,
+    seed: int = 0,
+) -> StageComparison:
+    """Compare ``candidate`` against ``baseline`` over the cases both hold.
+
+    Per metric: the paired delta with its bootstrap CI and permutation p-value; per failure
+    category: failing cases in each run and the change; and the newly failing / fixed case ids.
+    """
+    a_values = case_metric_values(baseline)
+    b_values = case_metric_values(candidate)
+    metrics: list[MetricDelta] = []
+    for name in [m for m in a_values if m in b_values]:
+        _, left, right = paired_values(a_values[name], b_values[name])
+        delta = paired_delta(left, right, confidence=confidence, seed=seed)
+        if delta is not None:
+            metrics.append(MetricDelta(metric=name, **delta.model_dump()))
+    a_by_id = {r.case_id: r for r in baseline}
+    b_by_id = {r.case_id: r for r in candidate}
+    shared = sorted(set(a_by_id) & set(b_by_id))
+    newly_failing = [
+        i for i in shared if a_by_id[i].outcome == "pass" and b_by_id[i].outcome in FAILED_OUTCOMES
+    ]
+    newly_fixed = [
+        i for i in shared if a_by_id[i].outcome in FAILED_OUTCOMES and b_by_id[i].outcome == "pass"
+    ]
+
+    def counts(by_id: Mapping[str, CaseResult]) -> dict[str, int]:
+        out: dict[str, int] = {}
+        for i in shared:
+            category = by_id[i].failure_category
+            if category is not None:
+                out[category.value] = out.get(category.value, 0) + 1
+        return out
+
+    a_counts, b_counts = counts(a_by_id), counts(b_by_id)
+    categories = [
+        CategoryChange(
+            category=c,
+            baseline=a_counts.get(c, 0),
+            candidate=b_counts.get(c, 0),
+            change=b_counts.get(c, 0) - a_counts.get(c, 0),
+        )
+        for c in sorted(set(a_counts) | set(b_counts))
+    ]
+    return StageComparison(
+        stage=stage,
+        shared_cases=len(shared),
+        metrics=metrics,
+        failure_categories=categories,
+        newly_failing=newly_failing,
+        newly_fixed=newly_fixed,
     )

@@ -221,6 +221,56 @@ def show(
         out.print(table)
 
 
+@app.command()
+def compare(
+    run_a: Annotated[str, typer.Argument(help="Baseline run id (or unique prefix).")],
+    run_b: Annotated[str, typer.Argument(help="Candidate run id (or unique prefix).")],
+    store: StoreOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Compare two runs stage by stage over the cases both hold (B against A)."""
+    from evalcore.compare import compare_stage
+
+    db = _store(store)
+    try:
+        a, b = db.get_run(run_a), db.get_run(run_b)
+    except KeyError as exc:
+        err.print(f"[bold red]error:[/] {exc.args[0]}; list runs with: evalstage runs")
+        raise typer.Exit(code=2) from exc
+    stages = [s.stage for s in a.stages if s.stage in {t.stage for t in b.stages}]
+    comparisons = [
+        compare_stage(stage, db.case_results(a.run_id, stage), db.case_results(b.run_id, stage))
+        for stage in stages
+    ]
+    if as_json:
+        payload = {
+            "baseline": a.run_id,
+            "candidate": b.run_id,
+            "stages": {c.stage: c.model_dump(exclude={"stage"}) for c in comparisons},
+        }
+        sys.stdout.write(json.dumps(payload, indent=2) + "\n")
+        return
+    out.print(f"compare [bold]{b.run_id}[/] (B) against [bold]{a.run_id}[/] (A)")
+    for c in comparisons:
+        table = Table(title=f"{c.stage} · {c.shared_cases} shared cases", title_justify="left")
+        for column in ("metric", "A", "B", "delta", "95% CI", "p"):
+            table.add_column(column, justify="left" if column == "metric" else "right")
+        for m in c.metrics:
+            table.add_row(
+                m.metric,
+                f"{m.baseline:.4f}",
+                f"{m.candidate:.4f}",
+                f"{m.delta:+.4f}",
+                f"[{m.ci_low:+.4f}, {m.ci_high:+.4f}]",
+                f"{m.p_value:.4f}",
+            )
+        out.print(table)
+        for cat in c.failure_categories:
+            out.print(f"  {cat.category}: {cat.baseline} -> {cat.candidate} ({cat.change:+d})")
+        out.print(f"  newly failing: {', '.join(c.newly_failing) or 'none'}", soft_wrap=True)
+        out.print(f"  newly fixed: {', '.join(c.newly_fixed) or 'none'}", soft_wrap=True)
+
+
 @retrieval_app.command("score")
 def retrieval_score(
     qrels: Annotated[Path, typer.Option("--qrels", help="TREC qrels file.")],

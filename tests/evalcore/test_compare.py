@@ -102,3 +102,41 @@ def test_large_inputs_are_fast_and_finite() -> None:
     assert result is not None
     values = [result.delta, result.ci_low, result.ci_high, result.p_value]
     assert all(np.isfinite(values))
+
+
+def _results(outcomes: dict[str, str], score: dict[str, float]) -> list:
+    from evalcore import CaseResult, FailureCategory
+
+    return [
+        CaseResult(
+            stage="retrieval",
+            case_id=cid,
+            outcome=outcome,  # type: ignore[arg-type]
+            failure_category=FailureCategory.RETRIEVAL_MISS if outcome == "fail" else None,
+            scores={"ndcg@10": score[cid]} if outcome in ("pass", "fail") else {},
+        )
+        for cid, outcome in outcomes.items()
+    ]
+
+
+def test_compare_stage_deltas_categories_and_changes() -> None:
+    from evalcore.compare import compare_stage
+
+    a = _results(
+        {"q1": "pass", "q2": "fail", "q3": "pass", "q4": "error", "only_a": "pass"},
+        {"q1": 1.0, "q2": 0.0, "q3": 0.5, "only_a": 1.0},
+    )
+    b = _results(
+        {"q1": "fail", "q2": "pass", "q3": "pass", "q4": "pass", "only_b": "fail"},
+        {"q1": 0.0, "q2": 1.0, "q3": 0.9, "q4": 1.0, "only_b": 0.0},
+    )
+    c = compare_stage("retrieval", a, b)
+    assert c.shared_cases == 4
+    assert c.newly_failing == ["q1"] and c.newly_fixed == ["q2", "q4"]
+    ndcg = next(m for m in c.metrics if m.metric == "ndcg@10")
+    # pairs are the cases measured in both runs: q1, q2, q3
+    assert ndcg.n == 3 and ndcg.delta == pytest.approx((-1.0 + 1.0 + 0.4) / 3)
+    assert ndcg.ci_low <= ndcg.delta <= ndcg.ci_high and 0.0 < ndcg.p_value <= 1.0
+    assert c.metrics[0].metric == "pass_rate"
+    (miss,) = c.failure_categories
+    assert (miss.baseline, miss.candidate, miss.change) == (1, 1, 0)

@@ -171,3 +171,41 @@ def test_demo_suite_runs_both_stages_through_prefect_and_is_listed(tmp_path: Pat
         check=True,
     )
     assert summary["run_id"] in shown.stdout and "ndcg@10" in shown.stdout
+
+
+def test_compare_two_runs_json_and_text(tmp_path: Path) -> None:
+    from datetime import UTC, datetime
+
+    from evalcore import CaseResult, RunRecord, StageSummary
+
+    store = ResultStore(sqlite_url(tmp_path / "runs.db"))
+    for i, (run_id, passing) in enumerate([("runa", {"q1", "q2"}), ("runb", {"q2", "q3"})]):
+        run = RunRecord(
+            run_id=run_id,
+            suite_name="s",
+            suite_version="1",
+            suite_hash="h",
+            started_at=datetime(2026, 1, 1 + i, tzinfo=UTC),
+            stages=[StageSummary(stage="retrieval", target={"name": "bm25"})],
+        )
+        results = [
+            CaseResult(
+                stage="retrieval",
+                case_id=q,
+                outcome="pass" if q in passing else "fail",  # type: ignore[arg-type]
+                scores={"mrr": 1.0 if q in passing else 0.0},
+            )
+            for q in ("q1", "q2", "q3")
+        ]
+        store.save_run(run, results)
+    url = sqlite_url(tmp_path / "runs.db")
+    result = runner.invoke(app, ["compare", "runa", "runb", "--store", url, "--json"])
+    assert result.exit_code == 0, result.output
+    retrieval = json.loads(result.stdout)["stages"]["retrieval"]
+    assert retrieval["newly_failing"] == ["q1"] and retrieval["newly_fixed"] == ["q3"]
+    mrr = next(m for m in retrieval["metrics"] if m["metric"] == "mrr")
+    assert mrr["delta"] == 0.0 and mrr["p_value"] == 1.0 and mrr["n"] == 3
+    text = runner.invoke(app, ["compare", "runa", "runb", "--store", url])
+    assert "newly failing: q1" in text.stdout
+    missing = runner.invoke(app, ["compare", "runa", "nope", "--store", url])
+    assert missing.exit_code == 2
