@@ -781,17 +781,14 @@ def _details(
     paired_actual = {j for _, j in pairs}
     for i, j in pairs:
         call = calls[j]
-        found = [*call.intrinsic, *grid.issues[i][j]]
         out.append(
-            CallDetail(
-                turn=turn,
+            _issues_detail(
+                turn,
+                [*call.intrinsic, *grid.issues[i][j]],
                 expected_index=i,
-                actual_index=j,
-                name=call.name,
+                call=call,
                 passed=grid.ok[i][j],
-                codes=sorted({x.code for x in found}),
-                detail="; ".join(x.message for x in found) or "matches",
-                schema_paths=call.schema_paths,
+                when_clean="matches",
             )
         )
     for i in range(n_expected):
@@ -809,23 +806,36 @@ def _details(
             )
     for call in calls:
         if call.index not in paired_actual:
-            found = [
-                *call.intrinsic,
-                _Issue("extra_call", f"call {call.index} ('{call.name}') was not expected"),
-            ]
+            extra = _Issue("extra_call", f"call {call.index} ('{call.name}') was not expected")
             out.append(
-                CallDetail(
-                    turn=turn,
-                    expected_index=None,
-                    actual_index=call.index,
-                    name=call.name,
-                    passed=False,
-                    codes=sorted({x.code for x in found}),
-                    detail="; ".join(x.message for x in found),
-                    schema_paths=call.schema_paths,
+                _issues_detail(
+                    turn, [*call.intrinsic, extra], expected_index=None, call=call, passed=False
                 )
             )
     return out
+
+
+def _issues_detail(
+    turn: int,
+    issues: Sequence[_Issue],
+    *,
+    expected_index: int | None,
+    call: _Call,
+    passed: bool,
+    when_clean: str = "",
+    schema_paths: bool = True,
+) -> CallDetail:
+    """A :class:`CallDetail` for ``call`` whose codes and text come from ``issues``."""
+    return CallDetail(
+        turn=turn,
+        expected_index=expected_index,
+        actual_index=call.index,
+        name=call.name,
+        passed=passed,
+        codes=sorted({x.code for x in issues}),
+        detail="; ".join(x.message for x in issues) or when_clean,
+        schema_paths=call.schema_paths if schema_paths else [],
+    )
 
 
 def _verdict_of_turn(
@@ -870,23 +880,20 @@ def _no_call_turn(turn: int, calls: list[_Call], mode: CheckMode) -> TurnVerdict
             for c in calls
         ]
         return TurnVerdict(turn=turn, expect="no_call", passed=True, calls=details)
-    details = []
-    for c in calls:
-        found = [
-            *(x for x in c.intrinsic if x.code != "schema_violation"),
-            _Issue("called_when_irrelevant", f"called '{c.name}' where no call was expected"),
-        ]
-        details.append(
-            CallDetail(
-                turn=turn,
-                expected_index=None,
-                actual_index=c.index,
-                name=c.name,
-                passed=False,
-                codes=sorted({x.code for x in found}),
-                detail="; ".join(x.message for x in found),
-            )
+    details = [
+        _issues_detail(
+            turn,
+            [
+                *(x for x in c.intrinsic if x.code != "schema_violation"),
+                _Issue("called_when_irrelevant", f"called '{c.name}' where no call was expected"),
+            ],
+            expected_index=None,
+            call=c,
+            passed=False,
+            schema_paths=False,
         )
+        for c in calls
+    ]
     return _verdict_of_turn(turn, "no_call", False, details, 0, len(calls))
 
 
@@ -995,15 +1002,13 @@ def _any_call_turn(turn: int, calls: list[_Call], mode: CheckMode) -> TurnVerdic
         return _no_calls_made(turn, ["(any tool)"])
     bad = [c for c in calls if (c.args is None if mode == "bfcl" else c.intrinsic)]
     details = [
-        CallDetail(
-            turn=turn,
+        _issues_detail(
+            turn,
+            c.intrinsic if c in bad else [],
             expected_index=None,
-            actual_index=c.index,
-            name=c.name,
+            call=c,
             passed=c not in bad,
-            codes=sorted({x.code for x in c.intrinsic}) if c in bad else [],
-            detail="; ".join(x.message for x in c.intrinsic) if c in bad else "a call was made",
-            schema_paths=c.schema_paths,
+            when_clean="a call was made",
         )
         for c in calls
     ]

@@ -79,6 +79,10 @@ def get_run(url: str, run_id: str) -> RunRecord | None:
         return None
 
 
+CASE_COLUMNS = ("case_id", "variant", "outcome", "failure_category", "reason", "category", "canary")
+"""The columns of :func:`case_frame` before the per-case scores."""
+
+
 @st.cache_data(ttl=TTL, show_spinner=False, max_entries=16)
 def case_frame(url: str, run_id: str, stage: str) -> pd.DataFrame:
     """The per-case results of one stage as a table: ids, outcome, reason and one column per score.
@@ -105,16 +109,7 @@ def case_frame(url: str, run_id: str, stage: str) -> pd.DataFrame:
     with store.engine.connect() as conn:
         rows = conn.execute(query).mappings().all()
     base = pd.DataFrame(
-        [{k: v for k, v in r.items() if k != "scores"} for r in rows],
-        columns=[
-            "case_id",
-            "variant",
-            "outcome",
-            "failure_category",
-            "reason",
-            "category",
-            "canary",
-        ],
+        [{k: v for k, v in r.items() if k != "scores"} for r in rows], columns=list(CASE_COLUMNS)
     )
     scores = pd.DataFrame([dict(r["scores"] or {}) for r in rows], index=base.index)
     return pd.concat([base, scores], axis=1)

@@ -73,7 +73,7 @@ def retrieval_run_view(url: str, run: RunRecord, summary: StageSummary) -> None:
     if frame.empty:
         st.info("This stage stored no per-case results.")
         return
-    score_columns = [c for c in frame.columns if c not in _BASE_COLUMNS]
+    score_columns = [c for c in frame.columns if c not in data.CASE_COLUMNS]
     left, middle, right = st.columns(3)
     with left:
         default = (
@@ -102,17 +102,6 @@ def retrieval_run_view(url: str, run: RunRecord, summary: StageSummary) -> None:
     page = ui.paginate(view, key="ret_page")
     st.dataframe(page, hide_index=True)
     _case_links(run, summary.stage, page["case_id"].tolist(), key="ret_case")
-
-
-_BASE_COLUMNS = {
-    "case_id",
-    "variant",
-    "outcome",
-    "failure_category",
-    "reason",
-    "category",
-    "canary",
-}
 
 
 def _case_links(run: RunRecord, stage: str, case_ids: list[str], key: str) -> None:
