@@ -209,10 +209,10 @@ def case_metric_values(results: Sequence[CaseResult]) -> dict[str, dict[str, flo
     for result in results:
         if result.outcome not in MEASURED_OUTCOMES:
             continue
-        values["pass_rate"][result.case_id] = float(result.outcome == "pass")
+        values["pass_rate"][result.key] = float(result.outcome == "pass")
         for name, score in result.scores.items():
             if name != "pass":
-                values.setdefault(name, {})[result.case_id] = float(score)
+                values.setdefault(name, {})[result.key] = float(score)
     return values
 
 
@@ -237,8 +237,8 @@ def compare_stage(
         delta = paired_delta(left, right, confidence=confidence, seed=seed)
         if delta is not None:
             metrics.append(MetricDelta(metric=name, **delta.model_dump()))
-    a_by_id = {r.case_id: r for r in baseline}
-    b_by_id = {r.case_id: r for r in candidate}
+    a_by_id = {r.key: r for r in baseline}
+    b_by_id = {r.key: r for r in candidate}
     shared = sorted(set(a_by_id) & set(b_by_id))
     newly_failing = [
         i for i in shared if a_by_id[i].outcome == "pass" and b_by_id[i].outcome in FAILED_OUTCOMES

@@ -56,13 +56,13 @@ def validation_error(
     more = len(exc.errors()) - 1
     extra = f" (and {more} more problem{'s' if more > 1 else ''} in this record)" if more else ""
     cause = first.get("ctx", {}).get("error")
+    field = _field_path(first["loc"])
     if isinstance(cause, SuiteError):  # a validator's own error already says how to fix it
         message, hint = cause.message, cause.hint
+        field = cause.field or field
     else:
         message, hint = first["msg"], _hint_for(dict(first), model)
-    return SuiteError(
-        f"{message}{extra}", path=path, line=line, field=_field_path(first["loc"]), hint=hint
-    )
+    return SuiteError(f"{message}{extra}", path=path, line=line, field=field, hint=hint)
 
 
 def open_text(path: Path) -> Iterator[str]:

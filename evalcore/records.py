@@ -28,6 +28,16 @@ class CaseResult(BaseModel):
     scores: dict[str, float] = Field(default_factory=dict)
     details: dict[str, Any] = Field(default_factory=dict)
 
+    @property
+    def key(self) -> str:
+        """The result's id within its stage: ``case_id``, or ``case_id#variant``."""
+        return variant_key(self.case_id, self.variant)
+
+
+def variant_key(case_id: str, variant: str) -> str:
+    """``case_id`` for the original, ``case_id#variant`` otherwise (unique within a stage run)."""
+    return case_id if variant == "original" else f"{case_id}#{variant}"
+
 
 class MetricSummary(BaseModel):
     """An aggregate metric with its bootstrap CI over the measured cases and its coverage."""

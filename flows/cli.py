@@ -25,6 +25,8 @@ app = typer.Typer(
 )
 retrieval_app = typer.Typer(help="Retrieval tools: trec_eval-compatible scoring and search.")
 app.add_typer(retrieval_app, name="retrieval")
+generation_app = typer.Typer(help="Generation tools: verify claims against contexts.")
+app.add_typer(generation_app, name="generation")
 agent_app = typer.Typer(help="Agent tools: check tool calls, import BFCL data.")
 app.add_typer(agent_app, name="agent")
 app.command("app")(app_command)
@@ -69,6 +71,11 @@ def run_summary(run: RunRecord) -> dict[str, Any]:
                 "failure_categories": s.failure_categories,
                 "error_codes": s.error_codes,
                 "seconds": round(s.seconds, 3),
+                **{
+                    key: s.config[key]
+                    for key in ("per_variant", "matrix", "per_category", "latency_ms", "tokens")
+                    if key in s.config
+                },
                 "metrics": {
                     m.name: {
                         "value": m.value,
@@ -102,7 +109,10 @@ def print_run(run: RunRecord) -> None:
         )
         for column in ("metric", "value", "95% CI", "n", "coverage"):
             table.add_column(column, justify="left" if column == "metric" else "right")
+        per_variant = stage.config.get("per_variant")
         for m in stage.metrics:
+            if per_variant and ":" in m.name and not m.name.startswith("rate:"):
+                continue  # per-variant values are in the variant table below
             table.add_row(
                 m.name,
                 f"{m.value:.4f}",
@@ -111,12 +121,28 @@ def print_run(run: RunRecord) -> None:
                 f"{m.coverage:.0%}",
             )
         out.print(table)
+        if per_variant:
+            print_variants(per_variant, stage.config.get("matrix", {}))
         if stage.failure_categories:
             cats = ", ".join(f"{k} {v}" for k, v in sorted(stage.failure_categories.items()))
             out.print(f"failures by category: {cats}", soft_wrap=True)
         if stage.error_codes:
             codes = ", ".join(f"{k} {v}" for k, v in sorted(stage.error_codes.items()))
             out.print(f"error codes (cases): {codes}", soft_wrap=True)
+
+
+def print_variants(per_variant: dict[str, Any], matrix: dict[str, dict[str, int]]) -> None:
+    """Print the generation stage's per-variant aggregates and its adversarial matrix."""
+    names = ("pass_rate", "faithfulness", "citation_recall", "citation_precision", "answer_f1")
+    table = Table(title="per variant", title_justify="left")
+    table.add_column("variant")
+    for column in ("n", *names, "outcomes"):
+        table.add_column(column, justify="right")
+    for variant, values in per_variant.items():
+        cells = [f"{values[n]:.3f}" if n in values else "—" for n in names]
+        row = ", ".join(f"{k} {v}" for k, v in sorted(matrix.get(variant, {}).items()))
+        table.add_row(variant, str(int(values.get("n", 0))), *cells, row)
+    out.print(table)
 
 
 @app.command()
@@ -422,6 +448,38 @@ def agent_import_bfcl(
     write_cases_jsonl(imported, out_path)
     kinds = sum(1 for c in imported if c.expect == "no_call")
     err.print(f"wrote {len(imported)} cases ({kinds} no_call) to {out_path}")
+
+
+@generation_app.command("verify")
+def generation_verify(
+    input_path: Annotated[
+        Path, typer.Option("--input", help='JSONL of {"id", "context": str or [str], "claim"}.')
+    ],
+    output_path: Annotated[
+        Path, typer.Option("--output", help='JSONL of {"id", "support", "label"} to write.')
+    ],
+    verifier: Annotated[
+        str, typer.Option("--verifier", help="Verifier backend: offline, nli or llm.")
+    ] = "offline",
+    verifier_args: Annotated[
+        str | None, typer.Option("--verifier-args", help='JSON args, e.g. {"model": "..."}.')
+    ] = None,
+) -> None:
+    """Score claims against their contexts with the faithfulness verifier, in one batch."""
+    from generation_eval.verifier import VerifierSpec, build_verifier, verify_file
+
+    try:
+        spec = VerifierSpec.model_validate(
+            {"name": verifier, "args": json.loads(verifier_args or "{}")}
+        )
+    except ValueError as exc:
+        err.print(f"[bold red]error:[/] --verifier/--verifier-args: {exc}")
+        raise typer.Exit(code=2) from exc
+    try:
+        count = verify_file(input_path, output_path, build_verifier(spec))
+    except SuiteError as exc:
+        raise _fail(exc) from exc
+    err.print(f"wrote {count} verdicts to {output_path}")
 
 
 def main() -> None:

@@ -22,7 +22,9 @@ from evalcore.store import ResultStore
 from evalcore.suite import TargetSpec, load_suite
 from flows.agent import agent_stage
 from flows.artifacts import publish_run_artifacts
+from flows.generation import generation_stage
 from flows.retrieval import retrieval_stage
+from generation_eval import load_generation_inputs
 from retrieval_eval import load_retrieval_inputs
 
 
@@ -61,10 +63,18 @@ def select_stages(declared: list[str], requested: list[str] | None) -> list[str]
     return stages
 
 
-STAGE_FLOWS: dict[str, Any] = {"retrieval": retrieval_stage, "agent": agent_stage}
+STAGE_FLOWS: dict[str, Any] = {
+    "retrieval": retrieval_stage,
+    "generation": generation_stage,
+    "agent": agent_stage,
+}
 """Stage name -> its Prefect flow, called as ``flow(suite_dir, target_override)``."""
 
-STAGE_LOADERS: dict[str, Any] = {"retrieval": load_retrieval_inputs, "agent": load_agent_inputs}
+STAGE_LOADERS: dict[str, Any] = {
+    "retrieval": load_retrieval_inputs,
+    "generation": load_generation_inputs,
+    "agent": load_agent_inputs,
+}
 """Stage name -> the loader that validates its inputs (before anything runs)."""
 
 
@@ -72,7 +82,15 @@ def stage_summary(stage: str, inputs: Any, report: Any, seconds: float) -> Stage
     """The stored summary of one stage: target, options, aggregates, counts and timing."""
     extras = {
         key: getattr(report, key)
-        for key in ("per_category", "latency_ms", "tokens")
+        for key in (
+            "per_category",
+            "per_variant",
+            "matrix",
+            "skipped",
+            "verifier",
+            "latency_ms",
+            "tokens",
+        )
         if getattr(report, key, None) is not None
     }
     return StageSummary(

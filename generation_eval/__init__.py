@@ -1,0 +1,60 @@
+"""The generation stage: RAG cases, adversarial variants, generators, verifier and scoring."""
+
+from generation_eval._cases import VARIANTS, Generation, Passage, RagCase, variant_key
+from generation_eval._stage import (
+    GenerationContext,
+    GenerationReport,
+    score_generation,
+)
+from generation_eval._suite import GenerationInputs, GenerationOptions, load_generation_inputs
+from generation_eval._targets import (
+    PROMPT_HASH,
+    PROMPT_TEMPLATE,
+    PROMPT_VERSION,
+    GenerationRun,
+    Generator,
+    build_generator,
+    load_recorded,
+    run_generator,
+)
+from generation_eval._variants import (
+    ADVERSARIAL,
+    CaseVariant,
+    CorpusDoc,
+    answer_type,
+    build_variants,
+    make_counterfactual,
+)
+from generation_eval.verifier import ClaimVerdict, Verifier, VerifierSpec, build_verifier
+
+__all__ = [
+    "ADVERSARIAL",
+    "PROMPT_HASH",
+    "PROMPT_TEMPLATE",
+    "PROMPT_VERSION",
+    "VARIANTS",
+    "CaseVariant",
+    "ClaimVerdict",
+    "CorpusDoc",
+    "Generation",
+    "GenerationContext",
+    "GenerationInputs",
+    "GenerationOptions",
+    "GenerationReport",
+    "GenerationRun",
+    "Generator",
+    "Passage",
+    "RagCase",
+    "Verifier",
+    "VerifierSpec",
+    "answer_type",
+    "build_generator",
+    "build_variants",
+    "build_verifier",
+    "load_generation_inputs",
+    "load_recorded",
+    "make_counterfactual",
+    "run_generator",
+    "score_generation",
+    "variant_key",
+]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -14,7 +15,14 @@ os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 ROOT = Path(__file__).resolve().parent.parent
 
+from chat_server import FakeServer, serve_chat  # noqa: E402
 from suite_fixtures import write_tiny_suite  # noqa: E402
+
+
+@pytest.fixture
+def server() -> Iterator[FakeServer]:
+    """A chat-completions test double on 127.0.0.1 (see tests/_support/chat_server.py)."""
+    yield from serve_chat()
 
 
 @pytest.fixture

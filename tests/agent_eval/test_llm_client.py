@@ -4,113 +4,17 @@ from __future__ import annotations
 
 import json
 import socket
-import threading
-import time
-from collections.abc import Iterator
-from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
 import pytest
+from chat_server import FakeServer, Reply, completion
 
 from agent_eval._cases import AgentCase
 from agent_eval._targets import run_agent
 from evalcore.errors import SuiteError
 from evalcore.llm_client import ChatClient, ChatConfig, TargetError
 from evalcore.suite import TargetSpec
-
-
-@dataclass
-class Reply:
-    status: int = 200
-    body: Any = None
-    delay_s: float = 0.0
-    headers: dict[str, str] = field(default_factory=dict)
-
-
-@dataclass
-class FakeServer:
-    url: str
-    replies: list[Reply] = field(default_factory=list)
-    requests: list[dict[str, Any]] = field(default_factory=list)
-    lock: threading.Lock = field(default_factory=threading.Lock)
-
-    def script(self, *replies: Reply) -> None:
-        self.replies.extend(replies)
-
-
-def completion(
-    content: str | None = None,
-    tool_calls: list[dict[str, Any]] | None = None,
-    usage: dict[str, int] | None = None,
-) -> dict[str, Any]:
-    message: dict[str, Any] = {"role": "assistant", "content": content}
-    if tool_calls is not None:
-        message["tool_calls"] = [
-            {
-                "id": f"call_{i}",
-                "type": "function",
-                "function": {"name": c["name"], "arguments": c["arguments"]},
-            }
-            for i, c in enumerate(tool_calls)
-        ]
-    body: dict[str, Any] = {
-        "id": "chatcmpl-1",
-        "object": "chat.completion",
-        "choices": [{"index": 0, "message": message, "finish_reason": "tool_calls"}],
-    }
-    if usage is not None:
-        body["usage"] = usage
-    return body
-
-
-def _handler(server: FakeServer) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
-        def log_message(self, format: str, *args: Any) -> None:
-            pass
-
-        def do_POST(self) -> None:
-            length = int(self.headers.get("Content-Length", "0"))
-            raw = self.rfile.read(length)
-            with server.lock:
-                server.requests.append(
-                    {"path": self.path, "headers": dict(self.headers), "body": json.loads(raw)}
-                )
-                reply = server.replies.pop(0) if server.replies else Reply(500, {"error": "x"})
-            if reply.delay_s:
-                time.sleep(reply.delay_s)
-            data = json.dumps(reply.body).encode()
-            try:
-                self.send_response(reply.status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                for key, value in reply.headers.items():
-                    self.send_header(key, value)
-                self.end_headers()
-                self.wfile.write(data)
-            except (BrokenPipeError, ConnectionResetError):
-                pass
-
-    return Handler
-
-
-@pytest.fixture
-def server() -> Iterator[FakeServer]:
-    class Bound(ThreadingHTTPServer):
-        daemon_threads = True
-        block_on_close = False
-
-    fake = FakeServer(url="")
-    httpd = Bound(("127.0.0.1", 0), _handler(fake))
-    fake.url = f"http://127.0.0.1:{httpd.server_address[1]}/v1"
-    thread = threading.Thread(target=httpd.serve_forever, args=(0.02,), daemon=True)
-    thread.start()
-    try:
-        yield fake
-    finally:
-        httpd.shutdown()
-        httpd.server_close()
 
 
 def config(server: FakeServer, **overrides: Any) -> ChatConfig:

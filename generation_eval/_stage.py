@@ -1,0 +1,383 @@
+"""The generation stage: ``score_generation`` (one context and a verifier in, one report out).
+
+Decision rules per case variant (first match wins), by what the variant expects:
+
+* ``abstain``: pass when the answer abstains, else ``missed_abstention``;
+* ``flag_conflict``: pass when the answer acknowledges the conflict; else
+  ``counterfactual_adopted`` when it answers with the planted value, else ``conflict_ignored``;
+* ``answer``: ``over_refusal`` when it abstains; ``formatting`` when a citation names no
+  passage; ``hallucination`` when a claim is contradicted or the supported share of its claims
+  is below ``faithfulness_threshold``; ``wrong_answer`` when no acceptable answer is in it;
+  ``unsupported_citation`` when a claim's citations do not support it; else pass. In
+  ``counterfactual_only`` the context-faithful answer is the planted value, so it is the one
+  accepted; answering the true value from memory is unsupported by the context.
+
+A ``retrieved`` variant that fails while the oracle ``original`` passes is attributed to
+retrieval (``retrieval_miss``). A variant the target failed on is ``error``; one with no output
+is ``unmeasured``; both stay out of the aggregates, whose coverage says so.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field
+
+from evalcore.outcomes import FailureCategory, Outcome
+from evalcore.records import CaseResult, MetricSummary
+from evalcore.stats import summarize_metrics
+from generation_eval._answers import answer_scores, counterfactual_adopted
+from generation_eval._cases import Generation, RagCase
+from generation_eval._citations import AnswerCheck, check_answers, passage_text
+from generation_eval._claims import citation_format_ok, split_claims
+from generation_eval._detect import detect_abstention, detect_conflict
+from generation_eval._variants import CaseVariant
+from generation_eval.verifier import Verifier
+
+STAGE = "generation"
+ANSWER_METRICS = (
+    "faithfulness",
+    "citation_recall",
+    "citation_precision",
+    "answer_f1",
+    "exact_match",
+    "answer_match",
+)
+BEHAVIOUR_METRICS = (
+    "abstention_precision",
+    "abstention_recall",
+    "over_refusal_rate",
+    "conflict_detection_rate",
+    "counterfactual_adoption_rate",
+)
+
+
+class GenerationContext(BaseModel):
+    """The input of :func:`score_generation`: the case variants and what the generator said.
+
+    ``outputs`` and ``errors`` are keyed by :attr:`CaseVariant.key`; ``skipped`` lists variants
+    that could not be made (key -> reason), reported but not scored.
+    """
+
+    model_config = ConfigDict(arbitrary_types_allowed=True)
+
+    cases: list[RagCase]
+    variants: list[CaseVariant]
+    outputs: dict[str, Generation] = Field(default_factory=dict)
+    errors: dict[str, str] = Field(default_factory=dict)
+    skipped: dict[str, str] = Field(default_factory=dict)
+    faithfulness_threshold: float = Field(default=1.0, ge=0.0, le=1.0)
+    confidence: float = Field(default=0.95, gt=0.0, lt=1.0)
+
+
+class GenerationReport(BaseModel):
+    """Per-variant results and aggregates of the generation stage."""
+
+    results: list[CaseResult]
+    metrics: list[MetricSummary]
+    outcomes: dict[str, int]
+    failure_categories: dict[str, int]
+    per_variant: dict[str, dict[str, float]] = Field(
+        description='Variant -> {"n", "pass_rate", and each answer metric measured on it}.'
+    )
+    matrix: dict[str, dict[str, int]] = Field(
+        description="Variant -> outcome or failure category -> variants (the adversarial matrix)."
+    )
+    per_category: dict[str, dict[str, float]] = Field(
+        description='Case category -> {"n", "pass_rate"} over scored variants.'
+    )
+    skipped: dict[str, str] = Field(default_factory=dict)
+    latency_ms: dict[str, float] | None = None
+    tokens: dict[str, int] | None = None
+    verifier: dict[str, Any] = Field(default_factory=dict)
+
+    def metric(self, name: str) -> MetricSummary:
+        """The aggregate called ``name``."""
+        return next(m for m in self.metrics if m.name == name)
+
+
+def _usage(output: Generation | None) -> dict[str, Any]:
+    if output is None:
+        return {}
+    usage = {
+        "latency_ms": output.latency_ms,
+        "prompt_tokens": output.prompt_tokens,
+        "completion_tokens": output.completion_tokens,
+    }
+    return {k: v for k, v in usage.items() if v is not None}
+
+
+def _decide(
+    item: CaseVariant, found: dict[str, Any], threshold: float
+) -> tuple[FailureCategory | None, str]:
+    """The failure category (None: pass) and the reason, by the module's decision rules."""
+    abstained, conflict = found["abstained"], found["conflict_flagged"]
+    if item.expect == "abstain":
+        if abstained:
+            return None, "abstained as expected"
+        return FailureCategory.MISSED_ABSTENTION, "answered although the contexts do not answer"
+    if item.expect == "flag_conflict":
+        if conflict:
+            return None, "acknowledged the conflicting contexts"
+        if found.get("counterfactual_adopted"):
+            return (
+                FailureCategory.COUNTERFACTUAL_ADOPTED,
+                f"answered with the planted value '{item.counterfactual}' and did not flag it",
+            )
+        return FailureCategory.CONFLICT_IGNORED, "did not acknowledge the conflicting contexts"
+    if abstained:
+        return FailureCategory.OVER_REFUSAL, "abstained although the contexts answer"
+    if not found["format_ok"]:
+        return FailureCategory.FORMATTING, found["format_reason"]
+    faithfulness = found.get("faithfulness")
+    if found.get("contradicted_claims") or (faithfulness is not None and faithfulness < threshold):
+        unsupported = "; ".join(found.get("unsupported_claims", [])[:2])
+        return FailureCategory.HALLUCINATION, f"claims not supported by the contexts: {unsupported}"
+    if faithfulness is None:
+        return FailureCategory.FORMATTING, "the answer holds no claim"
+    if item.answers and not found.get("alias_match"):
+        return FailureCategory.WRONG_ANSWER, "no acceptable answer appears in the answer"
+    if (found.get("citation_recall") or 0.0) < 1.0:
+        return FailureCategory.UNSUPPORTED_CITATION, "a claim's citations do not support it"
+    return None, "correct, supported and cited"
+
+
+def _examine(item: CaseVariant, output: Generation) -> tuple[dict[str, Any], AnswerCheck | None]:
+    answer = output.answer
+    abstention = detect_abstention(answer)
+    conflict = detect_conflict(answer)
+    found: dict[str, Any] = {
+        "abstained": abstention.detected,
+        "abstention_cue": abstention.cue,
+        "conflict_flagged": conflict.detected,
+        "conflict_cue": conflict.cue,
+    }
+    ok, reason = citation_format_ok(answer, len(item.passages))
+    found["format_ok"], found["format_reason"] = ok, reason
+    expected = [item.counterfactual] if item.variant == "counterfactual_only" else item.answers
+    if item.counterfactual and item.answers:
+        found["counterfactual_adopted"] = counterfactual_adopted(
+            answer, item.counterfactual, item.answers
+        )
+    if expected and not abstention.detected:
+        found.update(answer_scores(answer, [a for a in expected if a]))
+    if abstention.detected:
+        return found, None
+    claims = [c for c in split_claims(answer) if not detect_abstention(c.text).detected]
+    if output.citations and not any(c.citations for c in claims):
+        claims = [
+            c.model_copy(update={"citations": list(refs)})
+            for c, refs in zip(claims, output.citations, strict=False)
+        ]
+    return found, AnswerCheck(claims=claims, passages=[passage_text(p) for p in item.passages])
+
+
+def _rate(values: Sequence[bool]) -> list[float]:
+    return [float(v) for v in values]
+
+
+def score_generation(context: GenerationContext, verifier: Verifier) -> GenerationReport:
+    """Score every case variant (see the module docstring for the rules) and aggregate."""
+    cases = {c.case_id: c for c in context.cases}
+    pending: list[tuple[CaseVariant, dict[str, Any], AnswerCheck]] = []
+    examined: dict[str, dict[str, Any]] = {}
+    for item in context.variants:
+        output = context.outputs.get(item.key)
+        if output is None or item.key in context.errors:
+            continue
+        found, check = _examine(item, output)
+        examined[item.key] = found
+        if check is not None:
+            pending.append((item, found, check))
+    for (_, found, _), scores in zip(
+        pending, check_answers([c for _, _, c in pending], verifier), strict=True
+    ):
+        found.update(scores)
+    results: list[CaseResult] = []
+    for item in context.variants:
+        case = cases[item.case_id]
+        output = context.outputs.get(item.key)
+        common: dict[str, Any] = {
+            "stage": STAGE,
+            "case_id": item.case_id,
+            "variant": item.variant,
+            "category": case.category,
+            "canary": case.canary and item.variant == "original",
+        }
+        details: dict[str, Any] = {
+            "question": item.question,
+            "expect": item.expect,
+            "answers": item.answers,
+            "passages": [p.model_dump() for p in item.passages],
+            "provenance": item.provenance,
+            "counterfactual": item.counterfactual,
+            **_usage(output),
+        }
+        if item.key in context.errors:
+            results.append(
+                CaseResult(
+                    **common,
+                    outcome=Outcome.ERROR,
+                    reason=context.errors[item.key],
+                    details=details,
+                )
+            )
+            continue
+        if output is None:
+            results.append(
+                CaseResult(
+                    **common,
+                    outcome=Outcome.UNMEASURED,
+                    reason="no output for this variant",
+                    details=details,
+                )
+            )
+            continue
+        found = examined[item.key]
+        category, reason = _decide(item, found, context.faithfulness_threshold)
+        scores = {
+            "pass": float(category is None),
+            "abstained": float(found["abstained"]),
+            "conflict_flagged": float(found["conflict_flagged"]),
+        }
+        for name, key in (
+            ("faithfulness", "faithfulness"),
+            ("citation_recall", "citation_recall"),
+            ("citation_precision", "citation_precision"),
+            ("answer_f1", "token_f1"),
+            ("exact_match", "exact_match"),
+            ("answer_match", "alias_match"),
+        ):
+            if found.get(key) is not None:
+                scores[name] = float(found[key])
+        if "counterfactual_adopted" in found:
+            scores["counterfactual_adopted"] = float(found["counterfactual_adopted"])
+        results.append(
+            CaseResult(
+                **common,
+                outcome=Outcome.PASS if category is None else Outcome.FAIL,
+                failure_category=category,
+                reason=reason,
+                scores=scores,
+                details={**details, "answer": output.answer, **found},
+            )
+        )
+    results = _attribute_retrieval(results)
+    return _report(context, results, verifier)
+
+
+def _attribute_retrieval(results: list[CaseResult]) -> list[CaseResult]:
+    """A failing ``retrieved`` variant whose oracle ``original`` passes: ``retrieval_miss``."""
+    passed = {r.case_id for r in results if r.variant == "original" and r.outcome == Outcome.PASS}
+    out: list[CaseResult] = []
+    for r in results:
+        if r.variant == "retrieved" and r.outcome == Outcome.FAIL and r.case_id in passed:
+            missed = not r.details.get("provenance", {}).get("gold_retrieved")
+            why = "no gold document was retrieved" if missed else "retrieved contexts misled it"
+            r = r.model_copy(
+                update={
+                    "failure_category": FailureCategory.RETRIEVAL_MISS,
+                    "reason": f"{r.reason}; the oracle contexts pass ({why})",
+                    "details": {**r.details, "own_category": r.failure_category},
+                }
+            )
+        out.append(r)
+    return out
+
+
+def _report(
+    context: GenerationContext, results: list[CaseResult], verifier: Verifier
+) -> GenerationReport:
+    scored = [r for r in results if r.outcome in (Outcome.PASS, Outcome.FAIL)]
+    expects = {v.key: v.expect for v in context.variants}
+
+    columns: dict[str, list[float]] = {"pass_rate": [r.scores["pass"] for r in scored]}
+    variants = list(dict.fromkeys(r.variant for r in results))
+    for variant in variants:
+        rows = [r for r in scored if r.variant == variant]
+        suffix = "" if variant == "original" else f":{variant}"
+        if suffix:
+            columns[f"pass_rate{suffix}"] = [r.scores["pass"] for r in rows]
+        for name in ANSWER_METRICS:
+            columns[f"{name}{suffix}"] = [r.scores[name] for r in rows if name in r.scores]
+    abstained = [r for r in scored if r.scores["abstained"]]
+    columns["abstention_precision"] = _rate([expects[r.key] == "abstain" for r in abstained])
+    columns["abstention_recall"] = [
+        r.scores["abstained"] for r in scored if expects[r.key] == "abstain"
+    ]
+    columns["over_refusal_rate"] = [
+        r.scores["abstained"] for r in scored if expects[r.key] == "answer"
+    ]
+    columns["conflict_detection_rate"] = [
+        r.scores["conflict_flagged"] for r in scored if expects[r.key] == "flag_conflict"
+    ]
+    columns["counterfactual_adoption_rate"] = [
+        r.scores["counterfactual_adopted"] for r in scored if "counterfactual_adopted" in r.scores
+    ]
+    failures = Counter(r.failure_category.value for r in scored if r.failure_category)
+    for name in sorted(failures):
+        columns[f"rate:{name}"] = _rate([r.failure_category == name for r in scored])
+    metrics = summarize_metrics(columns, len(results), context.confidence)
+    per_variant: dict[str, dict[str, float]] = {}
+    matrix: dict[str, dict[str, int]] = {}
+    for variant in variants:
+        rows = [r for r in results if r.variant == variant]
+        done = [r for r in rows if r.outcome in (Outcome.PASS, Outcome.FAIL)]
+        entry: dict[str, float] = {"n": float(len(rows))}
+        if done:
+            entry["pass_rate"] = sum(r.outcome == Outcome.PASS for r in done) / len(done)
+        for name in ANSWER_METRICS:
+            values = [r.scores[name] for r in done if name in r.scores]
+            if values:
+                entry[name] = float(np.mean(values))
+        per_variant[variant] = entry
+        matrix[variant] = dict(
+            Counter(
+                r.failure_category.value if r.failure_category else r.outcome.value for r in rows
+            )
+        )
+    by_category: dict[str, list[CaseResult]] = {}
+    for r in scored:
+        by_category.setdefault(r.category, []).append(r)
+    per_category = {
+        name: {
+            "n": float(len(rs)),
+            "pass_rate": sum(r.outcome == Outcome.PASS for r in rs) / len(rs),
+        }
+        for name, rs in sorted(by_category.items())
+    }
+    latencies = [
+        float(r.details["latency_ms"]) for r in results if r.details.get("latency_ms") is not None
+    ]
+    latency = None
+    if latencies:
+        p50, p95 = np.percentile(np.asarray(latencies), [50, 95])
+        latency = {"p50": float(p50), "p95": float(p95)}
+    prompt = [r.details["prompt_tokens"] for r in results if "prompt_tokens" in r.details]
+    completion = [
+        r.details["completion_tokens"] for r in results if "completion_tokens" in r.details
+    ]
+    tokens = (
+        {"prompt": int(sum(prompt)), "completion": int(sum(completion))}
+        if prompt or completion
+        else None
+    )
+    describe = getattr(verifier, "describe", None)
+    return GenerationReport(
+        results=results,
+        metrics=metrics,
+        outcomes=dict(Counter(r.outcome.value for r in results)),
+        failure_categories=dict(
+            Counter(r.failure_category.value for r in results if r.failure_category is not None)
+        ),
+        per_variant=per_variant,
+        matrix=matrix,
+        per_category=per_category,
+        skipped=context.skipped,
+        latency_ms=latency,
+        tokens=tokens,
+        verifier=describe() if callable(describe) else {"identity": verifier.identity},
+    )

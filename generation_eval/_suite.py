@@ -1,0 +1,125 @@
+"""A suite's generation stage: options, cases and corpus, loaded with errors that say where."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from evalcore.errors import SuiteError
+from evalcore.loaders import iter_jsonl, load_jsonl, validate_yaml_section
+from evalcore.suite import StageSpec, Suite, TargetSpec
+from generation_eval._cases import RagCase
+from generation_eval._variants import ADVERSARIAL, CorpusDoc
+from generation_eval.verifier import VerifierSpec
+
+STAGE = "generation"
+
+AdversarialName = Literal[
+    "missing_context", "contradictory_context", "counterfactual_only", "noisy_context"
+]
+
+
+class GenerationOptions(BaseModel):
+    """The ``options`` of a suite's generation stage."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    corpus: str = Field(default="corpus.jsonl", description="JSONL corpus (or .jsonl.gz).")
+    contexts: Literal["oracle", "end_to_end"] = Field(
+        default="oracle",
+        description="oracle: the gold documents only; end_to_end: also the retrieval target's "
+        "top_k (the 'retrieved' variant), with failures attributed to retrieval when the oracle "
+        "contexts pass.",
+    )
+    top_k: int = Field(default=5, ge=1, le=50, description="Retrieved passages per question.")
+    variants: list[AdversarialName] = Field(
+        default_factory=lambda: list(ADVERSARIAL),  # type: ignore[arg-type]
+        description="Adversarial variants made from every answerable case.",
+    )
+    distractors: int = Field(default=3, ge=0, le=20, description="Extra passages, noisy_context.")
+    seed: int = Field(default=13, description="Seed of passage order and counterfactuals.")
+    verifier: VerifierSpec = Field(default_factory=VerifierSpec)
+    faithfulness_threshold: float = Field(
+        default=1.0,
+        ge=0.0,
+        le=1.0,
+        description="Share of an answer's claims the contexts must support for it to pass.",
+    )
+    confidence: float = Field(default=0.95, gt=0.0, lt=1.0)
+
+
+class GenerationInputs(BaseModel):
+    """A suite's generation stage, loaded and validated."""
+
+    suite_root: Path
+    target: TargetSpec
+    options: GenerationOptions
+    cases: list[RagCase]
+    documents: dict[str, CorpusDoc]
+    retrieval_target: TargetSpec | None = Field(
+        default=None, description="The suite's retrieval target (end_to_end contexts, ranking)."
+    )
+
+    @property
+    def active_cases(self) -> list[RagCase]:
+        """Cases new runs score (retired ones are skipped)."""
+        return [c for c in self.cases if not c.retired]
+
+
+def _check_references(cases: list[RagCase], path: Path, documents: dict[str, CorpusDoc]) -> None:
+    lines = [number for number, _ in iter_jsonl(path)]
+    for line, case in zip(lines, cases, strict=True):
+        for name in ("gold_doc_ids", "context_doc_ids"):
+            for i, doc_id in enumerate(getattr(case, name)):
+                if doc_id not in documents:
+                    raise SuiteError(
+                        f"case '{case.case_id}' names doc '{doc_id}', which is not in the corpus",
+                        path=path,
+                        line=line,
+                        field=f"{name}.{i}",
+                        hint="fix the doc id or add the document to the corpus",
+                    )
+        for doc_id, indices in case.gold_sentences.items():
+            count = len(documents[doc_id].sentences)
+            for i, index in enumerate(indices):
+                if count and not 0 <= index < count:
+                    raise SuiteError(
+                        f"doc '{doc_id}' has {count} sentences; index {index} does not exist",
+                        path=path,
+                        line=line,
+                        field=f"gold_sentences.{doc_id}.{i}",
+                        hint=f"use a 0-based index below {count}",
+                    )
+
+
+def load_generation_inputs(suite: Suite, spec: StageSpec | None = None) -> GenerationInputs:
+    """Load the generation stage of ``suite``: options, cases and corpus; errors say where."""
+    spec = spec or suite.manifest.stages.get(STAGE)
+    if spec is None:
+        raise SuiteError(
+            "the suite has no generation stage",
+            path=suite.manifest_path,
+            field="stages.generation",
+            hint="add a 'generation' entry under 'stages'",
+        )
+    options = validate_yaml_section(
+        GenerationOptions, spec.options, suite.manifest_path, ("stages", STAGE, "options")
+    )
+    corpus = suite.path(options.corpus)
+    if not corpus.exists() and corpus.with_suffix(".jsonl.gz").exists():
+        corpus = corpus.with_suffix(".jsonl.gz")
+    documents = {d.doc_id: d for d in load_jsonl(corpus, CorpusDoc, id_field="doc_id")}
+    path = suite.path(spec.cases)
+    cases = load_jsonl(path, RagCase, id_field="case_id")
+    _check_references(cases, path, documents)
+    retrieval = suite.manifest.stages.get("retrieval")
+    return GenerationInputs(
+        suite_root=suite.root,
+        target=spec.target,
+        options=options,
+        cases=cases,
+        documents=documents,
+        retrieval_target=retrieval.target if retrieval is not None else None,
+    )

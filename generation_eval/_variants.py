@@ -1,0 +1,429 @@
+"""Adversarial variants made deterministically (seeded) from each answerable case.
+
+* ``missing_context``: the gold passages are removed and replaced by the hardest non-relevant
+  passages (the top-ranked non-gold documents for the question) → the generator must abstain.
+* ``contradictory_context``: a copy of a gold passage whose answer span is replaced by a
+  plausible counterfactual of the same type is shown beside the original → the answer must flag
+  the conflict (and must not adopt the counterfactual).
+* ``counterfactual_only``: the counterfactual copy replaces the gold passage → whether the
+  generator adopts the counterfactual (stays faithful to its context) is recorded.
+* ``noisy_context``: the gold passages plus hard distractors → the answer must stay correct.
+
+Every variant records how it was made (which passage, which span, which substitute, which
+distractors) in ``provenance``. The same cases, corpus, ranking and seed give the same variants.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import random
+import re
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from generation_eval._cases import Expectation, Passage, RagCase, variant_key
+
+ADVERSARIAL = ("missing_context", "contradictory_context", "counterfactual_only", "noisy_context")
+
+Search = Callable[[Mapping[str, str], int], Mapping[str, Sequence[str]]]
+"""``search({query_id: text}, k) -> {query_id: [doc_id, ...]}`` best first (e.g. BM25)."""
+
+
+class CorpusDoc(BaseModel):
+    """A corpus document as the generation stage needs it (sentences optional)."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    doc_id: str = Field(min_length=1)
+    title: str = ""
+    text: str
+    sentences: list[str] = Field(default_factory=list)
+
+    def passage(self) -> Passage:
+        """The document as a context passage."""
+        return Passage(doc_id=self.doc_id, title=self.title, text=self.text)
+
+
+class CaseVariant(BaseModel):
+    """One thing a generator is asked: a case's question over one set of passages."""
+
+    model_config = ConfigDict(frozen=True)
+
+    case_id: str
+    variant: str
+    question: str
+    passages: list[Passage]
+    expect: Expectation
+    answers: list[str] = Field(default_factory=list)
+    counterfactual: str | None = Field(
+        default=None, description="The fake value planted in the passages, if any."
+    )
+    provenance: dict[str, Any] = Field(default_factory=dict)
+
+    @property
+    def key(self) -> str:
+        """``case_id`` for the original, ``case_id#variant`` otherwise (unique within a run)."""
+        return variant_key(self.case_id, self.variant)
+
+
+# ------------------------------------------------------------------------ answer types
+_NUMBER = re.compile(r"(?<![\w.])[-−]?\d+(?:[.,]\d+)*(?![\w])")
+_YEAR = re.compile(r"^(1[5-9]\d\d|20\d\d)$")
+
+
+def answer_type(answer: str) -> str:
+    """``yes_no``, ``year``, ``number`` (holds a number) or ``entity``."""
+    text = answer.strip().lower()
+    if text in {"yes", "no"}:
+        return "yes_no"
+    if _YEAR.match(text):
+        return "year"
+    if _NUMBER.search(answer):
+        return "number"
+    return "entity"
+
+
+def _rng(seed: int, *parts: str) -> random.Random:
+    digest = hashlib.sha256("\x1f".join([str(seed), *parts]).encode()).digest()
+    return random.Random(int.from_bytes(digest[:8], "big"))
+
+
+def _format_like(value: float, template: str) -> str:
+    decimals = len(template.split(".")[1]) if "." in template else 0
+    text = f"{value:.{decimals}f}"
+    if "," in template and "." not in template and abs(value) >= 1000:
+        text = f"{round(value):,}"
+    return text
+
+
+def perturb_number(span: str, rng: random.Random) -> str | None:
+    """``span`` with its first number changed to a plausible different value, or None."""
+    match = _NUMBER.search(span)
+    if match is None:
+        return None
+    raw = match.group(0)
+    try:
+        value = float(raw.replace(",", "").replace("−", "-"))
+    except ValueError:
+        return None
+    percent = span[match.end() : match.end() + 2].lstrip().startswith("%") or "percent" in span
+    for _ in range(20):
+        factor = rng.choice([0.3, 0.5, 0.6, 0.7, 1.3, 1.5, 1.8, 2.0, 2.5, 3.0])
+        new = value * factor if value != 0 else rng.choice([1.0, 2.0, 5.0, 10.0])
+        if percent:
+            new = min(new, 99.0 if value < 100 else new)
+        text = _format_like(new, raw.replace(",", "") if "," not in raw else raw)
+        if text != raw and text.lstrip("-") != raw.lstrip("-−"):
+            return span[: match.start()] + text + span[match.end() :]
+    return None
+
+
+def perturb_year(span: str, rng: random.Random) -> str:
+    """A different, nearby year."""
+    year = int(span.strip())
+    shift = rng.choice([-9, -7, -5, -4, -3, 3, 4, 5, 7])
+    return str(year + shift)
+
+
+_NEGATABLE = re.compile(
+    r"\b(is|are|was|were|can|could|may|might|will|would|has|have|had|does|did|should|must)\b",
+    re.IGNORECASE,
+)
+_NEGATION = re.compile(r"\b(not|no longer)\s+", re.IGNORECASE)
+_SWAPS = {
+    "increased": "decreased",
+    "decreased": "increased",
+    "increases": "decreases",
+    "decreases": "increases",
+    "increase": "decrease",
+    "decrease": "increase",
+    "higher": "lower",
+    "lower": "higher",
+    "reduced": "increased",
+    "reduces": "increases",
+    "improved": "worsened",
+    "enhanced": "reduced",
+    "promotes": "inhibits",
+    "inhibits": "promotes",
+    "inhibited": "promoted",
+    "promoted": "inhibited",
+    "positively": "negatively",
+    "negatively": "positively",
+    "more": "less",
+    "less": "more",
+    "associated": "not associated",
+    "significant": "non-significant",
+}
+
+
+def negate_sentence(sentence: str) -> str | None:
+    """The sentence with its claim reversed (negation removed or inserted, direction swapped)."""
+    if _NEGATION.search(sentence):
+        return _NEGATION.sub("", sentence, count=1)
+    aux = _NEGATABLE.search(sentence)
+    if aux is not None:
+        return sentence[: aux.end()] + " not" + sentence[aux.end() :]
+    for word, opposite in _SWAPS.items():
+        found = re.search(rf"\b{word}\b", sentence, flags=re.IGNORECASE)
+        if found is not None:
+            return sentence[: found.start()] + opposite + sentence[found.end() :]
+    return None
+
+
+# ------------------------------------------------------------------------ counterfactuals
+class Counterfactual(BaseModel):
+    """A gold passage with its answer span replaced, and how it was made."""
+
+    model_config = ConfigDict(frozen=True)
+
+    passage: Passage
+    original_value: str
+    substitute: str
+    provenance: dict[str, Any]
+
+
+def _find_span(text: str, answers: Sequence[str]) -> tuple[str, int] | None:
+    for answer in answers:
+        index = text.lower().find(answer.lower())
+        if index >= 0:
+            return text[index : index + len(answer)], index
+    return None
+
+
+def make_counterfactual(
+    case: RagCase,
+    documents: Mapping[str, CorpusDoc],
+    pools: Mapping[str, Sequence[str]],
+    seed: int,
+) -> Counterfactual | str:
+    """The counterfactual passage for ``case``, or the reason none could be made."""
+    kind = answer_type(case.answers[0])
+    rng = _rng(seed, case.case_id, "counterfactual")
+    if kind == "yes_no":
+        for doc_id in case.gold_doc_ids:
+            doc = documents[doc_id]
+            for index in case.gold_sentences.get(doc_id, []):
+                if index >= len(doc.sentences):
+                    continue
+                sentence = doc.sentences[index]
+                negated = negate_sentence(sentence)
+                if negated is None or sentence not in doc.text:
+                    continue
+                flipped = "no" if case.answers[0].strip().lower() == "yes" else "yes"
+                at = doc.text.index(sentence)
+                return Counterfactual(
+                    passage=Passage(
+                        doc_id=doc_id, title=doc.title, text=doc.text.replace(sentence, negated)
+                    ),
+                    original_value=case.answers[0],
+                    substitute=flipped,
+                    provenance={
+                        "doc_id": doc_id,
+                        "method": "negation",
+                        "sentence_index": index,
+                        "offset": at,
+                        "original": sentence,
+                        "replacement": negated,
+                    },
+                )
+        return "no gold sentence of this yes/no case could be negated"
+    for doc_id in case.gold_doc_ids:
+        doc = documents[doc_id]
+        found = _find_span(doc.text, case.answers)
+        if found is None:
+            continue
+        span, at = found
+        substitute: str | None
+        if kind == "year":
+            substitute, method = perturb_year(span, rng), "year_shift"
+        elif kind == "number":
+            substitute, method = perturb_number(span, rng), "number_perturbation"
+        else:
+            candidates = [
+                p for p in pools.get(kind, []) if p.lower() not in doc.text.lower() and p != span
+            ]
+            substitute = rng.choice(sorted(set(candidates))) if candidates else None
+            method = "entity_from_other_case"
+        if substitute is None:
+            continue
+        pattern = re.compile(re.escape(span), flags=re.IGNORECASE)
+        return Counterfactual(
+            passage=Passage(doc_id=doc_id, title=doc.title, text=pattern.sub(substitute, doc.text)),
+            original_value=span,
+            substitute=substitute,
+            provenance={
+                "doc_id": doc_id,
+                "method": method,
+                "span": span,
+                "offset": at,
+                "substitute": substitute,
+                "occurrences": len(pattern.findall(doc.text)),
+            },
+        )
+    return "no answer span was found in a gold passage"
+
+
+# ------------------------------------------------------------------------ variants
+def _shuffled(passages: list[Passage], rng: random.Random) -> list[Passage]:
+    out = list(passages)
+    rng.shuffle(out)
+    return out
+
+
+def _negatives(
+    case: RagCase, ranked: Sequence[str], exclude: set[str], count: int
+) -> list[tuple[int, str]]:
+    picked: list[tuple[int, str]] = []
+    for rank, doc_id in enumerate(ranked, start=1):
+        if doc_id in exclude:
+            continue
+        picked.append((rank, doc_id))
+        if len(picked) == count:
+            break
+    return picked
+
+
+def build_variants(
+    cases: Sequence[RagCase],
+    documents: Mapping[str, CorpusDoc],
+    *,
+    variants: Sequence[str],
+    search: Search | None,
+    seed: int = 13,
+    distractors: int = 3,
+    retrieved: Mapping[str, Sequence[str]] | None = None,
+    top_k: int = 5,
+) -> tuple[list[CaseVariant], dict[str, str]]:
+    """Every case's ``original`` plus the requested variants; and the variants not made.
+
+    ``search`` ranks the corpus for the hardest non-relevant passages (needed for
+    ``missing_context`` and ``noisy_context``). ``retrieved`` (case id -> ranked doc ids from the
+    retrieval target) adds a ``retrieved`` variant with the top ``top_k``. The second value maps
+    ``case_id#variant`` to why that variant could not be made for that case.
+    """
+    need_ranking = search is not None and any(
+        v in variants for v in ("missing_context", "noisy_context")
+    )
+    depth = (
+        10
+        + distractors
+        + max((len(c.gold_doc_ids) + len(c.context_doc_ids) for c in cases), default=0)
+    )
+    ranking: Mapping[str, Sequence[str]] = (
+        search({c.case_id: c.question for c in cases if c.expect == "answer"}, depth)
+        if need_ranking and search is not None
+        else {}
+    )
+    pools: dict[str, list[str]] = {}
+    for case in cases:
+        if case.answers:
+            pools.setdefault(answer_type(case.answers[0]), []).append(case.answers[0])
+    out: list[CaseVariant] = []
+    skipped: dict[str, str] = {}
+    for case in cases:
+        rng = _rng(seed, case.case_id, "order")
+        gold = [documents[d].passage() for d in case.gold_doc_ids]
+        extra = [documents[d].passage() for d in case.context_doc_ids]
+        common: dict[str, Any] = {
+            "case_id": case.case_id,
+            "question": case.question,
+            "answers": case.answers,
+        }
+        out.append(
+            CaseVariant(
+                **common,
+                variant="original",
+                expect=case.expect,
+                passages=_shuffled(gold + extra, rng),
+                provenance={"contexts": "oracle", "gold_doc_ids": case.gold_doc_ids},
+            )
+        )
+        if retrieved is not None:
+            top = list(retrieved.get(case.case_id, []))[:top_k]
+            out.append(
+                CaseVariant(
+                    **common,
+                    variant="retrieved",
+                    expect=case.expect,
+                    passages=[documents[d].passage() for d in top if d in documents],
+                    provenance={
+                        "contexts": "retrieved",
+                        "doc_ids": top,
+                        "gold_retrieved": sorted(set(top) & set(case.gold_doc_ids)),
+                    },
+                )
+            )
+        if case.expect != "answer":
+            continue
+        exclude = set(case.gold_doc_ids) | set(case.context_doc_ids)
+        ranked = ranking.get(case.case_id, [])
+        if "missing_context" in variants:
+            negatives = _negatives(case, ranked, exclude, len(gold) + len(extra))
+            if negatives:
+                out.append(
+                    CaseVariant(
+                        **{**common, "answers": []},
+                        variant="missing_context",
+                        expect="abstain",
+                        passages=_shuffled([documents[d].passage() for _, d in negatives], rng),
+                        provenance={
+                            "removed": case.gold_doc_ids,
+                            "kept": case.context_doc_ids,
+                            "substitutes": [{"doc_id": d, "rank": r} for r, d in negatives],
+                            "ranker": "bm25 top non-relevant",
+                        },
+                    )
+                )
+            else:
+                skipped[f"{case.case_id}#missing_context"] = "no non-relevant passage was ranked"
+        if "noisy_context" in variants:
+            negatives = _negatives(case, ranked, exclude, distractors)
+            out.append(
+                CaseVariant(
+                    **common,
+                    variant="noisy_context",
+                    expect="answer",
+                    passages=_shuffled(
+                        gold + extra + [documents[d].passage() for _, d in negatives], rng
+                    ),
+                    provenance={
+                        "distractors": [{"doc_id": d, "rank": r} for r, d in negatives],
+                        "ranker": "bm25 top non-relevant",
+                    },
+                )
+            )
+        wants_cf = [v for v in ("contradictory_context", "counterfactual_only") if v in variants]
+        if not wants_cf:
+            continue
+        made = make_counterfactual(case, documents, pools, seed)
+        if isinstance(made, str):
+            for name in wants_cf:
+                skipped[f"{case.case_id}#{name}"] = made
+            continue
+        planted = {**made.provenance, "original_value": made.original_value}
+        if "contradictory_context" in variants:
+            out.append(
+                CaseVariant(
+                    **common,
+                    variant="contradictory_context",
+                    expect="flag_conflict",
+                    passages=_shuffled(gold + extra + [made.passage], rng),
+                    counterfactual=made.substitute,
+                    provenance=planted,
+                )
+            )
+        if "counterfactual_only" in variants:
+            swapped = [made.passage if p.doc_id == made.passage.doc_id else p for p in gold]
+            out.append(
+                CaseVariant(
+                    **common,
+                    variant="counterfactual_only",
+                    expect="answer",
+                    passages=_shuffled(swapped + extra, rng),
+                    counterfactual=made.substitute,
+                    provenance=planted,
+                )
+            )
+    return out, skipped
