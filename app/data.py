@@ -116,8 +116,10 @@ def case_frame(url: str, run_id: str, stage: str) -> pd.DataFrame:
 
 
 @st.cache_data(ttl=TTL, show_spinner=False, max_entries=256)
-def case_result(url: str, run_id: str, stage: str, case_id: str) -> CaseResult | None:
-    """One case's full result (details included) in one stage of a run."""
+def case_result(
+    url: str, run_id: str, stage: str, case_id: str, variant: str = "original"
+) -> CaseResult | None:
+    """One case's full result (details included) in one stage of a run, for one variant."""
     store = get_store(url)
     if store is None:
         return None
@@ -127,6 +129,7 @@ def case_result(url: str, run_id: str, stage: str, case_id: str) -> CaseResult |
             case_results.c.run_id == run_id,
             case_results.c.stage == stage,
             case_results.c.case_id == case_id,
+            case_results.c.variant == variant,
         )
         .order_by(case_results.c.id)
         .limit(1)
@@ -137,6 +140,39 @@ def case_result(url: str, run_id: str, stage: str, case_id: str) -> CaseResult |
         return None
     fields = set(CaseResult.model_fields)
     return CaseResult.model_validate({k: v for k, v in row.items() if k in fields})
+
+
+@st.cache_data(ttl=TTL, show_spinner=False, max_entries=256)
+def case_variants(url: str, run_id: str, stage: str, case_id: str) -> pd.DataFrame:
+    """Every variant of one case in one stage: variant, outcome, failure category and reason.
+
+    ``original`` first, then the others in stored order.
+    """
+    columns = ["variant", "outcome", "failure_category", "reason"]
+    store = get_store(url)
+    if store is None:
+        return pd.DataFrame(columns=columns)
+    query = (
+        select(*(case_results.c[c] for c in columns))
+        .where(
+            case_results.c.run_id == run_id,
+            case_results.c.stage == stage,
+            case_results.c.case_id == case_id,
+        )
+        .order_by(case_results.c.id)
+    )
+    with store.engine.connect() as conn:
+        rows = [dict(r) for r in conn.execute(query).mappings().all()]
+    rows.sort(key=lambda r: r["variant"] != "original")
+    return pd.DataFrame(rows, columns=columns).drop_duplicates("variant")
+
+
+def split_key(key: str) -> tuple[str, str]:
+    """``(case_id, variant)`` of a result key: ``case_id#variant``, or ``case_id`` (original)."""
+    if "#" not in key:
+        return key, "original"
+    case_id, variant = key.rsplit("#", 1)
+    return case_id, variant
 
 
 @st.cache_data(ttl=TTL, show_spinner=False, max_entries=64)
@@ -156,9 +192,9 @@ def case_stages(url: str, run_id: str, case_id: str) -> list[str]:
 
 @st.cache_data(ttl=TTL, show_spinner=False, max_entries=64)
 def case_history(url: str, suite: str, case_id: str) -> pd.DataFrame:
-    """The outcome of ``case_id`` in every run of ``suite``, newest first, per stage."""
+    """The outcome of ``case_id`` in every run of ``suite``, newest first, per stage and variant."""
     store = get_store(url)
-    columns = ["started_at", "run_id", "stage", "outcome", "reason", "primary_score"]
+    columns = ["started_at", "run_id", "stage", "variant", "outcome", "reason", "primary_score"]
     if store is None:
         return pd.DataFrame(columns=columns)
     query = (
@@ -166,13 +202,14 @@ def case_history(url: str, suite: str, case_id: str) -> pd.DataFrame:
             runs.c.started_at,
             runs.c.run_id,
             case_results.c.stage,
+            case_results.c.variant,
             case_results.c.outcome,
             case_results.c.reason,
             case_results.c.primary_score,
         )
         .join(runs, runs.c.run_id == case_results.c.run_id)
         .where(runs.c.suite_name == suite, case_results.c.case_id == case_id)
-        .order_by(runs.c.started_at.desc())
+        .order_by(runs.c.started_at.desc(), case_results.c.id)
     )
     with store.engine.connect() as conn:
         rows = conn.execute(query).mappings().all()
@@ -188,6 +225,10 @@ def _case_model(stage: str) -> tuple[type[CaseBase], str] | None:
         from agent_eval._cases import AgentCase
 
         return AgentCase, "case_id"
+    if stage == "generation":
+        from generation_eval import RagCase
+
+        return RagCase, "case_id"
     return None
 
 
@@ -266,18 +307,22 @@ def paired_comparison(url: str, run_a: str, run_b: str, stage: str) -> pd.DataFr
 
 @st.cache_data(ttl=TTL, show_spinner=False, max_entries=32)
 def outcome_changes(url: str, run_a: str, run_b: str, stage: str) -> pd.DataFrame:
-    """Cases both runs hold whose outcome changed, with ``change`` = newly failing / newly fixed."""
+    """Results both runs hold whose outcome changed, with ``change`` = newly failing / fixed.
+
+    Results pair by case id and variant (a stage without variants has only ``original``).
+    """
     a = case_frame(url, run_a, stage)
     b = case_frame(url, run_b, stage)
-    columns = ["case_id", "category", "outcome_a", "outcome_b", "reason_b", "change"]
+    columns = ["case_id", "variant", "category", "outcome_a", "outcome_b", "reason_b", "change"]
     if a.empty or b.empty:
         return pd.DataFrame(columns=columns)
+    pair = ["case_id", "variant"]
     merged = (
-        a[["case_id", "category", "outcome"]]
-        .drop_duplicates("case_id")
+        a[[*pair, "category", "outcome"]]
+        .drop_duplicates(pair)
         .merge(
-            b[["case_id", "outcome", "reason"]].drop_duplicates("case_id"),
-            on="case_id",
+            b[[*pair, "outcome", "reason"]].drop_duplicates(pair),
+            on=pair,
             suffixes=("_a", "_b"),
         )
     )
@@ -287,4 +332,4 @@ def outcome_changes(url: str, run_a: str, run_b: str, stage: str) -> pd.DataFram
     merged["change"] = ""
     merged.loc[failing, "change"] = "newly failing"
     merged.loc[fixed, "change"] = "newly fixed"
-    return merged[merged["change"] != ""][columns].sort_values(["change", "case_id"])
+    return merged[merged["change"] != ""][columns].sort_values(["change", *pair])

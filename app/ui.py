@@ -27,6 +27,7 @@ PAGES = {
 HEADLINE = {
     "retrieval": ("ndcg@10", "recall@10", "pass_rate"),
     "agent": ("pass_rate", "call_f1"),
+    "generation": ("pass_rate", "faithfulness", "citation_recall"),
 }
 """Metrics shown for a stage in run lists; other stages show their first three metrics."""
 
@@ -41,6 +42,15 @@ def md_escape(text: str) -> str:
 def link(page: str, label: str, **params: str) -> None:
     """A link to another page of the app with query parameters (label shown literally)."""
     st.page_link(PAGES[page], label=md_escape(label), query_params=params or None)
+
+
+def case_link(run_id: str, stage: str, case_id: str, variant: str = "original") -> None:
+    """A link to one case (one variant of it) on the Case page, labelled by its result key."""
+    params = {"run_id": run_id, "case_id": case_id, "stage": stage}
+    if variant and variant != "original":
+        params["variant"] = variant
+    label = case_id if not variant or variant == "original" else f"{case_id}#{variant}"
+    link("case", label, **params)
 
 
 def store_or_stop() -> str:

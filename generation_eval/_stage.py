@@ -298,9 +298,8 @@ def _report(
     variants = list(dict.fromkeys(r.variant for r in results))
     for variant in variants:
         rows = [r for r in scored if r.variant == variant]
+        columns[f"pass_rate:{variant}"] = [r.scores["pass"] for r in rows]
         suffix = "" if variant == "original" else f":{variant}"
-        if suffix:
-            columns[f"pass_rate{suffix}"] = [r.scores["pass"] for r in rows]
         for name in ANSWER_METRICS:
             columns[f"{name}{suffix}"] = [r.scores[name] for r in rows if name in r.scores]
     abstained = [r for r in scored if r.scores["abstained"]]

@@ -184,6 +184,21 @@ class Counterfactual(BaseModel):
     provenance: dict[str, Any]
 
 
+def _shape(text: str) -> tuple[int, int, int, int]:
+    """Words, whether it has digits, capitals and hyphens: what makes entities look alike."""
+    return (
+        len(text.split()),
+        any(c.isdigit() for c in text),
+        sum(c.isupper() for c in text) > len(text) / 2,
+        "-" in text,
+    )
+
+
+def _shape_distance(a: str, b: str) -> int:
+    """How unlike two entity strings look (0: same shape), so substitutes stay plausible."""
+    return sum(abs(int(x) - int(y)) for x, y in zip(_shape(a), _shape(b), strict=True))
+
+
 def _find_span(text: str, answers: Sequence[str]) -> tuple[str, int] | None:
     for answer in answers:
         index = text.lower().find(answer.lower())
@@ -241,10 +256,11 @@ def make_counterfactual(
         elif kind == "number":
             substitute, method = perturb_number(span, rng), "number_perturbation"
         else:
-            candidates = [
-                p for p in pools.get(kind, []) if p.lower() not in doc.text.lower() and p != span
-            ]
-            substitute = rng.choice(sorted(set(candidates))) if candidates else None
+            candidates = sorted(
+                {p for p in pools.get(kind, []) if p.lower() not in doc.text.lower()} - {span},
+                key=lambda p: (_shape_distance(span, p), p),
+            )
+            substitute = rng.choice(candidates[:3]) if candidates else None
             method = "entity_from_other_case"
         if substitute is None:
             continue

@@ -24,6 +24,9 @@ folder = st.text_input(
 if not case_id:
     st.info("Enter a case id, or open a case from the Run or Compare page.")
     st.stop()
+wanted_variant = ui.param("variant") or "original"
+if "#" in case_id and not data.case_stages(url, run.run_id, case_id):
+    case_id, wanted_variant = data.split_key(case_id)  # a result key: case_id#variant
 st.query_params.update({"run_id": run.run_id, "case_id": case_id})
 
 suite_cases: dict[str, list[dict[str, Any]]] = {}
@@ -48,14 +51,35 @@ st.text(f"Case {case_id} in run {ui.short(run.run_id)} ({run.suite_name}): stage
 if not present:
     st.warning("This run holds no result for this case id.")
 
+
+def pick_variant(stage: str) -> str:
+    """The variant of ``case_id`` to show in ``stage``: a selector when the stage has several."""
+    variants = data.case_variants(url, run.run_id, stage, case_id)
+    names = variants["variant"].tolist() or ["original"]
+    if len(names) == 1:
+        return str(names[0])
+    st.text(f"{len(names)} variants of this case:")
+    st.dataframe(variants, hide_index=True)
+    index = names.index(wanted_variant) if wanted_variant in names else 0
+    chosen = str(st.selectbox("Variant", names, index=index, key=f"case_variant_{stage}"))
+    if ui.param("stage") in ("", stage):
+        if chosen == "original":
+            st.query_params.pop("variant", None)
+        else:
+            st.query_params["variant"] = chosen
+    return chosen
+
+
 for stage in present:
     st.header(stage)
-    result = data.case_result(url, run.run_id, stage, case_id)
+    variant = pick_variant(stage)
+    result = data.case_result(url, run.run_id, stage, case_id, variant)
     if result is None:
         continue
     case = next((c for c in suite_cases.get(stage, []) if c["case_id"] == case_id), None)
     ui.kv_text(
         {
+            **({"variant": result.variant} if result.variant != "original" else {}),
             "outcome": result.outcome.value,
             "failure category": result.failure_category,
             "reason": result.reason,

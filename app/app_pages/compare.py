@@ -1,4 +1,8 @@
-"""Compare: two runs side by side, per shared stage, over the cases both runs share."""
+"""Compare: two runs side by side, per shared stage, over the cases both runs share.
+
+Results pair by case id and variant (``case_id#variant``), so a stage with variants (generation)
+compares each variant of a case with the same variant in the other run.
+"""
 
 from __future__ import annotations
 
@@ -80,6 +84,10 @@ for stage in shared:
         )
 
     changes = data.outcome_changes(url, run_a.run_id, run_b.run_id, stage)
+    frame_b = data.case_frame(url, run_b.run_id, stage)
+    has_variants = "variant" in frame_b and frame_b["variant"].ne("original").any()
+    if not has_variants:
+        changes = changes.drop(columns="variant")
     failing = changes[changes["change"] == "newly failing"]
     fixed = changes[changes["change"] == "newly fixed"]
     st.text(f"newly failing: {len(failing)}   newly fixed: {len(fixed)}")
@@ -91,9 +99,8 @@ for stage in shared:
                 st.text("none")
                 continue
             st.dataframe(part, hide_index=True)
-            for case_id in part["case_id"].head(25):
-                ui.link(
-                    "case", f"{case_id}", run_id=run_b.run_id, case_id=str(case_id), stage=stage
-                )
+            for row in part.head(25).to_dict("records"):
+                variant = str(row.get("variant", "original"))
+                ui.case_link(run_b.run_id, stage, str(row["case_id"]), variant)
             if len(part) > 25:
                 st.text(f"… and {len(part) - 25} more (see the table)")

@@ -57,4 +57,4 @@ def generic_case_view(
     st.code(result.model_dump_json(indent=2), language="json")
 
 
-from app.stages import agent, retrieval  # noqa: E402, F401  (registers the views)
+from app.stages import agent, generation, retrieval  # noqa: E402, F401  (registers the views)

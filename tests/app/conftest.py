@@ -18,6 +18,9 @@ XSS = "<script>alert(1)</script>"
 RUN_A = "aaaa1111run0000000000000000000000"
 RUN_B = "bbbb2222run0000000000000000000000"
 RUN_OTHER = "cccc3333run0000000000000000000000"
+RUN_GEN_A = "dddd4444run0000000000000000000000"
+RUN_GEN_B = "eeee5555run0000000000000000000000"
+BOLD = "<b>Aspirin</b>"
 
 
 def _metric(name: str, value: float, n: int = 4) -> MetricSummary:
@@ -166,8 +169,123 @@ def _run(run_id: str, suite: str, day: int, month: int, stages: list[Any]) -> Ru
     )
 
 
+def _generation_variants() -> dict[str, Any]:
+    from gen_fixtures import CASES, DOCUMENTS, fake_search
+
+    from generation_eval import ADVERSARIAL, build_variants
+
+    variants, skipped = build_variants(
+        CASES,
+        DOCUMENTS,
+        variants=ADVERSARIAL,
+        search=fake_search,
+        retrieved={"num": ["d5", "d4"], "ent": ["d2"]},
+    )
+    return {"variants": {v.key: v for v in variants}, "skipped": skipped}
+
+
+def _cite(variant: Any, doc_id: str) -> int:
+    return next(n for n, p in enumerate(variant.passages, 1) if p.doc_id == doc_id)
+
+
+def _planted(variant: Any) -> int:
+    from gen_fixtures import DOCUMENTS
+
+    originals = {d.text for d in DOCUMENTS.values()}
+    return next(n for n, p in enumerate(variant.passages, 1) if p.text not in originals)
+
+
+def generation_answers(candidate: bool) -> tuple[dict[str, str], dict[str, str]]:
+    """The answers (by result key) and target errors of generation run A (or B, ``candidate``).
+
+    Run A, by design: original 3 pass + 1 over_refusal (yn); num#noisy_context answers with
+    HTML/script markup and a wrong number (hallucination); num#contradictory_context adopts the
+    planted value; yn#contradictory_context is a target error; yn#counterfactual_only and
+    abs#retrieved have no output. Run B fixes num#noisy_context and breaks ent.
+    """
+    v = _generation_variants()["variants"]
+    right = "Aspirin reduced stroke risk by 32% over five years [{n}]."
+    cf = v["num#contradictory_context"]
+    answers = {
+        "num": right.format(n=_cite(v["num"], "d1")),
+        "num#retrieved": "Statins did not reduce stroke risk in this review of 12 trials [2].",
+        "num#missing_context": "Aspirin reduced stroke risk [1].",
+        "num#noisy_context": (
+            f"{BOLD} reduced stroke risk by 90% over five years [1]. {XSS}"
+            if not candidate
+            else right.format(n=_cite(v["num#noisy_context"], "d1"))
+        ),
+        "num#contradictory_context": (
+            f"Aspirin reduced stroke risk by {cf.counterfactual} [{_planted(cf)}]."
+        ),
+        "num#counterfactual_only": (
+            f"Aspirin reduced stroke risk by {cf.counterfactual} over five years [1]."
+        ),
+        "ent": (
+            f"The BRCA1 gene was mutated in most tumours [{_cite(v['ent'], 'd2')}]."
+            if not candidate
+            else f"Expression of TP53 was normal [{_cite(v['ent'], 'd2')}]."
+        ),
+        "ent#retrieved": "I cannot tell from these passages.",
+        "ent#missing_context": "I cannot answer this from the provided passages.",
+        "ent#noisy_context": (
+            f"The BRCA1 gene was mutated in most tumours [{_cite(v['ent#noisy_context'], 'd2')}]."
+        ),
+        "yn": "I don't know.",
+        "yn#retrieved": "I don't know.",
+        "yn#missing_context": "The passages do not say.",
+        "yn#noisy_context": "I don't know.",
+        "abs": "The passages do not mention the dose.",
+    }
+    return answers, {"yn#contradictory_context": "TargetError: HTTP 500"}
+
+
+def _generation(candidate: bool) -> tuple[StageSummary, list[CaseResult]]:
+    """A generation stage scored for real (lexical verifier), summarised like flows/evaluate."""
+    from gen_fixtures import CASES, LexicalScorer
+
+    from generation_eval import Generation, GenerationContext, GenerationOptions, score_generation
+    from generation_eval.verifier import Verifier
+
+    made = _generation_variants()
+    answers, errors = generation_answers(candidate)
+    context = GenerationContext(
+        cases=CASES,
+        variants=list(made["variants"].values()),
+        outputs={k: Generation(answer=a, latency_ms=20.0) for k, a in answers.items()},
+        errors=errors,
+        skipped=made["skipped"],
+    )
+    report = score_generation(context, Verifier(LexicalScorer()))
+    extras = {
+        key: getattr(report, key)
+        for key in (
+            "per_category",
+            "per_variant",
+            "matrix",
+            "skipped",
+            "verifier",
+            "latency_ms",
+            "tokens",
+        )
+        if getattr(report, key, None) is not None
+    }
+    summary = StageSummary(
+        stage="generation",
+        target={"name": "recorded", "args": {}},
+        config=GenerationOptions().model_dump() | extras,
+        metrics=report.metrics,
+        outcomes=report.outcomes,
+        failure_categories=report.failure_categories,
+        n_cases=len(report.results),
+        seconds=0.5,
+    )
+    return summary, report.results
+
+
 def build_store(path: Path) -> str:
-    """Two runs of suite 'fx' (retrieval + agent) and one run of suite 'other' (retrieval)."""
+    """Two runs of suite 'fx' (retrieval + agent), one run of suite 'other' (retrieval) and two
+    runs of suite 'gen' (generation, scored with the lexical test verifier)."""
     url = sqlite_url(path)
     store = ResultStore(url)
     ndcg = {"q1": 0.9, "q2": 0.05, "q3": 0.6, "q4": 0.7}
@@ -184,6 +302,9 @@ def build_store(path: Path) -> str:
     store.save_run(_run(RUN_A, "fx", 1, 1, a), [r for _, rs in a for r in rs])
     store.save_run(_run(RUN_B, "fx", 1, 2, b), [r for _, rs in b for r in rs])
     store.save_run(_run(RUN_OTHER, "other", 1, 3, other), [r for _, rs in other for r in rs])
+    for run_id, day, candidate in ((RUN_GEN_A, 1, False), (RUN_GEN_B, 2, True)):
+        gen = [_generation(candidate)]
+        store.save_run(_run(run_id, "gen", day, 4, gen), [r for _, rs in gen for r in rs])
     store.engine.dispose()
     return url
 
@@ -253,5 +374,8 @@ def fx(app_store: str, fx_suite: Path) -> dict[str, Any]:
         "run_a": RUN_A,
         "run_b": RUN_B,
         "run_other": RUN_OTHER,
+        "run_gen_a": RUN_GEN_A,
+        "run_gen_b": RUN_GEN_B,
+        "bold": BOLD,
         "build_store": build_store,
     }

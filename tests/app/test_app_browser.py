@@ -7,6 +7,7 @@ Screenshots go to ``test-artifacts/screenshots/``. Never runs ``playwright insta
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -134,7 +135,7 @@ def test_every_page_and_case_click_through(
     xss = fx["xss"]
 
     _open(tab, f"{server}/runs", "Runs")
-    expect(tab.get_by_text("2 of 3 runs")).to_be_visible()
+    expect(tab.get_by_text("2 of 5 runs")).to_be_visible()
     _shot(tab, "runs")
 
     _open(tab, f"{server}/run?{urlencode({'run_id': fx['run_a']})}", "Run")
@@ -167,6 +168,40 @@ def test_every_page_and_case_click_through(
     assert "case_id=q1" in tab.url
     expect(tab.get_by_text("Top 10 (relevant documents marked):")).to_be_visible()
     _shot(tab, "compare-to-case-retrieval")
+
+    # Generation: the run's tab, then a case variant opened from its per-case table.
+    _open(tab, f"{server}/run?{urlencode({'run_id': fx['run_gen_a']})}", "Run")
+    expect(tab.get_by_role("tab", name="generation")).to_be_visible()
+    expect(tab.get_by_text("Adversarial matrix", exact=False).first).to_be_visible()
+    _shot(tab, "run-generation")
+    tab.get_by_text("Behaviour rates (95% CI)").scroll_into_view_if_needed()
+    _shot(tab, "run-generation-rates")
+    tab.get_by_text("Adversarial matrix", exact=False).first.scroll_into_view_if_needed()
+    _shot(tab, "run-generation-matrix")
+    tab.get_by_role("link", name=re.compile(r"^num#")).first.click()
+    tab.wait_for_url("**/case?**")
+    assert "case_id=num" in tab.url and "variant=" in tab.url
+    expect(tab.get_by_text("Claims (coloured by support)")).to_be_visible()
+
+    query = urlencode(
+        {
+            "run_id": fx["run_gen_a"],
+            "case_id": "num",
+            "stage": "generation",
+            "variant": "noisy_context",
+        }
+    )
+    _open(tab, f"{server}/case?{query}", "Case")
+    expect(tab.get_by_text("Claims (coloured by support)")).to_be_visible()
+    expect(tab.get_by_text("Claim 1: unsupported", exact=False)).to_be_visible()
+    expect(tab.get_by_text("distractor passages:", exact=False)).to_be_visible()
+    # The answer holds <b> and <script>: shown literally in a code block, neither bold nor run.
+    expect(tab.locator("code").filter(has_text=f"{fx['bold']} reduced").first).to_be_visible()
+    assert tab.locator("b", has_text="Aspirin").count() == 0
+    _no_injected_script(tab)
+    _shot(tab, "case-generation")
+    tab.get_by_text("Claims (coloured by support)").scroll_into_view_if_needed()
+    _shot(tab, "case-generation-claims")
 
     _open(tab, f"{server}/suite", "Suite")
     expect(tab.get_by_text("suite fx 1.0: retrieval 5 cases, agent 3 cases")).to_be_visible()

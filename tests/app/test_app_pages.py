@@ -67,7 +67,7 @@ def test_runs_page_lists_runs_and_filters(fx: dict[str, Any]) -> None:
     at = open_page(fx, "app_pages/runs.py")
     assert [t.value for t in at.title] == ["Runs"]
     assert at.selectbox(key="runs_suite").value == "fx"
-    assert "2 of 3 runs" in texts(at)
+    assert "2 of 5 runs" in texts(at)
     table = frames(at)[0]
     assert list(table["run_id"]) == [fx["run_b"][:12], fx["run_a"][:12]]
     assert table["retrieval pass_rate"].tolist() == pytest.approx([0.75, 0.75])
@@ -76,7 +76,7 @@ def test_runs_page_lists_runs_and_filters(fx: dict[str, Any]) -> None:
     assert len(at.get("vega_lite_chart")) == 2  # one trend chart per stage
 
     at.multiselect(key="runs_targets").select("retrieval:dense").run()
-    assert "1 of 3 runs" in texts(at)
+    assert "1 of 5 runs" in texts(at)
     assert list(frames(at)[0]["run_id"]) == [fx["run_b"][:12]]
 
     at.multiselect(key="runs_targets").unselect("retrieval:dense").run()
@@ -212,6 +212,160 @@ def test_suite_page(fx: dict[str, Any]) -> None:
     at.checkbox(key="suite_canaries").check().run()
     assert frames(at)[0]["case_id"].tolist() == ["q1"]
     assert_no_html(at, fx)
+
+
+def generation_tab(fx: dict[str, Any], run: str) -> AppTest:
+    at = open_page(fx, "app_pages/run.py", run_id=run)
+    assert [t.label for t in at.tabs] == ["generation"]
+    return at
+
+
+def test_run_page_generation_tab(fx: dict[str, Any]) -> None:
+    at = generation_tab(fx, fx["run_gen_a"])
+    all_text = texts(at)
+    assert "verifier: test:lexical@1|agg@" in all_text
+    assert "'pass': 7, 'fail': 8, 'error': 1, 'unmeasured': 2" in all_text
+    headline = frames(at)[0].set_index("metric")
+    assert headline.loc["pass_rate", "value"] == pytest.approx(7 / 15)
+    assert headline.loc["pass_rate", "n"] == 15
+    assert headline.loc["over_refusal_rate", "value"] == pytest.approx(4 / 10)
+    assert headline.loc["counterfactual_adoption_rate", "value"] == pytest.approx(1.0)
+    for rate in ("abstention_recall", "over_refusal_rate"):
+        low, high = headline.loc[rate, ["ci_low", "ci_high"]]
+        assert low <= headline.loc[rate, "value"] <= high
+    # per variant: the original passes 3 of 4 (yn over-refuses)
+    per_variant = next(f for f in frames(at) if "ci_low" in f.columns and "variant" in f.columns)
+    per_variant = per_variant.set_index("variant")
+    assert per_variant.loc["original", "pass_rate"] == pytest.approx(0.75)
+    assert per_variant.loc["noisy_context", "pass_rate"] == pytest.approx(1 / 3)
+    assert per_variant.loc["noisy_context", "ci_low"] <= 1 / 3
+    # the adversarial matrix, with counts
+    matrix = next(f for f in frames(at) if "retrieval_miss" in f.columns).set_index("variant")
+    assert matrix.loc["original", "pass"] == 3 and matrix.loc["original", "over_refusal"] == 1
+    assert matrix.loc["retrieved", "retrieval_miss"] == 2
+    assert matrix.loc["contradictory_context", "counterfactual_adopted"] == 1
+    assert matrix.loc["contradictory_context", "error"] == 1
+    assert matrix.loc["noisy_context", "hallucination"] == 1
+    assert matrix.loc["original", "error"] == 0
+    assert matrix.columns[0] == "pass" and matrix.columns[-1] == "unmeasured"
+    # skipped variants are listed
+    skipped = next(f for f in frames(at) if "reason" in f.columns and "key" in f.columns)
+    assert "ent#contradictory_context" in skipped["key"].tolist()
+    # charts: behaviour rates, failure categories, matrix heatmap, faithfulness, citations
+    assert len(at.get("vega_lite_chart")) == 5
+    # per case, worst first (pass ascending, unscored last), XSS answer kept as a table cell
+    per_case = next(f for f in frames(at) if "key" in f.columns and "pass" in f.columns)
+    assert len(per_case) == 18
+    assert (per_case["pass"].iloc[:8] == 0.0).all() and (per_case["pass"].iloc[8:15] == 1).all()
+    # among failures, the least faithful first, abstentions (no faithfulness) after
+    faithfulness = per_case["faithfulness"].iloc[:8]
+    answered = faithfulness.dropna()
+    assert answered.is_monotonic_increasing and answered.iloc[0] == 0.0
+    assert faithfulness.iloc[len(answered) :].isna().all()
+    assert per_case["key"].iloc[-3:].tolist() == [
+        "abs#retrieved",
+        "yn#contradictory_context",
+        "yn#counterfactual_only",
+    ]
+    at.multiselect(key="gen_failure").select("hallucination").run()
+    per_case = next(f for f in frames(at) if "key" in f.columns and "pass" in f.columns)
+    assert per_case["key"].tolist() == ["num#noisy_context"]
+    links = [(p.proto.page, p.proto.query_string) for p in at.get("page_link")]
+    expected = f"run_id={fx['run_gen_a']}&case_id=num&stage=generation&variant=noisy_context"
+    assert ("case", expected) in links
+    assert_no_html(at, fx)
+
+
+def test_run_page_generation_filters_by_variant(fx: dict[str, Any]) -> None:
+    at = generation_tab(fx, fx["run_gen_a"])
+    at.multiselect(key="gen_variant").select("original").run()
+    per_case = next(f for f in frames(at) if "key" in f.columns and "pass" in f.columns)
+    assert per_case["key"].tolist() == ["yn", "ent", "num", "abs"]  # the failing original first
+    at.selectbox(key="gen_sort").set_value("faithfulness").run()
+    per_case = next(f for f in frames(at) if "key" in f.columns and "pass" in f.columns)
+    assert per_case["key"].tolist() == ["ent", "num", "abs", "yn"]  # abstentions: no faithfulness
+
+
+def open_case(fx: dict[str, Any], run: str, case_id: str, **params: str) -> AppTest:
+    return open_page(fx, "app_pages/case.py", run_id=run, case_id=case_id, **params)
+
+
+def test_case_page_generation_variant_claims_and_provenance(fx: dict[str, Any]) -> None:
+    at = open_case(fx, fx["run_gen_a"], "num", variant="noisy_context", stage="generation")
+    assert at.selectbox(key="case_variant_generation").value == "noisy_context"
+    variants = next(f for f in frames(at) if list(f.columns)[:2] == ["variant", "outcome"])
+    assert variants["variant"].tolist()[0] == "original" and len(variants) == 6
+    all_text = texts(at)
+    assert "variant: noisy_context" in all_text
+    assert "failure category: hallucination" in all_text
+    assert "distractor passages: " in all_text and "(rank 1)" in all_text
+    # the answer, with <b> and <script>, is shown literally as code
+    answer = next(c.value for c in at.code if fx["xss"] in c.value)
+    assert answer.startswith(fx["bold"])
+    # claims: both unsupported, the deciding evidence and its passage number shown
+    claims = next(f for f in frames(at) if "label" in f.columns and "evidence" in f.columns)
+    assert claims["label"].tolist() == ["unsupported", "unsupported"]
+    assert claims["text"].iloc[0].startswith(fx["bold"])
+    assert claims["text"].iloc[1] == fx["xss"]
+    assert any("Claim 1: unsupported" in w.value for w in at.warning)
+    assert f"claim: {fx['xss']}" in all_text
+    # contexts: the cited passage [1] is marked, distractors have their role
+    contexts = next(f for f in frames(at) if "cited by claims" in f.columns)
+    assert contexts.set_index("n").loc[1, "cited"] == "✓"
+    assert contexts["cited"].tolist().count("✓") == 1
+    assert "distractor" in contexts["role"].tolist()
+    assert "[1] " in all_text and "← cited" in all_text
+    assert_no_html(at, fx)
+    for alert in (*at.warning, *at.error, *at.success):
+        assert "<" not in alert.value.replace("\\<", "")
+
+
+def test_case_page_generation_planted_counterfactual(fx: dict[str, Any]) -> None:
+    at = open_case(fx, fx["run_gen_a"], "num#contradictory_context")  # a result key works too
+    assert at.selectbox(key="case_variant_generation").value == "contradictory_context"
+    all_text = texts(at)
+    assert "failure category: counterfactual_adopted" in all_text
+    assert "planted in passage of d1 by number_perturbation: span '32%'" in all_text
+    assert "replaced by '48%' (original value '32%')" in all_text
+    assert "planted value: 48%" in all_text
+    contexts = next(f for f in frames(at) if "cited by claims" in f.columns)
+    roles = contexts[contexts["doc_id"] == "d1"].set_index("role")["text"]
+    assert "48%" in roles["planted"] and "32%" in roles["source of planted"]
+    assert contexts.set_index("role").loc["planted", "cited"] == "✓"
+    # switching the variant shows the original, which passes
+    at.selectbox(key="case_variant_generation").set_value("original").run()
+    assert not at.exception
+    all_text = texts(at)
+    assert "outcome: pass" in all_text and "contexts: oracle" in all_text
+    claims = next(f for f in frames(at) if "label" in f.columns and "evidence" in f.columns)
+    assert claims["label"].tolist() == ["supported"]
+    assert any("Claim 1: supported" in s.value for s in at.success)
+    history = frames(at)[-1]
+    assert set(history["variant"]) >= {"original", "noisy_context"}
+
+
+def test_case_page_generation_unscored_variant(fx: dict[str, Any]) -> None:
+    at = open_case(fx, fx["run_gen_a"], "yn", variant="contradictory_context")
+    all_text = texts(at)
+    assert "outcome: error" in all_text
+    assert "No answer was scored (error): TargetError: HTTP 500" in all_text
+
+
+def test_compare_page_pairs_generation_variants(fx: dict[str, Any]) -> None:
+    at = open_page(fx, "app_pages/compare.py", a=fx["run_gen_a"], b=fx["run_gen_b"])
+    table = frames(at)[0].set_index("metric")
+    assert table.loc["pass_rate", "pairs"] == 15  # scored in both runs, paired by case#variant
+    assert table.loc["pass_rate", "delta"] == pytest.approx(0.0)
+    assert "newly failing: 1   newly fixed: 1" in texts(at)
+    changes = [f for f in frames(at) if "change" in f.columns and "variant" in f.columns]
+    assert {(r.case_id, r.variant, r.change) for f in changes for r in f.itertuples()} == {
+        ("ent", "original", "newly failing"),
+        ("num", "noisy_context", "newly fixed"),
+    }
+    links = [(p.proto.page, p.proto.query_string) for p in at.get("page_link")]
+    b = fx["run_gen_b"]
+    assert ("case", f"run_id={b}&case_id=ent&stage=generation") in links
+    assert ("case", f"run_id={b}&case_id=num&stage=generation&variant=noisy_context") in links
 
 
 def test_large_run_renders(

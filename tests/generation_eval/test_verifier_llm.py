@@ -3,14 +3,11 @@
 from __future__ import annotations
 
 import json
-import threading
-from collections.abc import Iterator
-from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import numpy as np
 import pytest
+from chat_server import FakeServer, Reply, completion
 
 from evalcore.errors import SuiteError
 from evalcore.llm_client import TargetError
@@ -29,81 +26,8 @@ PREMISE = "[1] Aspirin reduces the risk of heart attack.\n[2] Statins lower chol
 CLAIM = "Aspirin lowers heart attack risk."
 
 
-@dataclass
-class Reply:
-    status: int = 200
-    body: Any = None
-
-
-@dataclass
-class FakeServer:
-    url: str
-    replies: list[Reply] = field(default_factory=list)
-    requests: list[dict[str, Any]] = field(default_factory=list)
-    lock: threading.Lock = field(default_factory=threading.Lock)
-
-    def script(self, *replies: Reply) -> None:
-        self.replies.extend(replies)
-
-    def say(self, *contents: str | None) -> None:
-        self.script(*(Reply(body=completion(c)) for c in contents))
-
-
-def completion(content: str | None) -> dict[str, Any]:
-    return {
-        "id": "chatcmpl-1",
-        "object": "chat.completion",
-        "choices": [
-            {
-                "index": 0,
-                "message": {"role": "assistant", "content": content},
-                "finish_reason": "stop",
-            }
-        ],
-    }
-
-
-def _handler(server: FakeServer) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
-        def log_message(self, format: str, *args: Any) -> None:
-            pass
-
-        def do_POST(self) -> None:
-            raw = self.rfile.read(int(self.headers.get("Content-Length", "0")))
-            with server.lock:
-                server.requests.append(
-                    {"path": self.path, "headers": dict(self.headers), "body": json.loads(raw)}
-                )
-                reply = server.replies.pop(0) if server.replies else Reply(500, {"error": "x"})
-            data = json.dumps(reply.body).encode()
-            try:
-                self.send_response(reply.status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-            except (BrokenPipeError, ConnectionResetError):
-                pass
-
-    return Handler
-
-
-@pytest.fixture
-def server() -> Iterator[FakeServer]:
-    class Bound(ThreadingHTTPServer):
-        daemon_threads = True
-        block_on_close = False
-
-    fake = FakeServer(url="")
-    httpd = Bound(("127.0.0.1", 0), _handler(fake))
-    fake.url = f"http://127.0.0.1:{httpd.server_address[1]}/v1"
-    thread = threading.Thread(target=httpd.serve_forever, args=(0.02,), daemon=True)
-    thread.start()
-    try:
-        yield fake
-    finally:
-        httpd.shutdown()
-        httpd.server_close()
+def say(server: FakeServer, *contents: str | None) -> None:
+    server.script(*(Reply(body=completion(content=c)) for c in contents))
 
 
 def scorer(server: FakeServer, **overrides: Any) -> LLMScorer:
@@ -119,7 +43,8 @@ def scorer(server: FakeServer, **overrides: Any) -> LLMScorer:
 
 
 def test_replies_are_read_into_rows(server: FakeServer) -> None:
-    server.say(
+    say(
+        server,
         '{"label": "supported", "confidence": 0.9}',
         'Here is my verdict:\n```json\n{"label": "Contradicted", "confidence": 0.7}\n```\nDone.',
         "Unsupported.",
@@ -152,7 +77,7 @@ def test_replies_are_read_into_rows(server: FakeServer) -> None:
 def test_request_carries_prompt_numbered_passages_and_temperature_zero(
     server: FakeServer,
 ) -> None:
-    server.say('{"label": "supported", "confidence": 1}')
+    say(server, '{"label": "supported", "confidence": 1}')
     with scorer(server) as judge:
         judge.score_pairs([(PREMISE, CLAIM)])
     request = server.requests[0]
@@ -188,7 +113,7 @@ def test_api_key_sent_as_bearer_and_never_recorded(
     server: FakeServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("EVALSTAGE_TEST_JUDGE_KEY", SECRET)
-    server.say('{"label": "unsupported", "confidence": 0.6}')
+    say(server, '{"label": "unsupported", "confidence": 0.6}')
     with scorer(server, api_key_env="EVALSTAGE_TEST_JUDGE_KEY") as judge:
         probs = judge.score_pairs([(PREMISE, CLAIM)])
         described = json.dumps(judge.describe())
