@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from evalcore.errors import SuiteError
 from evalcore.hashing import files_hash
@@ -33,6 +33,97 @@ class StageSpec(BaseModel):
     options: dict[str, Any] = Field(default_factory=dict)
 
 
+class Bound(BaseModel):
+    """A threshold on one metric: ``0.6`` means at least 0.6; ``{max: 0.2}`` at most 0.2."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    min: float | None = Field(default=None, allow_inf_nan=False)
+    max: float | None = Field(default=None, allow_inf_nan=False)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _number_is_minimum(cls, data: Any) -> Any:
+        if isinstance(data, int | float) and not isinstance(data, bool):
+            return {"min": data}
+        return data
+
+    @model_validator(mode="after")
+    def _one_side_at_least(self) -> Bound:
+        if self.min is None and self.max is None:
+            raise ValueError("write a minimum such as 0.6, or {min: x} and/or {max: y}")
+        if self.min is not None and self.max is not None and self.min > self.max:
+            raise ValueError(f"min {self.min} is larger than max {self.max}")
+        return self
+
+    def holds(self, value: float) -> bool:
+        """Whether ``value`` lies within the bound (both ends included)."""
+        low = self.min if self.min is not None else float("-inf")
+        high = self.max if self.max is not None else float("inf")
+        return low <= value <= high
+
+    def describe(self) -> str:
+        """``>= 0.6``, ``<= 0.2`` or ``in [0.5, 0.9]``."""
+        if self.min is not None and self.max is not None:
+            return f"in [{self.min:g}, {self.max:g}]"
+        return f">= {self.min:g}" if self.min is not None else f"<= {self.max:g}"
+
+
+class RegressionSpec(BaseModel):
+    """The regression gate: paired permutation tests of the run against a baseline run."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    alpha: float = Field(default=0.05, gt=0.0, lt=1.0, description="Significance level.")
+    min_delta: float = Field(
+        default=0.0, ge=0.0, description="Significant changes this small or smaller are ignored."
+    )
+    metrics: Literal["all"] | dict[str, list[str]] = Field(
+        default="all", description="'all', or stage -> the metrics to test."
+    )
+    categories: bool = Field(
+        default=True, description="Also test each failure category's per-case rate."
+    )
+
+    @field_validator("metrics", mode="before")
+    @classmethod
+    def _all_or_mapping(cls, value: Any) -> Any:
+        if isinstance(value, str) and value != "all":
+            raise ValueError(f"'{value}' is neither 'all' nor a mapping stage -> [metric, ...]")
+        return value
+
+
+class GatesSpec(BaseModel):
+    """The ``gates:`` section of ``suite.yaml``: what ``evalstage gate`` checks."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    thresholds: dict[str, dict[str, Bound]] = Field(
+        default_factory=dict, description="Stage -> metric -> bound."
+    )
+    regression: RegressionSpec | None = Field(
+        default_factory=RegressionSpec, description="false turns the regression gate off."
+    )
+    canaries: bool = Field(default=True, description="Any failing canary fails the gate.")
+
+    @field_validator("regression", mode="before")
+    @classmethod
+    def _switch(cls, value: Any) -> Any:
+        if value is True:
+            return {}
+        return None if value is False else value
+
+    def stages(self) -> dict[str, tuple[str, ...]]:
+        """Every stage the section names, with the YAML keys leading to it."""
+        named: dict[str, tuple[str, ...]] = {
+            stage: ("gates", "thresholds", stage) for stage in self.thresholds
+        }
+        if self.regression is not None and isinstance(self.regression.metrics, dict):
+            for stage in self.regression.metrics:
+                named.setdefault(stage, ("gates", "regression", "metrics", stage))
+        return named
+
+
 class SuiteManifest(BaseModel):
     """``suite.yaml``."""
 
@@ -42,6 +133,7 @@ class SuiteManifest(BaseModel):
     version: str = Field(min_length=1)
     description: str = ""
     stages: dict[str, StageSpec] = Field(min_length=1)
+    gates: GatesSpec = Field(default_factory=GatesSpec)
 
 
 class Suite(BaseModel):
@@ -78,6 +170,15 @@ def load_suite(root: str | Path) -> Suite:
                 line=yaml_line(manifest_path, manifest_path.read_text("utf-8"), ("stages", stage)),
                 field=f"stages.{stage}",
                 hint=f"use one of: {', '.join(STAGES)}",
+            )
+    for stage, keys in manifest.gates.stages().items():
+        if stage not in manifest.stages:
+            raise SuiteError(
+                f"the gates name stage '{stage}', which the suite does not declare",
+                path=manifest_path,
+                line=yaml_line(manifest_path, manifest_path.read_text("utf-8"), keys),
+                field=".".join(keys),
+                hint=f"declared stages: {', '.join(manifest.stages)}",
             )
     files = [p for p in folder.rglob("*") if p.is_file() and not p.name.startswith(".")]
     return Suite(root=folder.resolve(), manifest=manifest, content_hash=files_hash(files, folder))

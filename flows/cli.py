@@ -297,6 +297,67 @@ def compare(
         out.print(f"  newly fixed: {', '.join(c.newly_fixed) or 'none'}", soft_wrap=True)
 
 
+@app.command()
+def gate(
+    suite_dir: Annotated[Path, typer.Argument(help="Suite folder holding suite.yaml.")],
+    baseline: Annotated[
+        str,
+        typer.Option(
+            "--baseline", help="latest (newest earlier completed run), none, or a run id."
+        ),
+    ] = "latest",
+    stage: Annotated[
+        list[str] | None, typer.Option("--stage", help="Stage to run (repeatable); default all.")
+    ] = None,
+    store: StoreOption = None,
+    target: Annotated[
+        str | None,
+        typer.Option("--target", help="Override the target of the stage given with --stage."),
+    ] = None,
+    target_args: Annotated[
+        str | None, typer.Option("--target-args", help="JSON args for --target.")
+    ] = None,
+    junit: Annotated[
+        Path | None, typer.Option("--junit", help="Write a JUnit XML report here.")
+    ] = None,
+    markdown: Annotated[
+        Path | None, typer.Option("--markdown", help="Write a PR-comment markdown summary here.")
+    ] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Run a suite and check the gates of its suite.yaml: exit 0 if all hold, 1 if any fails."""
+    from evalcore.files import write_text_atomic
+    from flows.gate import (
+        gate_suite,
+        gate_table,
+        junit_xml,
+        markdown_summary,
+        target_overrides,
+        verdict,
+    )
+
+    try:
+        overrides = target_overrides(stage, target, target_args)
+        with err.status(f"running suite {suite_dir} through Prefect…", spinner="dots"):
+            report, results = gate_suite(
+                str(suite_dir), stages=stage, store_url=store, targets=overrides, baseline=baseline
+            )
+    except SuiteError as exc:
+        raise _fail(exc) from exc
+    if junit is not None:
+        write_text_atomic(junit, junit_xml(report, results))
+    if markdown is not None:
+        write_text_atomic(markdown, markdown_summary(report))
+    if as_json:
+        sys.stdout.write(json.dumps(report.model_dump(mode="json"), indent=2) + "\n")
+    else:
+        out.print(gate_table(report))
+        colour = "green" if report.passed else "bold red"
+        out.print(f"[{colour}]{verdict(report)}[/]", highlight=False)
+    if not report.passed:
+        raise typer.Exit(code=1)
+
+
 @retrieval_app.command("score")
 def retrieval_score(
     qrels: Annotated[Path, typer.Option("--qrels", help="TREC qrels file.")],

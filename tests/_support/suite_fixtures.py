@@ -51,3 +51,58 @@ def write_tiny_suite(folder: Path, target: str = "bm25", extra_options: str = ""
         f"{extra_options}"
     )
     return folder
+
+
+TINY_RAG = [
+    {
+        "case_id": "g1",
+        "question": "What does aspirin reduce in adults?",
+        "answers": ["the risk of heart attack", "heart attack risk"],
+        "gold_doc_ids": ["d1"],
+        "category": "entity",
+        "canary": True,
+    },
+    {
+        "case_id": "g2",
+        "question": "Do vitamin D supplements prevent fractures in older adults?",
+        "answers": ["no"],
+        "gold_doc_ids": ["d3"],
+        "gold_sentences": {"d3": [0]},
+        "category": "yes_no",
+    },
+    {
+        "case_id": "g3",
+        "question": "Which drug class lowers cholesterol?",
+        "answers": ["Statins"],
+        "gold_doc_ids": ["d2"],
+        "category": "entity",
+    },
+    {
+        "case_id": "g4",
+        "question": "What dose of coffee protects the liver?",
+        "expect": "abstain",
+        "context_doc_ids": ["d5"],
+        "category": "abstain",
+    },
+]
+
+
+def write_tiny_rag_suite(folder: Path, target: str = "extractive", target_args: str = "") -> Path:
+    """The tiny suite plus a generation stage of four cases over its five documents."""
+    write_tiny_suite(folder)
+    with (folder / "rag.jsonl").open("w") as handle:
+        for case in TINY_RAG:
+            handle.write(json.dumps({**case, "note": f"guards {case['category']}"}) + "\n")
+    with (folder / "suite.yaml").open("a") as handle:
+        handle.write(
+            "  generation:\n"
+            "    cases: rag.jsonl\n"
+            "    target:\n"
+            f"      name: {target}\n"
+            f"{target_args}"
+            "    options:\n"
+            "      contexts: end_to_end\n"
+            "      top_k: 2\n"
+            "      distractors: 1\n"
+        )
+    return folder

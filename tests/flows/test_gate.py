@@ -1,0 +1,187 @@
+"""`evalstage gate`: thresholds, canaries, regressions against a baseline, JUnit and markdown.
+
+Most tests swap Prefect out for the same library calls (``direct_evaluate``) so they stay fast;
+the last one runs the real flow.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+import xml.etree.ElementTree as ET
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from suite_fixtures import TINY_QUERIES
+from typer.testing import CliRunner
+
+from evalcore import ResultStore, load_suite, sqlite_url
+from evalcore.outcomes import Outcome
+from evalcore.records import RunRecord
+from evalcore.suite import TargetSpec
+from flows.cli import app
+from flows.evaluate import stage_summary
+from flows.retrieval import retrieve_batch, score_batch
+from retrieval_eval import load_retrieval_inputs
+
+runner = CliRunner()
+JUNK = ["--stage", "retrieval", "--target", "run_file", "--target-args", '{"path": "junk.trec"}']
+
+
+def direct_evaluate(
+    suite_dir: str,
+    stages: list[str] | None = None,
+    store_url: str | None = None,
+    targets: dict[str, TargetSpec] | None = None,
+) -> str:
+    """``evaluate_suite`` for the retrieval-only tiny suite, without a Prefect server."""
+    suite = load_suite(Path(suite_dir))
+    inputs = load_retrieval_inputs(suite)
+    if targets and "retrieval" in targets:
+        inputs = inputs.model_copy(update={"target": targets["retrieval"]})
+    report = score_batch.fn(retrieve_batch.fn(inputs))
+    invalid = any(r.canary and r.outcome != Outcome.PASS for r in report.results)
+    run = RunRecord(
+        run_id=uuid.uuid4().hex[:16],
+        suite_name=suite.manifest.name,
+        suite_version=suite.manifest.version,
+        suite_hash=suite.content_hash,
+        status="invalid" if invalid else "completed",
+        started_at=datetime.now(UTC),
+        stages=[stage_summary("retrieval", inputs, report, 0.0)],
+    )
+    assert store_url is not None
+    ResultStore(store_url).save_run(run, report.results)
+    return run.run_id
+
+
+@pytest.fixture
+def no_prefect(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    monkeypatch.setattr("flows.gate.evaluate_suite", direct_evaluate)
+    yield
+
+
+@pytest.fixture
+def suite(tiny_suite: Path) -> Path:
+    """The tiny suite with each query written three times (12 cases: enough for p < 0.05),
+    a gates section, and a junk TREC run that ranks an irrelevant document first."""
+    with (tiny_suite / "retrieval.jsonl").open("a") as handle:
+        for copy in ("b", "c"):
+            for qid, query, relevant, category in TINY_QUERIES:
+                record = {"query_id": f"{qid}{copy}", "query": query, "relevant": relevant}
+                handle.write(json.dumps({**record, "category": category}) + "\n")
+    with (tiny_suite / "suite.yaml").open("a") as handle:
+        handle.write(
+            "gates:\n"
+            "  thresholds:\n"
+            "    retrieval: {ndcg@3: 0.5, pass_rate: {min: 0.5, max: 1}}\n"
+            "  regression: {alpha: 0.05}\n"
+        )
+    ids = [f"{q[0]}{c}" for c in ("", "b", "c") for q in TINY_QUERIES]
+    (tiny_suite / "junk.trec").write_text("".join(f"{q} Q0 d5 1 1.0 junk\n" for q in ids))
+    return tiny_suite
+
+
+def gate(suite: Path, store: str, *args: str) -> tuple[int, str, str]:
+    result = runner.invoke(app, ["gate", str(suite), "--store", store, *args])
+    return result.exit_code, result.stdout, result.stderr
+
+
+def test_regression_fails_the_gate_and_a_clean_rerun_passes(
+    no_prefect: None, suite: Path, tmp_path: Path
+) -> None:
+    store = sqlite_url(tmp_path / "runs.db")
+    md = tmp_path / "summary.md"
+    code, out, err = gate(suite, store, "--markdown", str(md))
+    assert code == 0, out + err
+    assert "no earlier completed run of suite 'tiny'" in md.read_text()
+    first = ResultStore(store).list_runs()[0].run_id
+
+    code, out, _ = gate(suite, store, "--markdown", str(md))  # same system: nothing changed
+    assert code == 0, out
+    assert "gate passed" in out and f"baseline `{first}`" in md.read_text()
+
+    junit = tmp_path / "junit.xml"
+    code, out, _ = gate(suite, store, *JUNK, "--markdown", str(md), "--junit", str(junit))
+    assert code == 1, out
+    text = md.read_text()
+    assert "❌ failed" in text and len(text.splitlines()) <= 60
+    row = next(line for line in text.splitlines() if "regression retrieval mrr" in line)
+    assert "❌ fail" in row and "-1.0000 [-1.0000, -1.0000]" in row
+    assert "| 0.0005 |" in row  # the exact test over 12 pairs: 2 / 2**12
+    assert "### Failure categories that rose" in text and "retrieval_miss" in text
+    assert "retrieval (12): `q1`" in text
+
+    root = ET.parse(junit).getroot()
+    suites = {s.get("name"): s for s in root.iter("testsuite")}
+    cases = suites["evalstage.retrieval"].findall("testcase")
+    assert len(cases) == 12 and suites["evalstage.retrieval"].get("failures") == "12"
+    failure = cases[0].find("failure")
+    assert failure is not None and failure.get("type") == "retrieval_miss"
+    assert failure.get("message", "").startswith("retrieval_miss: hit@1")
+    gates = suites["evalstage.gates"].findall("testcase")
+    failed = [g.get("name") for g in gates if g.find("failure") is not None]
+    assert "regression retrieval mrr" in failed and "threshold retrieval ndcg@3" in failed
+    assert suites["evalstage.gates"].get("failures") == str(len(failed))
+    assert root.get("tests") == str(12 + len(gates))
+    assert {c.get("classname") for c in gates} == {"evalstage.gates"}
+
+    # against the first (good) run again, the good system passes: the bad run is not a problem
+    code, out, _ = gate(suite, store, "--baseline", first[:8], "--json")
+    assert code == 0, out
+    payload = json.loads(out)
+    assert payload["passed"] and payload["baseline_run_id"] == first
+
+
+def test_canary_failure_fails_the_gate(no_prefect: None, suite: Path, tmp_path: Path) -> None:
+    with (suite / "retrieval.jsonl").open("a") as handle:
+        handle.write(
+            '{"query_id": "q9", "query": "coffee liver", "relevant": {"d2": 1}, "canary": true}\n'
+        )
+    code, out, _ = gate(suite, sqlite_url(tmp_path / "runs.db"), "--baseline", "none", "--json")
+    assert code == 1
+    gates = {g["name"]: g for g in json.loads(out)["gates"]}
+    assert gates["canaries"]["status"] == "fail" and "retrieval:q9" in gates["canaries"]["detail"]
+    assert gates["regression"]["status"] == "skipped"
+    assert gates["threshold retrieval ndcg@3"]["status"] == "pass"
+
+
+def test_bad_input_exits_2(no_prefect: None, suite: Path, tmp_path: Path) -> None:
+    store = sqlite_url(tmp_path / "runs.db")
+    code, _, err = gate(suite, store, "--baseline", "nosuchrun")
+    assert code == 2 and "no run 'nosuchrun'" in err and "--baseline" in err
+    assert ResultStore(store).list_runs() == []  # nothing ran
+
+    manifest = suite / "suite.yaml"
+    manifest.write_text(manifest.read_text().replace("alpha: 0.05", "alpha: often"))
+    code, _, err = gate(suite, store)
+    line = next(i for i, t in enumerate(manifest.read_text().splitlines(), 1) if "often" in t)
+    assert code == 2
+    assert f"{manifest}:{line}" in err and "gates.regression.alpha" in err
+
+    manifest.write_text(manifest.read_text().replace("alpha: often", "alpha: 0.05"))
+    manifest.write_text(manifest.read_text().replace("ndcg@3: 0.5", "ndcg@10: 0.5"))
+    code, _, err = gate(suite, store)
+    assert code == 2
+    assert "metric 'ndcg@10' is not reported by stage 'retrieval'; reported:" in err
+    assert "gates.thresholds.retrieval.ndcg@10" in err
+
+    code, _, err = gate(suite, store, "--target", "bm25")
+    assert code == 2 and "--target needs exactly one --stage" in err
+
+
+@pytest.mark.slow
+def test_gate_through_prefect(suite: Path, tmp_path: Path) -> None:
+    from prefect.testing.utilities import prefect_test_harness
+
+    store = sqlite_url(tmp_path / "runs.db")
+    with prefect_test_harness(server_startup_timeout=120):
+        assert gate(suite, store)[0] == 0
+        code, out, _ = gate(suite, store, *JUNK, "--json")
+    assert code == 1
+    payload = json.loads(out)
+    mrr = next(g for g in payload["gates"] if g["name"] == "regression retrieval mrr")
+    assert mrr["status"] == "fail" and mrr["p_value"] < 0.05
+    assert len(ResultStore(store).list_runs()) == 2
