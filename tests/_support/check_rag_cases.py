@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import gzip
 import json
-import re
 import sys
 from collections import Counter
 from pathlib import Path
@@ -18,8 +17,19 @@ ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_CASES = ROOT / "suites" / "demo" / "rag.jsonl"
 DEFAULT_CORPUS = ROOT / "suites" / "demo" / "corpus.jsonl.gz"
 
-KEYS = ["case_id", "question", "answers", "gold_doc_ids", "gold_sentences", "context_doc_ids",
-        "expect", "category", "canary", "tags", "note"]
+KEYS = [
+    "case_id",
+    "question",
+    "answers",
+    "gold_doc_ids",
+    "gold_sentences",
+    "context_doc_ids",
+    "expect",
+    "category",
+    "canary",
+    "tags",
+    "note",
+]
 CATEGORIES = {"number", "entity", "yes_no", "multi_doc", "abstain", "conflict", "date_time"}
 MINIMUMS = {"number": 18, "entity": 14, "yes_no": 10, "multi_doc": 8, "abstain": 6, "conflict": 3}
 MIN_TOTAL = 64
@@ -58,7 +68,12 @@ def check_case(c: dict, docs: dict[str, dict], where: str) -> list[str]:
         return errs
 
     cat, expect = c["category"], c["expect"]
-    answers, gold, ctx, gs = c["answers"], c["gold_doc_ids"], c["context_doc_ids"], c["gold_sentences"]
+    answers, gold, ctx, gs = (
+        c["answers"],
+        c["gold_doc_ids"],
+        c["context_doc_ids"],
+        c["gold_sentences"],
+    )
     if cat not in CATEGORIES:
         err(f"unknown category {cat!r}")
     if expect != EXPECT_FOR.get(cat, "answer"):
@@ -136,19 +151,20 @@ def try_model(cases: list[dict]) -> list[str]:
     sys.path.insert(0, str(ROOT))
     try:  # load the module file itself, not the package (its __init__ may pull in more)
         spec = importlib.util.spec_from_file_location(
-            "_check_rag_cases_model", ROOT / "generation_eval" / "_cases.py")
+            "_check_rag_cases_model", ROOT / "generation_eval" / "_cases.py"
+        )
         module = importlib.util.module_from_spec(spec)  # type: ignore[arg-type]
         sys.modules[spec.name] = module  # type: ignore[union-attr]
         spec.loader.exec_module(module)  # type: ignore[union-attr]
         RagCase = module.RagCase
-    except Exception as exc:  # noqa: BLE001 - optional check
+    except Exception as exc:
         print(f"note: RagCase model not importable ({type(exc).__name__}); skipped model check")
         return []
     errs = []
     for c in cases:
         try:
             RagCase.model_validate(c)
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:
             errs.append(f"{c.get('case_id')}: RagCase rejects it: {exc}")
     return errs
 
@@ -196,7 +212,9 @@ def main(argv: list[str]) -> int:
     canaries = [c.get("case_id") for c in cases if c.get("canary") is True]
     if len(canaries) != CANARIES:
         errors.append(f"exactly {CANARIES} canaries needed, found {len(canaries)}: {canaries}")
-    yn = Counter(c["answers"][0] for c in cases if c.get("category") == "yes_no" and c.get("answers"))
+    yn = Counter(
+        c["answers"][0] for c in cases if c.get("category") == "yes_no" and c.get("answers")
+    )
     if cats["yes_no"] and min(yn["yes"], yn["no"]) < cats["yes_no"] // 3:
         errors.append(f"yes_no answers unbalanced: {dict(yn)}")
     questions = Counter(c.get("question", "").strip().lower() for c in cases)
