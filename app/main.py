@@ -25,6 +25,7 @@ pages = [
     st.Page("app_pages/compare.py", title="Compare", url_path="compare"),
     st.Page("app_pages/case.py", title="Case", url_path="case"),
     st.Page("app_pages/suite.py", title="Suite", url_path="suite"),
+    st.Page("app_pages/judge.py", title="Judge", url_path="judge"),
 ]
 navigation = st.navigation(pages)
 with st.sidebar:

@@ -30,6 +30,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import make_url
 
+from evalcore.calibration import CalibrationRecord
 from evalcore.records import CaseResult, RunRecord, StageSummary
 from evalcore.suite import STAGES
 
@@ -77,6 +78,18 @@ case_results = Table(
     Column("primary_score", Float),
     Index("ix_case_results_run_stage", "run_id", "stage"),
     Index("ix_case_results_case", "case_id"),
+)
+
+calibrations = Table(
+    "calibrations",
+    metadata,
+    Column("calibration_id", String(64), primary_key=True),
+    Column("judge_key", String(64), nullable=False, index=True),
+    Column("prompt_sha256", String(64), nullable=False),
+    Column("model", String(200), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("record", JSON, nullable=False),
+    Index("ix_calibrations_prompt_model", "prompt_sha256", "model"),
 )
 
 
@@ -181,3 +194,30 @@ class ResultStore:
         return [
             CaseResult.model_validate({k: v for k, v in r.items() if k in fields}) for r in rows
         ]
+
+    def save_calibration(self, record: CalibrationRecord) -> None:
+        """Store a judge calibration record (keyed by its id)."""
+        with self.engine.begin() as conn:
+            conn.execute(
+                calibrations.insert().values(
+                    calibration_id=record.calibration_id,
+                    judge_key=record.judge_key,
+                    prompt_sha256=record.prompt_sha256,
+                    model=record.model,
+                    created_at=record.created_at,
+                    record=record.model_dump(mode="json"),
+                )
+            )
+
+    def list_calibrations(
+        self, model: str | None = None, prompt_sha256: str | None = None
+    ) -> list[CalibrationRecord]:
+        """Judge calibration records, newest first, optionally of one model and/or prompt."""
+        query = select(calibrations.c.record).order_by(calibrations.c.created_at.desc())
+        if model is not None:
+            query = query.where(calibrations.c.model == model)
+        if prompt_sha256 is not None:
+            query = query.where(calibrations.c.prompt_sha256 == prompt_sha256)
+        with self.engine.connect() as conn:
+            rows = conn.execute(query).scalars().all()
+        return [CalibrationRecord.model_validate(r) for r in rows]

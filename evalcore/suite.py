@@ -93,6 +93,17 @@ class RegressionSpec(BaseModel):
         return value
 
 
+class JudgeRef(BaseModel):
+    """The ``judge:`` section of ``suite.yaml``: the suite's LLM judge and its calibration set."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    spec: str = Field(min_length=1, description="Judge spec YAML, relative to the suite folder.")
+    labels: str | None = Field(
+        default=None, description="Human-labelled validation set (JSONL) used to calibrate it."
+    )
+
+
 class GatesSpec(BaseModel):
     """The ``gates:`` section of ``suite.yaml``: what ``evalstage gate`` checks."""
 
@@ -105,6 +116,10 @@ class GatesSpec(BaseModel):
         default_factory=RegressionSpec, description="false turns the regression gate off."
     )
     canaries: bool = Field(default=True, description="Any failing canary fails the gate.")
+    judge: dict[str, Bound] = Field(
+        default_factory=dict,
+        description="Calibration figure -> bound, e.g. {kappa: 0.6}; needs a judge: section.",
+    )
 
     @field_validator("regression", mode="before")
     @classmethod
@@ -134,6 +149,7 @@ class SuiteManifest(BaseModel):
     description: str = ""
     stages: dict[str, StageSpec] = Field(min_length=1)
     gates: GatesSpec = Field(default_factory=GatesSpec)
+    judge: JudgeRef | None = None
 
 
 class Suite(BaseModel):
@@ -180,5 +196,13 @@ def load_suite(root: str | Path) -> Suite:
                 field=".".join(keys),
                 hint=f"declared stages: {', '.join(manifest.stages)}",
             )
+    if manifest.gates.judge and manifest.judge is None:
+        raise SuiteError(
+            "the gates set bounds on the judge, but the suite declares no judge",
+            path=manifest_path,
+            line=yaml_line(manifest_path, manifest_path.read_text("utf-8"), ("gates", "judge")),
+            field="gates.judge",
+            hint="add a top-level 'judge: {spec: judge/judge.yaml}' section, or remove gates.judge",
+        )
     files = [p for p in folder.rglob("*") if p.is_file() and not p.name.startswith(".")]
     return Suite(root=folder.resolve(), manifest=manifest, content_hash=files_hash(files, folder))

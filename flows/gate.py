@@ -22,6 +22,7 @@ from evalcore.records import CaseResult, RunRecord
 from evalcore.store import ResultStore
 from evalcore.suite import TargetSpec, load_suite
 from flows.evaluate import evaluate_suite, validate_suite
+from flows.judge import judge_check
 
 BASELINE_LATEST = "latest"
 BASELINE_NONE = "none"
@@ -94,6 +95,7 @@ def gate_suite(
     suite = load_suite(Path(suite_dir))
     store = ResultStore(store_url or default_store_url())
     chosen = explicit_baseline(store, baseline)
+    judge = judge_check(suite, store)  # a broken judge spec fails before the run
     run_id = evaluate_suite(suite_dir, stages=stages, store_url=store.url, targets=targets or {})
     run = store.get_run(run_id)
     results = store.case_results(run_id)
@@ -109,6 +111,7 @@ def gate_suite(
         store.case_results(chosen.run_id) if chosen is not None else [],
         manifest_path=suite.manifest_path,
         no_baseline_reason=reason,
+        judge=judge,
     )
     return report, results
 

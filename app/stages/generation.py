@@ -18,6 +18,7 @@ import pandas as pd
 import streamlit as st
 
 from app import data, ui
+from app.judge import calibration_panel
 from app.stages import case_view, run_view
 from evalcore.records import CaseResult, RunRecord, StageSummary
 
@@ -461,5 +462,9 @@ def generation_case_view(
     }
     if usage:
         ui.kv_text(usage)
+    if isinstance(details.get("judge"), dict):  # a judge score beside the deterministic checks
+        st.subheader("Judge")
+        st.text(f"decided by: {', '.join(details.get('decided_by') or []) or 'unknown'}")
+        calibration_panel(url, details["judge"])
     with st.expander("Stored details (JSON)"):
         st.code(json.dumps(details, indent=2, ensure_ascii=False, default=str), language="json")
