@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+from datetime import UTC, datetime
 from pathlib import Path
 
 from prefect import flow, task
@@ -18,6 +20,8 @@ from agent_eval import (
 )
 from evalcore.suite import TargetSpec, load_suite
 from flows.artifacts import publish_stage_artifacts
+from flows.caching import batch_fingerprint, resumable
+from flows.recording import record_run, stage_summary
 
 
 @task(name="run-agent", cache_policy=NO_CACHE, retries=0)
@@ -38,14 +42,26 @@ def score_agent_batch(inputs: AgentInputs, run: AgentRun) -> AgentReport:
 
 @flow(name="agent-stage", log_prints=True)
 def agent_stage(
-    suite_dir: str, target: TargetSpec | None = None
+    suite_dir: str,
+    target: TargetSpec | None = None,
+    record: bool = False,
+    store_url: str | None = None,
 ) -> tuple[AgentInputs, AgentReport]:
-    """Run and score the agent stage of the suite in ``suite_dir``."""
+    """Run and score the agent stage of the suite in ``suite_dir``.
+
+    Inside ``evaluate_suite`` the parent stores the run; run alone (e.g. as a deployment) with
+    ``record=True`` it stores a one-stage run itself.
+    """
+    started, began = datetime.now(UTC), time.perf_counter()
     suite = load_suite(Path(suite_dir))
     inputs = load_agent_inputs(suite)
     if target is not None:
         inputs = inputs.model_copy(update={"target": target})
-    run = run_agent_batch(inputs)
-    report = score_agent_batch(inputs, run)
+    fingerprint = batch_fingerprint(suite, "agent", inputs.options, {"agent": inputs.target})
+    run = resumable(run_agent_batch, fingerprint).submit(inputs).result()
+    report = score_agent_batch.submit(inputs, run).result()
     publish_stage_artifacts("agent", suite.manifest.name, report.metrics, report.outcomes)
+    if record:
+        summary = stage_summary("agent", inputs, report, time.perf_counter() - began)
+        print(f"stored run {record_run(suite, [summary], report.results, started, store_url)}")
     return inputs, report

@@ -2,46 +2,33 @@
 
 from __future__ import annotations
 
-import subprocess
 import time
-import uuid
 from datetime import UTC, datetime
-from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
 from prefect import flow
-from prefect.runtime import flow_run
 
 from agent_eval import load_agent_inputs
-from evalcore.env import default_store_url
 from evalcore.errors import SuiteError
-from evalcore.outcomes import Outcome
-from evalcore.records import CaseResult, RunRecord, StageSummary
-from evalcore.store import ResultStore
+from evalcore.records import CaseResult, StageSummary
 from evalcore.suite import TargetSpec, load_suite
 from flows.agent import agent_stage
-from flows.artifacts import publish_run_artifacts
 from flows.generation import generation_stage
+from flows.recording import git_commit, record_run, stage_summary
 from flows.retrieval import retrieval_stage
+from flows.scaleout import task_runner
 from generation_eval import load_generation_inputs
 from retrieval_eval import load_retrieval_inputs
 
-
-def git_commit(folder: Path) -> str | None:
-    """The commit of the git checkout holding ``folder``, if any."""
-    try:
-        out = subprocess.run(
-            ["git", "-C", str(folder), "rev-parse", "HEAD"],
-            capture_output=True,
-            text=True,
-            timeout=10,
-            check=False,
-        )
-    except (OSError, subprocess.SubprocessError):
-        return None
-    commit = out.stdout.strip()
-    return commit if out.returncode == 0 and commit else None
+__all__ = [
+    "STAGE_FLOWS",
+    "evaluate_suite",
+    "git_commit",
+    "select_stages",
+    "stage_summary",
+    "validate_suite",
+]
 
 
 def select_stages(declared: list[str], requested: list[str] | None) -> list[str]:
@@ -68,7 +55,10 @@ STAGE_FLOWS: dict[str, Any] = {
     "generation": generation_stage,
     "agent": agent_stage,
 }
-"""Stage name -> its Prefect flow, called as ``flow(suite_dir, target_override)``."""
+"""Stage name -> its Prefect flow, called as ``flow(suite_dir, target_override)``.
+
+Each is also deployable alone (``record=True`` stores a one-stage run); see prefect.yaml.
+"""
 
 STAGE_LOADERS: dict[str, Any] = {
     "retrieval": load_retrieval_inputs,
@@ -76,34 +66,6 @@ STAGE_LOADERS: dict[str, Any] = {
     "agent": load_agent_inputs,
 }
 """Stage name -> the loader that validates its inputs (before anything runs)."""
-
-
-def stage_summary(stage: str, inputs: Any, report: Any, seconds: float) -> StageSummary:
-    """The stored summary of one stage: target, options, aggregates, counts and timing."""
-    extras = {
-        key: getattr(report, key)
-        for key in (
-            "per_category",
-            "per_variant",
-            "matrix",
-            "skipped",
-            "verifier",
-            "latency_ms",
-            "tokens",
-        )
-        if getattr(report, key, None) is not None
-    }
-    return StageSummary(
-        stage=stage,
-        target=inputs.target.model_dump(),
-        config=inputs.options.model_dump() | extras,
-        metrics=report.metrics,
-        outcomes=report.outcomes,
-        failure_categories=report.failure_categories,
-        error_codes=getattr(report, "error_codes", {}),
-        n_cases=len(report.results),
-        seconds=seconds,
-    )
 
 
 def validate_suite(suite_dir: str, stages: list[str] | None = None) -> None:
@@ -119,10 +81,13 @@ def evaluate_suite(
     stages: list[str] | None = None,
     store_url: str | None = None,
     targets: dict[str, TargetSpec] | None = None,
+    dask: str | None = None,
 ) -> str:
     """Run the suite's stages as subflows, write the run to the store, return its id.
 
     ``targets`` overrides the system under test of a stage, e.g. ``{"retrieval": dense}``.
+    ``dask`` runs the stage-batch tasks on Dask: ``"local"`` for a local cluster, or a
+    scheduler address such as ``tcp://scheduler:8786``.
     """
     started = datetime.now(UTC)
     suite = load_suite(Path(suite_dir))
@@ -130,25 +95,13 @@ def evaluate_suite(
     overrides = targets or {}
     summaries: list[StageSummary] = []
     results: list[CaseResult] = []
-    for stage in selected:
-        began = time.perf_counter()
-        inputs, report = STAGE_FLOWS[stage](suite_dir, overrides.get(stage))
-        summaries.append(stage_summary(stage, inputs, report, time.perf_counter() - began))
-        results.extend(report.results)
-    canary_failed = any(r.canary and r.outcome != Outcome.PASS for r in results)
-    run = RunRecord(
-        run_id=uuid.uuid4().hex[:16],
-        suite_name=suite.manifest.name,
-        suite_version=suite.manifest.version,
-        suite_hash=suite.content_hash,
-        status="invalid" if canary_failed else "completed",
-        started_at=started,
-        finished_at=datetime.now(UTC),
-        package_version=version("evalstage"),
-        git_commit=git_commit(suite.root),
-        flow_run_id=str(flow_run.id) if flow_run.id else None,
-        stages=summaries,
-    )
-    ResultStore(store_url or default_store_url()).save_run(run, results)
-    publish_run_artifacts(run)
-    return run.run_id
+    with task_runner(dask) as runner:
+        for stage in selected:
+            stage_flow = STAGE_FLOWS[stage]
+            if runner is not None:
+                stage_flow = stage_flow.with_options(task_runner=runner)
+            began = time.perf_counter()
+            inputs, report = stage_flow(suite_dir, overrides.get(stage))
+            summaries.append(stage_summary(stage, inputs, report, time.perf_counter() - began))
+            results.extend(report.results)
+    return record_run(suite, summaries, results, started, store_url)

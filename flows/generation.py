@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
 from pathlib import Path
 
 from prefect import flow, task
@@ -11,6 +13,8 @@ from prefect.cache_policies import NO_CACHE
 from evalcore.cases import Document
 from evalcore.suite import TargetSpec, load_suite
 from flows.artifacts import publish_stage_artifacts
+from flows.caching import batch_fingerprint, resumable
+from flows.recording import record_run, stage_summary
 from generation_eval import (
     CaseVariant,
     GenerationContext,
@@ -104,17 +108,35 @@ def score_generation_batch(
 
 @flow(name="generation-stage", log_prints=True)
 def generation_stage(
-    suite_dir: str, target: TargetSpec | None = None
+    suite_dir: str,
+    target: TargetSpec | None = None,
+    record: bool = False,
+    store_url: str | None = None,
 ) -> tuple[GenerationInputs, GenerationReport]:
-    """Run and score the generation stage of the suite in ``suite_dir``."""
+    """Run and score the generation stage of the suite in ``suite_dir``.
+
+    Inside ``evaluate_suite`` the parent stores the run; run alone (e.g. as a deployment) with
+    ``record=True`` it stores a one-stage run itself.
+    """
     from generation_eval import load_generation_inputs
 
+    started, began = datetime.now(UTC), time.perf_counter()
     suite = load_suite(Path(suite_dir))
     inputs = load_generation_inputs(suite)
     if target is not None:
         inputs = inputs.model_copy(update={"target": target})
-    variants, skipped = make_variants_batch(inputs)
-    run = generate_batch(inputs, variants)
-    report = score_generation_batch(inputs, variants, skipped, run)
+    retriever = inputs.retrieval_target if inputs.options.contexts == "end_to_end" else None
+    upstream = {"retrieval": retriever} if retriever is not None else {}
+    # variants depend on the suite and the retriever; answers also on the generator
+    variants_key = batch_fingerprint(suite, "generation", inputs.options, upstream)
+    answers_key = batch_fingerprint(
+        suite, "generation", inputs.options, {**upstream, "generation": inputs.target}
+    )
+    variants, skipped = resumable(make_variants_batch, variants_key).submit(inputs).result()
+    run = resumable(generate_batch, answers_key).submit(inputs, variants).result()
+    report = score_generation_batch.submit(inputs, variants, skipped, run).result()
     publish_stage_artifacts("generation", suite.manifest.name, report.metrics, report.outcomes)
+    if record:
+        summary = stage_summary("generation", inputs, report, time.perf_counter() - began)
+        print(f"stored run {record_run(suite, [summary], report.results, started, store_url)}")
     return inputs, report

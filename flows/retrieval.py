@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+from datetime import UTC, datetime
 from pathlib import Path
 
 from prefect import flow, task
@@ -9,6 +11,8 @@ from prefect.cache_policies import NO_CACHE
 
 from evalcore.suite import TargetSpec, load_suite
 from flows.artifacts import publish_stage_artifacts
+from flows.caching import batch_fingerprint, resumable
+from flows.recording import record_run, stage_summary
 from retrieval_eval import (
     RetrievalContext,
     RetrievalInputs,
@@ -41,14 +45,28 @@ def score_batch(context: RetrievalContext) -> RetrievalReport:
 
 @flow(name="retrieval-stage", log_prints=True)
 def retrieval_stage(
-    suite_dir: str, target: TargetSpec | None = None
+    suite_dir: str,
+    target: TargetSpec | None = None,
+    record: bool = False,
+    store_url: str | None = None,
 ) -> tuple[RetrievalInputs, RetrievalReport]:
-    """Run and score the retrieval stage of the suite in ``suite_dir``."""
+    """Run and score the retrieval stage of the suite in ``suite_dir``.
+
+    Inside ``evaluate_suite`` the parent stores the run; run alone (e.g. as a deployment) with
+    ``record=True`` it stores a one-stage run itself.
+    """
+    started, began = datetime.now(UTC), time.perf_counter()
     suite = load_suite(Path(suite_dir))
     inputs = load_retrieval_inputs(suite)
     if target is not None:
         inputs = inputs.model_copy(update={"target": target})
-    context = retrieve_batch(inputs)
-    report = score_batch(context)
+    fingerprint = batch_fingerprint(
+        suite, "retrieval", inputs.options, {"retrieval": inputs.target}
+    )
+    context = resumable(retrieve_batch, fingerprint).submit(inputs).result()
+    report = score_batch.submit(context).result()
     publish_stage_artifacts("retrieval", suite.manifest.name, report.metrics, report.outcomes)
+    if record:
+        summary = stage_summary("retrieval", inputs, report, time.perf_counter() - began)
+        print(f"stored run {record_run(suite, [summary], report.results, started, store_url)}")
     return inputs, report

@@ -8,6 +8,8 @@ spelled-out forms LLMs like, ``[Passage 2]``, ``[Doc 1, Doc 3]``, ``[Source 4]``
 Bracketed text without a leading number (``[a]``, ``[sic]``, ``[citation needed]``) is ordinary
 text, not a citation. A bracket that starts like a citation but does not parse (``[1`` left
 unclosed, ``[1a]``, ``[1,]``, ``[2-x]``) is *malformed*: :func:`citation_format_ok` reports it,
+unless it reads as bracketed prose (a ``%``, a decimal point or a word of two letters or more:
+``[95% CI 1.2-3.4]``, ``[2 patients]``), which is ordinary text,
 :func:`split_claims` and :func:`strip_citations` leave it in the text.
 
 Sentences
@@ -99,6 +101,18 @@ def strip_citations(text: str) -> str:
     return re.sub(r"[ \t]+([.,;:!?])", r"\1", without).strip()
 
 
+_PROSE = re.compile(r"[%.]|[A-Za-z]{2,}\s|\s[A-Za-z]{2,}")
+
+
+def _bracketed_prose(answer: str, start: int) -> bool:
+    """A closed bracket starting with a number that reads as text, e.g. ``[95% CI 1.2-3.4]``."""
+    end = answer.find("]", start, start + 200)
+    if end < 0:
+        return False
+    body = re.sub(rf"^\[\s*{_PREFIX}", "", answer[start:end], flags=re.IGNORECASE)
+    return bool(_PROSE.search(body))
+
+
 def citation_format_ok(answer: str, n_passages: int) -> tuple[bool, str]:
     """Check the answer's citation markers against ``n_passages`` numbered passages.
 
@@ -111,7 +125,7 @@ def citation_format_ok(answer: str, n_passages: int) -> tuple[bool, str]:
         raise ValueError(f"n_passages must be >= 0, got {n_passages}")
     well_formed = {m.start() for m in CITATION_MARKER.finditer(answer)}
     for start in _CITATION_START.finditer(answer):
-        if start.start() not in well_formed:
+        if start.start() not in well_formed and not _bracketed_prose(answer, start.start()):
             snippet = answer[start.start():start.start() + 12].split("\n")[0]
             return False, f"malformed citation marker {snippet!r} at character {start.start()}"
     markers = list(CITATION_MARKER.finditer(answer))

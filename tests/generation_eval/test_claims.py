@@ -211,3 +211,15 @@ def test_split_claims_invariants(answer: str) -> None:
         assert "[1]" not in claim.text
         assert set(claim.citations) <= set(parse_citations(answer))
     assert all(a.end <= b.start for a, b in pairwise(claims))
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        "Risk fell (OR 0.8 [95% CI 0.6-0.9]) [1].",
+        "We enrolled [2 patients] per arm [1].",
+        "The value was [3.5] units [2].",
+    ],
+)
+def test_bracketed_prose_starting_with_a_number_is_not_a_malformed_citation(answer: str) -> None:
+    assert citation_format_ok(answer, 2)[0]

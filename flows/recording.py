@@ -1,0 +1,94 @@
+"""Turn stage reports into a stored run: one :class:`RunRecord` and its case results."""
+
+from __future__ import annotations
+
+import subprocess
+import uuid
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from importlib.metadata import version
+from pathlib import Path
+from typing import Any
+
+from prefect.runtime import flow_run
+
+from evalcore.env import default_store_url
+from evalcore.outcomes import Outcome
+from evalcore.records import CaseResult, RunRecord, StageSummary
+from evalcore.store import ResultStore
+from evalcore.suite import Suite
+from flows.artifacts import publish_run_artifacts
+
+
+def git_commit(folder: Path) -> str | None:
+    """The commit of the git checkout holding ``folder``, if any."""
+    try:
+        out = subprocess.run(
+            ["git", "-C", str(folder), "rev-parse", "HEAD"],
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=False,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    commit = out.stdout.strip()
+    return commit if out.returncode == 0 and commit else None
+
+
+def stage_summary(stage: str, inputs: Any, report: Any, seconds: float) -> StageSummary:
+    """The stored summary of one stage: target, options, aggregates, counts and timing."""
+    extras = {
+        key: getattr(report, key)
+        for key in (
+            "per_category",
+            "per_variant",
+            "matrix",
+            "skipped",
+            "verifier",
+            "latency_ms",
+            "tokens",
+        )
+        if getattr(report, key, None) is not None
+    }
+    return StageSummary(
+        stage=stage,
+        target=inputs.target.model_dump(),
+        config=inputs.options.model_dump() | extras,
+        metrics=report.metrics,
+        outcomes=report.outcomes,
+        failure_categories=report.failure_categories,
+        error_codes=getattr(report, "error_codes", {}),
+        n_cases=len(report.results),
+        seconds=seconds,
+    )
+
+
+def record_run(
+    suite: Suite,
+    summaries: Sequence[StageSummary],
+    results: Sequence[CaseResult],
+    started: datetime,
+    store_url: str | None = None,
+) -> str:
+    """Write the run (one transaction), publish its artifacts and return its id.
+
+    A canary that did not pass marks the run ``invalid``.
+    """
+    canary_failed = any(r.canary and r.outcome != Outcome.PASS for r in results)
+    run = RunRecord(
+        run_id=uuid.uuid4().hex[:16],
+        suite_name=suite.manifest.name,
+        suite_version=suite.manifest.version,
+        suite_hash=suite.content_hash,
+        status="invalid" if canary_failed else "completed",
+        started_at=started,
+        finished_at=datetime.now(UTC),
+        package_version=version("evalstage"),
+        git_commit=git_commit(suite.root),
+        flow_run_id=str(flow_run.id) if flow_run.id else None,
+        stages=list(summaries),
+    )
+    ResultStore(store_url or default_store_url()).save_run(run, results)
+    publish_run_artifacts(run)
+    return run.run_id
