@@ -162,6 +162,14 @@ def run(
     target_args: Annotated[
         str | None, typer.Option("--target-args", help="JSON args for --target.")
     ] = None,
+    dask: Annotated[
+        str | None,
+        typer.Option(
+            "--dask",
+            help="Run stage batches on Dask: 'local' (a local cluster) or a scheduler address "
+            "such as tcp://scheduler:8786.",
+        ),
+    ] = None,
 ) -> None:
     """Run a suite through Prefect, store the run and print its per-stage aggregates."""
     from evalcore.suite import TargetSpec
@@ -181,7 +189,7 @@ def run(
         validate_suite(str(suite_dir), stage)  # bad input fails fast, before Prefect starts
         with err.status(f"running suite {suite_dir} through Prefect…", spinner="dots"):
             run_id = evaluate_suite(
-                str(suite_dir), stages=stage, store_url=store, targets=overrides
+                str(suite_dir), stages=stage, store_url=store, targets=overrides, dask=dask
             )
     except SuiteError as exc:
         raise _fail(exc) from exc
