@@ -1,0 +1,29 @@
+"""Faithfulness verifier: is a claim supported, contradicted or unsupported by its contexts.
+
+``build_verifier(VerifierSpec())`` gives the default offline cross-encoder (bundled MiniLM with a
+shipped fine-tuned head); ``Verifier.verify([(claim, contexts), ...])`` returns one
+:class:`ClaimVerdict` per claim with the deciding evidence; ``verify_file`` does the same for a
+JSONL file.
+"""
+
+from generation_eval.verifier._build import VerifierSpec, build_verifier
+from generation_eval.verifier._cache import PairCache
+from generation_eval.verifier._files import verify_file
+from generation_eval.verifier._offline import OfflineScorer
+from generation_eval.verifier._protocol import LABELS, ClaimVerdict, PairScorer
+from generation_eval.verifier._sentences import split_sentences
+from generation_eval.verifier._verifier import Thresholds, Verifier
+
+__all__ = [
+    "LABELS",
+    "ClaimVerdict",
+    "OfflineScorer",
+    "PairCache",
+    "PairScorer",
+    "Thresholds",
+    "Verifier",
+    "VerifierSpec",
+    "build_verifier",
+    "split_sentences",
+    "verify_file",
+]

@@ -1,0 +1,245 @@
+"""The verifier: score a claim against its contexts with a pair scorer and aggregate."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field
+
+from evalcore.hashing import content_hash
+from generation_eval.verifier._cache import PairCache, pair_key
+from generation_eval.verifier._checks import explicit_checks
+from generation_eval.verifier._fusion import Fusion, window_features
+from generation_eval.verifier._protocol import LABELS, ClaimVerdict, Label, PairScorer
+from generation_eval.verifier._windows import Window, select_windows
+
+__all__ = ["Thresholds", "Verifier", "decide", "passage_premise"]
+
+
+class Thresholds(BaseModel):
+    """The label rule's two thresholds.
+
+    Contradicted if P(c) >= ``contradiction`` and P(c) >= P(s); else supported if
+    P(s) >= ``support``; else unsupported.
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    support: float = Field(default=0.5, ge=0.0, le=1.0)
+    contradiction: float = Field(default=0.5, ge=0.0, le=1.0)
+
+
+def decide(support: float, contradiction: float, thresholds: Thresholds) -> Label:
+    """Apply the :class:`Thresholds` rule to one claim's aggregated scores."""
+    if contradiction >= thresholds.contradiction and contradiction >= support:
+        return "contradicted"
+    if support >= thresholds.support:
+        return "supported"
+    return "unsupported"
+
+
+def passage_premise(contexts: Sequence[str]) -> str:
+    """All contexts in one premise, numbered ``[1] ...`` one per line (for passage scorers)."""
+    return "\n".join(f"[{n}] {text}" for n, text in enumerate(contexts, start=1))
+
+
+def _clip(value: float) -> float:
+    return float(min(1.0, max(0.0, value)))
+
+
+class Verifier:
+    """Judges claims against context passages with a :class:`PairScorer`.
+
+    For ``"sentence"`` scorers each context is split into sentences; every sentence and adjacent
+    pair (at most ``top_m`` per claim, the most lexically similar; plus one joint window across
+    the two best contexts) is scored in one batched call; support is the best window's
+    P(supported), contradiction the best P(contradicted), and the deciding window is the
+    evidence. When the scorer ships a fitted :class:`Fusion` (the offline scorer does), the
+    label and scores come from it instead: the window probabilities combined with word overlap,
+    number and negation checks. A claim that a context states verbatim is supported without
+    asking the scorer. For ``"passage"`` scorers the numbered contexts go in as one premise and
+    the label is the argmax. Pair scores are cached by content hash when a ``cache`` is given.
+    """
+
+    def __init__(
+        self,
+        scorer: PairScorer,
+        *,
+        thresholds: Thresholds | None = None,
+        cache: PairCache | None = None,
+        top_m: int | None = 40,
+    ) -> None:
+        self.scorer = scorer
+        self.thresholds = thresholds if thresholds is not None else _default_thresholds(scorer)
+        self.cache = cache
+        self.top_m = top_m
+        fusion = scorer.describe().get("fusion")
+        self.fusion = Fusion.model_validate(fusion) if isinstance(fusion, dict) else None
+        self.scored_pairs = 0
+        """Pairs sent to the scorer so far (cache misses), for tests and benchmarks."""
+
+    @property
+    def identity(self) -> str:
+        """The scorer identity plus a hash of the aggregation settings."""
+        settings = {
+            "thresholds": self.thresholds.model_dump(),
+            "top_m": self.top_m,
+            "fusion": self.fusion.model_dump() if self.fusion is not None else None,
+        }
+        return f"{self.scorer.identity}|agg@{content_hash(settings)[:8]}"
+
+    def describe(self) -> dict[str, Any]:
+        """Scorer description plus thresholds and window settings, for run records."""
+        return {
+            "identity": self.identity,
+            "scorer": self.scorer.describe(),
+            "thresholds": self.thresholds.model_dump(),
+            "top_m": self.top_m,
+            "fusion": self.fusion is not None,
+        }
+
+    def score(self, pairs: Sequence[tuple[str, str]]) -> np.ndarray:
+        """Probabilities for ``(premise, hypothesis)`` pairs: cache first, one call for the rest."""
+        identity = self.scorer.identity
+        keys = [pair_key(identity, p, h) for p, h in pairs]
+        known = self.cache.get_many(keys) if self.cache is not None else {}
+        missing: dict[str, tuple[str, str]] = {}
+        for key, pair in zip(keys, pairs, strict=True):
+            if key not in known and key not in missing:
+                missing[key] = pair
+        if missing:
+            probs = np.asarray(self.scorer.score_pairs(list(missing.values())), dtype=np.float64)
+            if probs.shape != (len(missing), len(LABELS)) or not np.all(np.isfinite(probs)):
+                raise ValueError(f"{identity} returned bad probabilities, shape {probs.shape}")
+            self.scored_pairs += len(missing)
+            fresh = {
+                k: (float(r[0]), float(r[1]), float(r[2]))
+                for k, r in zip(missing, probs, strict=True)
+            }
+            if self.cache is not None:
+                self.cache.put_many(fresh)
+            known = {**known, **fresh}
+        out = np.zeros((len(pairs), len(LABELS)), dtype=np.float64)
+        for row, key in enumerate(keys):
+            out[row] = known[key]
+        return out
+
+    def verify(self, items: Sequence[tuple[str, Sequence[str]]]) -> list[ClaimVerdict]:
+        """One verdict per ``(claim, contexts)`` item, in order."""
+        if self.scorer.granularity == "passage":
+            return self._verify_passages(items)
+        verbatim = [_verbatim(claim, ctx) for claim, ctx in items]
+        windows = [
+            [] if found is not None else select_windows(claim, list(ctx), self.top_m)
+            for (claim, ctx), found in zip(items, verbatim, strict=True)
+        ]
+        pairs = [(w.text, claim) for (claim, _), ws in zip(items, windows, strict=True) for w in ws]
+        probs = self.score(pairs)
+        verdicts: list[ClaimVerdict] = []
+        row = 0
+        for (claim, _), claim_windows, found in zip(items, windows, verbatim, strict=True):
+            if found is not None:
+                verdicts.append(found)
+                continue
+            block = probs[row : row + len(claim_windows)]
+            row += len(claim_windows)
+            verdicts.append(self._aggregate(claim, claim_windows, block))
+        return verdicts
+
+    def _aggregate(self, claim: str, windows: list[Window], block: np.ndarray) -> ClaimVerdict:
+        if not windows:
+            return ClaimVerdict(
+                support=0.0, contradiction=0.0, label="unsupported", checks={"no_evidence": True}
+            )
+        if self.fusion is not None:
+            return self._fused(claim, windows, block, self.fusion)
+        best_support = int(np.argmax(block[:, 0]))
+        best_contra = int(np.argmax(block[:, 1]))
+        support = _clip(block[best_support, 0])
+        contradiction = _clip(block[best_contra, 1])
+        label = decide(support, contradiction, self.thresholds)
+        deciding = windows[best_contra if label == "contradicted" else best_support]
+        checks: dict[str, Any] = explicit_checks(claim, deciding.text)
+        if deciding.joint:
+            checks["joint_window"] = True
+        return ClaimVerdict(
+            support=support,
+            contradiction=contradiction,
+            label=label,
+            context_index=deciding.context_index,
+            evidence=deciding.text,
+            checks=checks,
+        )
+
+    def _fused(
+        self, claim: str, windows: list[Window], block: np.ndarray, fusion: Fusion
+    ) -> ClaimVerdict:
+        row, best_overlap, checks = window_features(claim, [w.text for w in windows], block)
+        probs = fusion.probabilities(row)[0]
+        label = LABELS[int(np.argmax(probs))]
+        index = int(np.argmax(block[:, 1])) if label == "contradicted" else best_overlap
+        deciding = windows[index]
+        if index != best_overlap:
+            checks = explicit_checks(claim, deciding.text)
+        checks["fused"] = True
+        if deciding.joint:
+            checks["joint_window"] = True
+        return ClaimVerdict(
+            support=_clip(probs[0]),
+            contradiction=_clip(probs[1]),
+            label=label,
+            context_index=deciding.context_index,
+            evidence=deciding.text,
+            checks=checks,
+        )
+
+    def _verify_passages(self, items: Sequence[tuple[str, Sequence[str]]]) -> list[ClaimVerdict]:
+        present = [i for i, (_, ctx) in enumerate(items) if any(c.strip() for c in ctx)]
+        probs = self.score([(passage_premise(list(items[i][1])), items[i][0]) for i in present])
+        verdicts = [
+            ClaimVerdict(
+                support=0.0, contradiction=0.0, label="unsupported", checks={"no_evidence": True}
+            )
+            for _ in items
+        ]
+        for row, i in enumerate(present):
+            p = probs[row]
+            verdicts[i] = ClaimVerdict(
+                support=_clip(p[0]), contradiction=_clip(p[1]), label=LABELS[int(np.argmax(p))]
+            )
+        return verdicts
+
+
+_SPACES = re.compile(r"\s+")
+_QUOTES = str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"', "–": "-", "—": "-"})
+
+
+def _normal(text: str) -> str:
+    return _SPACES.sub(" ", text.translate(_QUOTES)).strip().lower()
+
+
+def _verbatim(claim: str, contexts: Sequence[str]) -> ClaimVerdict | None:
+    """A supported verdict when a context states the claim word for word (ends trimmed)."""
+    needle = _normal(claim).rstrip(" .;:!?")
+    if len(needle.split()) < 3:
+        return None  # too short to mean anything on its own
+    for index, context in enumerate(contexts):
+        if needle in _normal(context):
+            return ClaimVerdict(
+                support=1.0,
+                contradiction=0.0,
+                label="supported",
+                context_index=index,
+                evidence=claim.strip(),
+                checks={"verbatim": True},
+            )
+    return None
+
+
+def _default_thresholds(scorer: PairScorer) -> Thresholds:
+    """The thresholds tuned with the scorer's weights (its ``describe()['thresholds']``)."""
+    tuned = scorer.describe().get("thresholds")
+    return Thresholds.model_validate(tuned) if isinstance(tuned, dict) else Thresholds()
