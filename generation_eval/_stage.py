@@ -145,6 +145,30 @@ def _decide(
     return None, "correct, supported and cited"
 
 
+_CHECK_OF = {
+    FailureCategory.MISSED_ABSTENTION: "abstention",
+    FailureCategory.OVER_REFUSAL: "abstention",
+    FailureCategory.COUNTERFACTUAL_ADOPTED: "counterfactual",
+    FailureCategory.CONFLICT_IGNORED: "conflict",
+    FailureCategory.FORMATTING: "citation_format",
+    FailureCategory.HALLUCINATION: "faithfulness",
+    FailureCategory.WRONG_ANSWER: "answer_match",
+    FailureCategory.UNSUPPORTED_CITATION: "citations",
+}
+
+
+def _deciding_checks(item: CaseVariant, category: FailureCategory | None) -> list[str]:
+    """Which deterministic checks decided the outcome: the failing one, or all that passed."""
+    if category is not None:
+        return [_CHECK_OF[category]]
+    if item.expect == "abstain":
+        return ["abstention"]
+    if item.expect == "flag_conflict":
+        return ["conflict"]
+    checks = ["abstention", "citation_format", "faithfulness", "citations"]
+    return [*checks[:3], "answer_match", checks[3]] if item.answers else checks
+
+
 def _examine(item: CaseVariant, output: Generation) -> tuple[dict[str, Any], AnswerCheck | None]:
     answer = output.answer
     abstention = detect_abstention(answer)
@@ -238,6 +262,7 @@ def score_generation(context: GenerationContext, verifier: Verifier) -> Generati
             continue
         found = examined[item.key]
         category, reason = _decide(item, found, context.faithfulness_threshold)
+        found["decided_by"] = _deciding_checks(item, category)
         scores = {
             "pass": float(category is None),
             "abstained": float(found["abstained"]),

@@ -78,6 +78,15 @@ def test_decision_rules_give_the_documented_failure_categories():
     assert r["yn"].failure_category == "over_refusal"
     assert r["abs"].outcome == "pass"
     assert r["num"].canary and not r["num#noisy_context"].canary
+    assert r["num"].details["decided_by"] == [
+        "abstention",
+        "citation_format",
+        "faithfulness",
+        "answer_match",
+        "citations",
+    ]
+    assert r["ent"].details["decided_by"] == ["answer_match"]
+    assert r["yn"].details["decided_by"] == ["abstention"]
     for m in report.metrics:
         assert all(math.isfinite(x) for x in (m.value, m.ci_low, m.ci_high))
 
