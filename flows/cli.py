@@ -135,16 +135,25 @@ def print_run(run: RunRecord) -> None:
 
 def print_variants(per_variant: dict[str, Any], matrix: dict[str, dict[str, int]]) -> None:
     """Print the generation stage's per-variant aggregates and its adversarial matrix."""
-    names = ("pass_rate", "faithfulness", "citation_recall", "citation_precision", "answer_f1")
+    names = {
+        "pass_rate": "pass",
+        "faithfulness": "faithful",
+        "citation_recall": "cite R",
+        "citation_precision": "cite P",
+        "answer_match": "answer",
+    }
     table = Table(title="per variant", title_justify="left")
     table.add_column("variant")
-    for column in ("n", *names, "outcomes"):
+    for column in ("n", *names.values()):
         table.add_column(column, justify="right")
     for variant, values in per_variant.items():
         cells = [f"{values[n]:.3f}" if n in values else "—" for n in names]
-        row = ", ".join(f"{k} {v}" for k, v in sorted(matrix.get(variant, {}).items()))
-        table.add_row(variant, str(int(values.get("n", 0))), *cells, row)
+        table.add_row(variant, str(int(values.get("n", 0))), *cells)
     out.print(table)
+    out.print("adversarial matrix (variant: outcome or failure category, count)")
+    for variant, counts in matrix.items():
+        row = ", ".join(f"{k} {v}" for k, v in sorted(counts.items(), key=lambda kv: -kv[1]))
+        out.print(f"  {variant}: {row}", soft_wrap=True, highlight=False)
 
 
 @app.command()
