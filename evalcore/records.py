@@ -97,3 +97,35 @@ class RunRecord(BaseModel):
             if summary.stage == name:
                 return summary
         raise KeyError(name)
+
+
+def stage_summary(stage: str, inputs: Any, report: Any, seconds: float) -> StageSummary:
+    """The stored summary of one stage from its inputs (target, options) and report.
+
+    Besides aggregates and counts, the report's optional breakdowns (per category, per variant,
+    the adversarial matrix, latency, tokens ...) go into ``config``.
+    """
+    extras = {
+        key: getattr(report, key)
+        for key in (
+            "per_category",
+            "per_variant",
+            "matrix",
+            "skipped",
+            "verifier",
+            "latency_ms",
+            "tokens",
+        )
+        if getattr(report, key, None) is not None
+    }
+    return StageSummary(
+        stage=stage,
+        target=inputs.target.model_dump(),
+        config=inputs.options.model_dump() | extras,
+        metrics=report.metrics,
+        outcomes=report.outcomes,
+        failure_categories=report.failure_categories,
+        error_codes=getattr(report, "error_codes", {}),
+        n_cases=len(report.results),
+        seconds=seconds,
+    )

@@ -18,10 +18,11 @@ from agent_eval import (
     run_agent,
     score_agent,
 )
+from evalcore.records import stage_summary
 from evalcore.suite import TargetSpec, load_suite
 from flows.artifacts import publish_stage_artifacts
 from flows.caching import batch_fingerprint, resumable
-from flows.recording import record_run, stage_summary
+from flows.recording import record_run
 
 
 @task(name="run-agent", cache_policy=NO_CACHE, retries=0)

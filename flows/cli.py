@@ -40,6 +40,16 @@ StoreOption = Annotated[
     str | None, typer.Option("--store", help="SQLAlchemy URL of the results store.")
 ]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")]
+StageOption = Annotated[
+    list[str] | None, typer.Option("--stage", help="Stage to run (repeatable); default all.")
+]
+TargetOption = Annotated[
+    str | None,
+    typer.Option("--target", help="Override the target of the stage given with --stage."),
+]
+TargetArgsOption = Annotated[
+    str | None, typer.Option("--target-args", help="JSON args for --target.")
+]
 
 
 def _fail(exc: SuiteError) -> typer.Exit:
@@ -159,18 +169,11 @@ def print_variants(per_variant: dict[str, Any], matrix: dict[str, dict[str, int]
 @app.command()
 def run(
     suite_dir: Annotated[Path, typer.Argument(help="Suite folder holding suite.yaml.")],
-    stage: Annotated[
-        list[str] | None, typer.Option("--stage", help="Stage to run (repeatable); default all.")
-    ] = None,
+    stage: StageOption = None,
     store: StoreOption = None,
     as_json: JsonOption = False,
-    target: Annotated[
-        str | None,
-        typer.Option("--target", help="Override the target of the stage given with --stage."),
-    ] = None,
-    target_args: Annotated[
-        str | None, typer.Option("--target-args", help="JSON args for --target.")
-    ] = None,
+    target: TargetOption = None,
+    target_args: TargetArgsOption = None,
     dask: Annotated[
         str | None,
         typer.Option(
@@ -181,20 +184,11 @@ def run(
     ] = None,
 ) -> None:
     """Run a suite through Prefect, store the run and print its per-stage aggregates."""
-    from evalcore.suite import TargetSpec
     from flows.evaluate import evaluate_suite, validate_suite
+    from flows.gate import target_overrides
 
-    overrides: dict[str, TargetSpec] = {}
-    if target is not None:
-        if not stage or len(stage) != 1:
-            err.print("[bold red]error:[/] --target needs exactly one --stage (e.g. retrieval)")
-            raise typer.Exit(code=2)
-        try:
-            overrides[stage[0]] = TargetSpec(name=target, args=json.loads(target_args or "{}"))
-        except (ValueError, TypeError) as exc:
-            err.print(f"[bold red]error:[/] --target-args: {exc}")
-            raise typer.Exit(code=2) from exc
     try:
+        overrides = target_overrides(stage, target, target_args)
         validate_suite(str(suite_dir), stage)  # bad input fails fast, before Prefect starts
         with err.status(f"running suite {suite_dir} through Prefect…", spinner="dots"):
             run_id = evaluate_suite(
@@ -326,17 +320,10 @@ def gate(
             "--baseline", help="latest (newest earlier completed run), none, or a run id."
         ),
     ] = "latest",
-    stage: Annotated[
-        list[str] | None, typer.Option("--stage", help="Stage to run (repeatable); default all.")
-    ] = None,
+    stage: StageOption = None,
     store: StoreOption = None,
-    target: Annotated[
-        str | None,
-        typer.Option("--target", help="Override the target of the stage given with --stage."),
-    ] = None,
-    target_args: Annotated[
-        str | None, typer.Option("--target-args", help="JSON args for --target.")
-    ] = None,
+    target: TargetOption = None,
+    target_args: TargetArgsOption = None,
     junit: Annotated[
         Path | None, typer.Option("--junit", help="Write a JUnit XML report here.")
     ] = None,

@@ -11,11 +11,11 @@ from prefect import flow
 
 from agent_eval import load_agent_inputs
 from evalcore.errors import SuiteError
-from evalcore.records import CaseResult, StageSummary
+from evalcore.records import CaseResult, StageSummary, stage_summary
 from evalcore.suite import TargetSpec, load_suite
 from flows.agent import agent_stage
 from flows.generation import generation_stage
-from flows.recording import git_commit, record_run, stage_summary
+from flows.recording import git_commit, record_run
 from flows.retrieval import retrieval_stage
 from flows.scaleout import task_runner
 from generation_eval import load_generation_inputs

@@ -11,10 +11,11 @@ from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
 
 from evalcore.cases import Document
+from evalcore.records import stage_summary
 from evalcore.suite import TargetSpec, load_suite
 from flows.artifacts import publish_stage_artifacts
 from flows.caching import batch_fingerprint, resumable
-from flows.recording import record_run, stage_summary
+from flows.recording import record_run
 from generation_eval import (
     CaseVariant,
     GenerationContext,

@@ -8,7 +8,6 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from importlib.metadata import version
 from pathlib import Path
-from typing import Any
 
 from prefect.runtime import flow_run
 
@@ -34,34 +33,6 @@ def git_commit(folder: Path) -> str | None:
         return None
     commit = out.stdout.strip()
     return commit if out.returncode == 0 and commit else None
-
-
-def stage_summary(stage: str, inputs: Any, report: Any, seconds: float) -> StageSummary:
-    """The stored summary of one stage: target, options, aggregates, counts and timing."""
-    extras = {
-        key: getattr(report, key)
-        for key in (
-            "per_category",
-            "per_variant",
-            "matrix",
-            "skipped",
-            "verifier",
-            "latency_ms",
-            "tokens",
-        )
-        if getattr(report, key, None) is not None
-    }
-    return StageSummary(
-        stage=stage,
-        target=inputs.target.model_dump(),
-        config=inputs.options.model_dump() | extras,
-        metrics=report.metrics,
-        outcomes=report.outcomes,
-        failure_categories=report.failure_categories,
-        error_codes=getattr(report, "error_codes", {}),
-        n_cases=len(report.results),
-        seconds=seconds,
-    )
 
 
 def record_run(

@@ -5,12 +5,14 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
 
-from evalcore.records import CaseResult, MetricSummary, RunRecord, StageSummary
+from evalcore.records import CaseResult, MetricSummary, RunRecord, StageSummary, stage_summary
 from evalcore.store import ResultStore, sqlite_url
+from evalcore.suite import TargetSpec
 
 ROOT = Path(__file__).resolve().parents[2]
 MAIN = str(ROOT / "app" / "main.py")
@@ -257,30 +259,10 @@ def _generation(candidate: bool) -> tuple[StageSummary, list[CaseResult]]:
         skipped=made["skipped"],
     )
     report = score_generation(context, Verifier(LexicalScorer()))
-    extras = {
-        key: getattr(report, key)
-        for key in (
-            "per_category",
-            "per_variant",
-            "matrix",
-            "skipped",
-            "verifier",
-            "latency_ms",
-            "tokens",
-        )
-        if getattr(report, key, None) is not None
-    }
-    summary = StageSummary(
-        stage="generation",
-        target={"name": "recorded", "args": {}},
-        config=GenerationOptions().model_dump() | extras,
-        metrics=report.metrics,
-        outcomes=report.outcomes,
-        failure_categories=report.failure_categories,
-        n_cases=len(report.results),
-        seconds=0.5,
+    inputs = SimpleNamespace(
+        target=TargetSpec(name="recorded", args={}), options=GenerationOptions()
     )
-    return summary, report.results
+    return stage_summary("generation", inputs, report, 0.5), report.results
 
 
 def build_store(path: Path) -> str:

@@ -11,6 +11,7 @@ from typer.testing import CliRunner
 
 from evalcore import ResultStore, sqlite_url
 from flows.cli import app
+from generation_eval import VARIANTS
 
 
 def answer_from_first_passage(question: str, passages: list[dict]) -> str:
@@ -35,14 +36,7 @@ def test_generation_stage_runs_through_prefect_into_the_store(tmp_path: Path) ->
     summary = json.loads(result.stdout)
     stage = summary["stages"]["generation"]
     variants = stage["per_variant"]
-    assert set(variants) == {
-        "original",
-        "retrieved",
-        "missing_context",
-        "contradictory_context",
-        "counterfactual_only",
-        "noisy_context",
-    }
+    assert set(variants) == set(VARIANTS)
     assert "faithfulness" in stage["metrics"] and "abstention_recall" in stage["metrics"]
     results = ResultStore(store).case_results(summary["run_id"])
     assert len({r.key for r in results}) == len(results) == stage["n_cases"]
