@@ -1,0 +1,42 @@
+"""ALCE citation recall and precision (Gao et al. 2023), with a transparent lexical scorer."""
+
+import pytest
+from gen_fixtures import LexicalScorer
+
+from generation_eval._citations import AnswerCheck, check_answers
+from generation_eval._claims import split_claims
+from generation_eval.verifier import Verifier
+
+PASSAGES = [
+    "Aspirin reduced stroke risk by 32% over five years.",
+    "Coral reefs bleach when water warms.",
+    "Bleeding was more common with aspirin.",
+]
+
+
+def _score(answer: str) -> dict:
+    check = AnswerCheck(claims=split_claims(answer), passages=PASSAGES)
+    return check_answers([check], Verifier(LexicalScorer()))[0]
+
+
+def test_a_citation_that_neither_supports_nor_is_needed_is_irrelevant():
+    scores = _score("Aspirin reduced stroke risk by 32% over five years [1][2].")
+    assert scores["citation_recall"] == 1.0
+    assert scores["citation_precision"] == pytest.approx(0.5)
+    assert scores["claims"][0]["irrelevant_citations"] == [2]
+
+
+def test_joint_support_needs_the_cited_passages_together():
+    scores = _score(
+        "Aspirin reduced stroke risk by 32% over five years [2]. "
+        "Bleeding was more common with aspirin [3]."
+    )
+    assert scores["citation_recall"] == pytest.approx(0.5)  # the first claim cites the wrong one
+    assert scores["citation_precision"] == pytest.approx(0.5)
+    assert scores["faithfulness"] == 1.0  # both claims are supported by some passage
+
+
+def test_uncited_or_out_of_range_citations_do_not_count():
+    scores = _score("Aspirin reduced stroke risk by 32% over five years. Coral reefs bleach [7].")
+    assert scores["citation_recall"] == 0.0 and scores["citation_precision"] == 0.0
+    assert scores["citations"] == 1
