@@ -101,7 +101,7 @@ def evaluate_suite(
             if runner is not None:
                 stage_flow = stage_flow.with_options(task_runner=runner)
             began = time.perf_counter()
-            inputs, report = stage_flow(suite_dir, overrides.get(stage))
+            inputs, report = stage_flow(suite_dir, overrides.get(stage), store_url=store_url)
             summaries.append(stage_summary(stage, inputs, report, time.perf_counter() - began))
             results.extend(report.results)
     return record_run(suite, summaries, results, started, store_url)

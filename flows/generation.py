@@ -6,12 +6,15 @@ import time
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
 
 from evalcore.cases import Document
+from evalcore.env import default_store_url
 from evalcore.records import stage_summary
+from evalcore.store import ResultStore
 from evalcore.suite import TargetSpec, load_suite
 from flows.artifacts import publish_stage_artifacts
 from flows.caching import batch_fingerprint, resumable
@@ -86,12 +89,53 @@ def generate_batch(inputs: GenerationInputs, variants: list[CaseVariant]) -> Gen
     return run_generator(inputs.target, variants, suite_root=inputs.suite_root)
 
 
+@task(name="judge-generation", cache_policy=NO_CACHE)
+def judge_generation_batch(
+    inputs: GenerationInputs,
+    variants: list[CaseVariant],
+    run: GenerationRun,
+    store_url: str | None = None,
+) -> dict[str, dict[str, Any]]:
+    """Grade every answered variant with the suite's rubric judge (none configured: nothing)."""
+    if inputs.options.judge is None:
+        return {}
+    from generation_eval.judge import GradeItem, JudgeScore, load_judge
+
+    judge = load_judge(inputs.suite_root / inputs.options.judge)
+    fresh = [
+        c
+        for c in ResultStore(store_url or default_store_url()).list_calibrations(
+            model=judge.identity.model
+        )
+        if c.prompt_sha256 == judge.identity.prompt_sha256
+    ]
+    scores: dict[str, dict[str, Any]] = {}
+    with judge:
+        for item in variants:
+            output = run.outputs.get(item.key)
+            if output is None or not output.answer.strip():
+                continue
+            graded = judge.grade(
+                GradeItem(id=item.key, question=item.question, answer=output.answer)
+            )
+            scores[item.key] = JudgeScore.of(
+                judge.identity,
+                value=graded.score,
+                label=graded.level,
+                flags=graded.flags,
+                reason=graded.reason,
+                calibration_id=fresh[0].calibration_id if fresh else None,
+            ).model_dump()
+    return scores
+
+
 @task(name="score-generation", cache_policy=NO_CACHE)
 def score_generation_batch(
     inputs: GenerationInputs,
     variants: list[CaseVariant],
     skipped: dict[str, str],
     run: GenerationRun,
+    judge_scores: dict[str, dict[str, Any]] | None = None,
 ) -> GenerationReport:
     """Verify claims and citations, detect abstentions and conflicts, aggregate."""
     verifier = build_verifier(inputs.options.verifier)
@@ -102,6 +146,7 @@ def score_generation_batch(
         errors=run.errors,
         skipped=skipped,
         faithfulness_threshold=inputs.options.faithfulness_threshold,
+        judge_scores=judge_scores or {},
         confidence=inputs.options.confidence,
     )
     return score_generation(context, verifier)
@@ -135,7 +180,8 @@ def generation_stage(
     )
     variants, skipped = resumable(make_variants_batch, variants_key).submit(inputs).result()
     run = resumable(generate_batch, answers_key).submit(inputs, variants).result()
-    report = score_generation_batch.submit(inputs, variants, skipped, run).result()
+    judged = judge_generation_batch.submit(inputs, variants, run, store_url).result()
+    report = score_generation_batch.submit(inputs, variants, skipped, run, judged).result()
     publish_stage_artifacts("generation", suite.manifest.name, report.metrics, report.outcomes)
     if record:
         summary = stage_summary("generation", inputs, report, time.perf_counter() - began)

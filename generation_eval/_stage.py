@@ -70,6 +70,11 @@ class GenerationContext(BaseModel):
     errors: dict[str, str] = Field(default_factory=dict)
     skipped: dict[str, str] = Field(default_factory=dict)
     faithfulness_threshold: float = Field(default=1.0, ge=0.0, le=1.0)
+    judge_scores: dict[str, dict[str, Any]] = Field(
+        default_factory=dict,
+        description="Key -> a rubric judge's score (generation_eval.judge.JudgeScore as a dict), "
+        "kept beside the deterministic checks; it does not decide the outcome.",
+    )
     confidence: float = Field(default=0.95, gt=0.0, lt=1.0)
 
 
@@ -280,6 +285,11 @@ def score_generation(context: GenerationContext, verifier: Verifier) -> Generati
                 scores[name] = float(found[key])
         if "counterfactual_adopted" in found:
             scores["counterfactual_adopted"] = float(found["counterfactual_adopted"])
+        judged = context.judge_scores.get(item.key)
+        if judged is not None:
+            found["judge"] = judged
+            if judged.get("status") == "measured" and judged.get("value") is not None:
+                scores["judge_score"] = float(judged["value"])
         results.append(
             CaseResult(
                 **common,
@@ -327,6 +337,9 @@ def _report(
         suffix = "" if variant == "original" else f":{variant}"
         for name in ANSWER_METRICS:
             columns[f"{name}{suffix}"] = [r.scores[name] for r in rows if name in r.scores]
+    judged = [r.scores["judge_score"] for r in scored if "judge_score" in r.scores]
+    if judged:
+        columns["judge_score"] = judged
     abstained = [r for r in scored if r.scores["abstained"]]
     columns["abstention_precision"] = _rate([expects[r.key] == "abstain" for r in abstained])
     columns["abstention_recall"] = [

@@ -47,6 +47,12 @@ class GenerationOptions(BaseModel):
         le=1.0,
         description="Share of an answer's claims the contexts must support for it to pass.",
     )
+    judge: str | None = Field(
+        default=None,
+        description="A rubric LLM-judge spec (YAML, relative to the suite folder). Its score is "
+        "recorded beside the deterministic checks of every answered variant, with the judge's "
+        "calibration; it never decides the outcome.",
+    )
     confidence: float = Field(default=0.95, gt=0.0, lt=1.0)
 
 

@@ -96,3 +96,45 @@ def test_verify_cli_bad_line_exits_2_and_writes_nothing(tmp_path: Path) -> None:
     assert result.exit_code == 2
     assert "pairs.jsonl:2" in result.output and "claim" in result.output
     assert not out.exists()
+
+
+def test_a_rubric_judge_scores_beside_the_checks_and_never_decides(tmp_path: Path, server) -> None:
+    from chat_server import Reply, completion
+
+    from flows.generation import judge_generation_batch, score_generation_batch
+    from generation_eval import GenerationRun, load_generation_inputs
+    from generation_eval._cases import Generation
+    from generation_eval._variants import build_variants
+
+    suite = write_tiny_rag_suite(tmp_path / "rag")
+    (suite / "judge.yaml").write_text(
+        "mode: rubric\nprompt: rubric-v1\nrubric: helpfulness-v1\nbackend:\n  name: openai\n"
+        f"  args: {{base_url: '{server.url}', model: judge-m, max_retries: 0}}\n"
+    )
+    with (suite / "suite.yaml").open("a") as handle:
+        handle.write("      judge: judge.yaml\n")
+    from evalcore import load_suite
+
+    inputs = load_generation_inputs(load_suite(suite))
+    cases = inputs.active_cases[:2]
+    variants, skipped = build_variants(cases, inputs.documents, variants=[], search=None)
+    run = GenerationRun(
+        outputs={v.key: Generation(answer=f"{v.passages[0].text} [1]") for v in variants}
+    )
+    server.script(
+        Reply(body=completion(content='{"level": "excellent"}')),
+        Reply(body=completion(content="I would rather not say.")),
+    )
+    store = sqlite_url(tmp_path / "runs.db")
+    judged = judge_generation_batch.fn(inputs, variants, run, store)
+    assert [j["status"] for j in judged.values()] == ["measured", "unmeasured"]
+    first = judged[variants[0].key]
+    assert first["value"] == 1.0 and first["model"] == "judge-m"
+    assert first["calibration_id"] is None  # never calibrated: recorded as such
+    report = score_generation_batch.fn(inputs, variants, skipped, run, judged)
+    by_key = {r.key: r for r in report.results}
+    g1 = by_key[variants[0].key]
+    assert g1.scores["judge_score"] == 1.0 and g1.details["judge"]["label"] == "excellent"
+    assert "judge" not in g1.details["decided_by"]
+    assert "judge_score" not in by_key[variants[1].key].scores  # unmeasured: kept, not scored
+    assert report.metric("judge_score").n == 1
