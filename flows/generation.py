@@ -65,10 +65,13 @@ def make_variants_batch(
     def search(queries: Mapping[str, str], k: int) -> Mapping[str, Sequence[str]]:
         return _ranked(NEGATIVES_RANKER, inputs, queries, k)
 
-    retrieved = None
+    retrieved, retrieved_by = None, ""
     if options.contexts == "end_to_end":
         spec = inputs.retrieval_target
+        retrieved_by = f"the suite's retrieval target ({spec.name})" if spec else ""
         if spec is None or spec.name not in LIVE_RETRIEVERS:
+            why = "no retrieval stage" if spec is None else f"'{spec.name}' cannot search"
+            retrieved_by = f"BM25 (Pyserini settings): {why} new questions"
             spec = NEGATIVES_RANKER
         retrieved = _ranked(spec, inputs, {c.case_id: c.question for c in cases}, options.top_k)
     return build_variants(
@@ -80,6 +83,7 @@ def make_variants_batch(
         distractors=options.distractors,
         retrieved=retrieved,
         top_k=options.top_k,
+        retrieved_by=retrieved_by,
     )
 
 

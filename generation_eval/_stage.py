@@ -20,7 +20,7 @@ is ``unmeasured``; both stay out of the aggregates, whose coverage says so.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -195,12 +195,20 @@ def _examine(item: CaseVariant, output: Generation) -> tuple[dict[str, Any], Ans
         found.update(answer_scores(answer, [a for a in expected if a]))
     if abstention.detected:
         return found, None
-    claims = [c for c in split_claims(answer) if not detect_abstention(c.text).detected]
+    claims = split_claims(answer)
     if output.citations and not any(c.citations for c in claims):
+        # structured citations are per answer sentence: pair them before dropping any sentence
         claims = [
-            c.model_copy(update={"citations": list(refs)})
+            c.model_copy(update={"citations": list(dict.fromkeys(refs))})
             for c, refs in zip(claims, output.citations, strict=False)
         ]
+        bad = sorted({n for c in claims for n in c.citations if not 1 <= n <= len(item.passages)})
+        if bad and found["format_ok"]:
+            found["format_ok"] = False
+            found["format_reason"] = (
+                f"citations name passages {bad}, outside 1..{len(item.passages)}"
+            )
+    claims = [c for c in claims if not detect_abstention(c.text).detected]
     return found, AnswerCheck(claims=claims, passages=[passage_text(p) for p in item.passages])
 
 
@@ -323,6 +331,31 @@ def _attribute_retrieval(results: list[CaseResult]) -> list[CaseResult]:
     return out
 
 
+_EXPECTS_OF = {
+    "abstention_recall": "abstain",
+    "over_refusal_rate": "answer",
+    "conflict_detection_rate": "flag_conflict",
+}
+
+
+def _denominator(name: str, results: list[CaseResult], expects: Mapping[str, str]) -> int:
+    """How many results a metric is about (its coverage denominator), errors included.
+
+    A per-variant metric (``x:variant``) and an original-only headline are about that variant's
+    results; behaviour rates about the results expected to behave so; the rest about all.
+    """
+    base, _, variant = name.partition(":")
+    if base in ANSWER_METRICS and not variant:
+        variant = "original"
+    if variant and base != "rate":
+        return sum(r.variant == variant for r in results)
+    if name in _EXPECTS_OF:
+        return sum(expects.get(r.key) == _EXPECTS_OF[name] for r in results)
+    if name == "counterfactual_adoption_rate":
+        return sum(r.variant in ("contradictory_context", "counterfactual_only") for r in results)
+    return len(results)
+
+
 def _report(
     context: GenerationContext, results: list[CaseResult], verifier: Verifier
 ) -> GenerationReport:
@@ -357,7 +390,13 @@ def _report(
     failures = Counter(r.failure_category.value for r in scored if r.failure_category)
     for name in sorted(failures):
         columns[f"rate:{name}"] = _rate([r.failure_category == name for r in scored])
-    metrics = summarize_metrics(columns, len(results), context.confidence)
+    metrics = [
+        summary
+        for name, values in columns.items()
+        for summary in summarize_metrics(
+            {name: values}, _denominator(name, results, expects), context.confidence
+        )
+    ]
     per_variant: dict[str, dict[str, float]] = {}
     matrix: dict[str, dict[str, int]] = {}
     for variant in variants:

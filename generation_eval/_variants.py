@@ -182,6 +182,15 @@ class Counterfactual(BaseModel):
     original_value: str
     substitute: str
     provenance: dict[str, Any]
+    pattern: str = Field(default="", description="Where the answer span occurs (a regex).")
+    case_sensitive: bool = True
+
+    def plant(self, text: str) -> str:
+        """``text`` with every occurrence of the answer span replaced by the substitute."""
+        if not self.pattern:
+            return text
+        flags = 0 if self.case_sensitive else re.IGNORECASE
+        return re.compile(self.pattern, flags).sub(_literal(self.substitute), text)
 
 
 def _shape(text: str) -> tuple[int, int, int, int]:
@@ -199,12 +208,38 @@ def _shape_distance(a: str, b: str) -> int:
     return sum(abs(int(x) - int(y)) for x, y in zip(_shape(a), _shape(b), strict=True))
 
 
-def _find_span(text: str, answers: Sequence[str]) -> tuple[str, int] | None:
+def span_pattern(answer: str) -> re.Pattern[str]:
+    """Where ``answer`` occurs as a whole token run: not inside a word or a longer number.
+
+    Short answers and acronyms (at most three characters, or all capitals) match case-sensitively.
+    """
+    flags = 0 if len(answer) <= 3 or answer.isupper() else re.IGNORECASE
+    return re.compile(rf"(?<![\w.]){re.escape(answer)}(?!\w|[.,]\d)", flags)
+
+
+def _find_span(text: str, answers: Sequence[str]) -> tuple[str, int, re.Pattern[str]] | None:
     for answer in answers:
-        index = text.lower().find(answer.lower())
-        if index >= 0:
-            return text[index : index + len(answer)], index
+        pattern = span_pattern(answer)
+        found = pattern.search(text)
+        if found is not None:
+            return found.group(0), found.start(), pattern
     return None
+
+
+def _literal(value: str) -> Callable[[re.Match[str]], str]:
+    """A replacement function that inserts ``value`` as is (no backslash escapes)."""
+
+    def replace(_: re.Match[str]) -> str:
+        return value
+
+    return replace
+
+
+def mentions_answer(text: str, answers: Sequence[str]) -> bool:
+    """Whether ``text`` states one of the (non yes/no) answers as a whole token run."""
+    return any(
+        span_pattern(a).search(text) for a in answers if a.strip().lower() not in {"yes", "no"}
+    )
 
 
 def make_counterfactual(
@@ -244,29 +279,42 @@ def make_counterfactual(
                     },
                 )
         return "no gold sentence of this yes/no case could be negated"
+    own = {a.strip().lower() for a in case.answers}
     for doc_id in case.gold_doc_ids:
         doc = documents[doc_id]
         found = _find_span(doc.text, case.answers)
         if found is None:
             continue
-        span, at = found
+        span, at, pattern = found
+        kind = answer_type(span)  # the alias found decides the type, not the first one
         substitute: str | None
-        if kind == "year":
-            substitute, method = perturb_year(span, rng), "year_shift"
-        elif kind == "number":
-            substitute, method = perturb_number(span, rng), "number_perturbation"
-        else:
-            candidates = sorted(
-                {p for p in pools.get(kind, []) if p.lower() not in doc.text.lower()} - {span},
-                key=lambda p: (_shape_distance(span, p), p),
-            )
-            substitute = rng.choice(candidates[:3]) if candidates else None
-            method = "entity_from_other_case"
+        try:
+            if kind == "year":
+                substitute, method = perturb_year(span, rng), "year_shift"
+            elif kind == "number":
+                substitute, method = perturb_number(span, rng), "number_perturbation"
+            else:
+                candidates = sorted(
+                    {
+                        p
+                        for p in pools.get("entity", [])
+                        if p.strip().lower() not in own and p.lower() not in doc.text.lower()
+                    },
+                    key=lambda p: (_shape_distance(span, p), p),
+                )
+                substitute = rng.choice(candidates[:3]) if candidates else None
+                method = "entity_from_other_case"
+        except ValueError:
+            substitute = None
         if substitute is None:
             continue
-        pattern = re.compile(re.escape(span), flags=re.IGNORECASE)
+        planted = substitute
         return Counterfactual(
-            passage=Passage(doc_id=doc_id, title=doc.title, text=pattern.sub(substitute, doc.text)),
+            passage=Passage(
+                doc_id=doc_id,
+                title=doc.title,
+                text=pattern.sub(_literal(planted), doc.text),
+            ),
             original_value=span,
             substitute=substitute,
             provenance={
@@ -277,6 +325,8 @@ def make_counterfactual(
                 "substitute": substitute,
                 "occurrences": len(pattern.findall(doc.text)),
             },
+            pattern=pattern.pattern,
+            case_sensitive=not pattern.flags & re.IGNORECASE,
         )
     return "no answer span was found in a gold passage"
 
@@ -289,11 +339,18 @@ def _shuffled(passages: list[Passage], rng: random.Random) -> list[Passage]:
 
 
 def _negatives(
-    case: RagCase, ranked: Sequence[str], exclude: set[str], count: int
+    case: RagCase,
+    ranked: Sequence[str],
+    exclude: set[str],
+    count: int,
+    documents: Mapping[str, CorpusDoc],
 ) -> list[tuple[int, str]]:
+    """The top-ranked documents that are neither gold nor shown, nor state an answer."""
     picked: list[tuple[int, str]] = []
     for rank, doc_id in enumerate(ranked, start=1):
-        if doc_id in exclude:
+        if doc_id in exclude or doc_id not in documents:
+            continue
+        if mentions_answer(documents[doc_id].text, case.answers):
             continue
         picked.append((rank, doc_id))
         if len(picked) == count:
@@ -311,6 +368,7 @@ def build_variants(
     distractors: int = 3,
     retrieved: Mapping[str, Sequence[str]] | None = None,
     top_k: int = 5,
+    retrieved_by: str = "the retrieval target",
 ) -> tuple[list[CaseVariant], dict[str, str]]:
     """Every case's ``original`` plus the requested variants; and the variants not made.
 
@@ -339,7 +397,10 @@ def build_variants(
     out: list[CaseVariant] = []
     skipped: dict[str, str] = {}
     for case in cases:
-        rng = _rng(seed, case.case_id, "order")
+
+        def order(variant: str, case_id: str = case.case_id) -> random.Random:
+            return _rng(seed, case_id, "order", variant)  # one stream per variant
+
         gold = [documents[d].passage() for d in case.gold_doc_ids]
         extra = [documents[d].passage() for d in case.context_doc_ids]
         common: dict[str, Any] = {
@@ -352,7 +413,7 @@ def build_variants(
                 **common,
                 variant="original",
                 expect=case.expect,
-                passages=_shuffled(gold + extra, rng),
+                passages=_shuffled(gold + extra, order("original")),
                 provenance={"contexts": "oracle", "gold_doc_ids": case.gold_doc_ids},
             )
         )
@@ -366,6 +427,7 @@ def build_variants(
                     passages=[documents[d].passage() for d in top if d in documents],
                     provenance={
                         "contexts": "retrieved",
+                        "retriever": retrieved_by,
                         "doc_ids": top,
                         "gold_retrieved": sorted(set(top) & set(case.gold_doc_ids)),
                     },
@@ -376,14 +438,17 @@ def build_variants(
         exclude = set(case.gold_doc_ids) | set(case.context_doc_ids)
         ranked = ranking.get(case.case_id, [])
         if "missing_context" in variants:
-            negatives = _negatives(case, ranked, exclude, len(gold) + len(extra))
+            negatives = _negatives(case, ranked, exclude, len(gold) + len(extra), documents)
             if negatives:
                 out.append(
                     CaseVariant(
                         **{**common, "answers": []},
                         variant="missing_context",
                         expect="abstain",
-                        passages=_shuffled([documents[d].passage() for _, d in negatives], rng),
+                        passages=_shuffled(
+                            [documents[d].passage() for _, d in negatives],
+                            order("missing_context"),
+                        ),
                         provenance={
                             "removed": case.gold_doc_ids,
                             "kept": case.context_doc_ids,
@@ -395,14 +460,15 @@ def build_variants(
             else:
                 skipped[f"{case.case_id}#missing_context"] = "no non-relevant passage was ranked"
         if "noisy_context" in variants:
-            negatives = _negatives(case, ranked, exclude, distractors)
+            negatives = _negatives(case, ranked, exclude, distractors, documents)
             out.append(
                 CaseVariant(
                     **common,
                     variant="noisy_context",
                     expect="answer",
                     passages=_shuffled(
-                        gold + extra + [documents[d].passage() for _, d in negatives], rng
+                        gold + extra + [documents[d].passage() for _, d in negatives],
+                        order("noisy_context"),
                     ),
                     provenance={
                         "distractors": [{"doc_id": d, "rank": r} for r, d in negatives],
@@ -425,19 +491,27 @@ def build_variants(
                     **common,
                     variant="contradictory_context",
                     expect="flag_conflict",
-                    passages=_shuffled(gold + extra + [made.passage], rng),
+                    passages=_shuffled(
+                        gold + extra + [made.passage], order("contradictory_context")
+                    ),
                     counterfactual=made.substitute,
                     provenance=planted,
                 )
             )
         if "counterfactual_only" in variants:
-            swapped = [made.passage if p.doc_id == made.passage.doc_id else p for p in gold]
+            # every shown passage that states the answer gets the planted value
+            swapped = [
+                made.passage
+                if p.doc_id == made.passage.doc_id
+                else p.model_copy(update={"text": made.plant(p.text)})
+                for p in gold + extra
+            ]
             out.append(
                 CaseVariant(
                     **common,
                     variant="counterfactual_only",
                     expect="answer",
-                    passages=_shuffled(swapped + extra, rng),
+                    passages=_shuffled(swapped, order("counterfactual_only")),
                     counterfactual=made.substitute,
                     provenance=planted,
                 )

@@ -221,13 +221,30 @@ def _normal(text: str) -> str:
     return _SPACES.sub(" ", text.translate(_QUOTES)).strip().lower()
 
 
+_HEDGES = re.compile(
+    r"\b(?:no|not|never|nor|neither|without|whether|if|unclear|unknown|unlikely|uncertain|"
+    r"doubt\w*|fails?\s+to|did\s+not|does\s+not|is\s+not|was\s+not|n't)\b"
+)
+
+
 def _verbatim(claim: str, contexts: Sequence[str]) -> ClaimVerdict | None:
-    """A supported verdict when a context states the claim word for word (ends trimmed)."""
+    """A supported verdict when a context states the claim word for word.
+
+    The claim (ends trimmed) must occur as whole words, and the part of its sentence before it
+    must hold no negation or hedge ("no evidence that ...", "whether ..."), which would turn a
+    quote into its opposite.
+    """
     needle = _normal(claim).rstrip(" .;:!?")
     if len(needle.split()) < 3:
         return None  # too short to mean anything on its own
+    pattern = re.compile(rf"(?<![\w.]){re.escape(needle)}(?!\w|[.,]\d)")
     for index, context in enumerate(contexts):
-        if needle in _normal(context):
+        text = _normal(context)
+        for found in pattern.finditer(text):
+            start = max(text.rfind(". ", 0, found.start()), text.rfind("; ", 0, found.start()))
+            lead = text[start + 1 if start >= 0 else 0 : found.start()]
+            if _HEDGES.search(lead):
+                continue
             return ClaimVerdict(
                 support=1.0,
                 contradiction=0.0,

@@ -139,6 +139,8 @@ def test_errors_and_missing_outputs_are_kept_out_of_aggregates():
     assert len(report.results) == len(v)
     pass_rate = report.metric("pass_rate")
     assert pass_rate.n == 1 and pass_rate.coverage == pytest.approx(1 / len(v))
+    # a headline answer metric is about the original variant: 1 measured of 4 originals
+    assert report.metric("faithfulness").coverage == pytest.approx(1 / 4)
 
 
 def test_behaviour_rates_count_the_right_denominators():
@@ -157,3 +159,27 @@ def test_behaviour_rates_count_the_right_denominators():
     assert report.metric("conflict_detection_rate").value == 0.0
     assert report.matrix["missing_context"] == {"pass": 3}
     assert report.per_variant["original"]["n"] == 4
+
+
+def test_structured_citations_pair_with_their_sentences_before_abstentions_are_dropped():
+    v, _ = _variants()
+    item = v["num#noisy_context"]
+    n = cite(item, "d1")
+    answer = (
+        "The passages do not say how the cohort was chosen. "
+        "Aspirin reduced stroke risk by 32% over five years."
+    )
+    context = GenerationContext(
+        cases=CASES,
+        variants=[item],
+        outputs={item.key: Generation(answer=answer, citations=[[], [n, n]])},
+    )
+    result = score_generation(context, Verifier(LexicalScorer())).results[0]
+    assert result.outcome == "pass", result.reason
+    assert result.details["claims"][0]["citations"] == [n]
+    bad = context.model_copy(
+        update={"outputs": {item.key: Generation(answer=answer, citations=[[], [9]])}}
+    )
+    assert score_generation(bad, Verifier(LexicalScorer())).results[0].failure_category == (
+        "formatting"
+    )

@@ -100,3 +100,64 @@ def test_negate_sentence_inserts_or_removes_negation():
     assert negate_sentence("Levels increased after treatment.") == (
         "Levels decreased after treatment."
     )
+
+
+def _doc(text: str):
+    from generation_eval import CorpusDoc
+
+    return {"x": CorpusDoc(doc_id="x", title="", text=text)}
+
+
+def test_counterfactual_replaces_whole_tokens_only_and_inserts_the_substitute_literally():
+    from generation_eval import RagCase
+
+    case = RagCase(case_id="c", question="q?", answers=["3"], gold_doc_ids=["x"])
+    made = make_counterfactual(case, _doc("In 2013, 3 patients out of 30 died (3.5%)."), {}, 1)
+    assert not isinstance(made, str)
+    assert (
+        made.passage.text.startswith("In 2013, ") and "out of 30 died (3.5%)" in made.passage.text
+    )
+    us = RagCase(case_id="u", question="q?", answers=["US"], gold_doc_ids=["x"])
+    made = make_counterfactual(
+        us, _doc("The US team, based in Texas, thus won."), {"entity": ["C:\\new", "US"]}, 1
+    )
+    assert not isinstance(made, str)
+    assert made.passage.text == "The C:\\new team, based in Texas, thus won."
+
+
+def test_counterfactual_never_plants_one_of_the_cases_own_aliases_and_types_the_found_alias():
+    from generation_eval import RagCase
+
+    case = RagCase(case_id="c", question="q?", answers=["USA", "United States"], gold_doc_ids=["x"])
+    for seed in range(6):
+        made = make_counterfactual(
+            case, _doc("Born in the United States."), {"entity": ["USA", "Kenya"]}, seed
+        )
+        assert not isinstance(made, str) and made.substitute == "Kenya"
+    year = RagCase(
+        case_id="y", question="q?", answers=["1969", "nineteen sixty-nine"], gold_doc_ids=["x"]
+    )
+    made = make_counterfactual(
+        year, _doc("It landed in nineteen sixty-nine."), {"entity": ["Mars"]}, 1
+    )
+    assert not isinstance(made, str) and made.substitute == "Mars"
+
+
+def test_distractors_never_state_the_answer_and_orders_do_not_depend_on_other_variants():
+    from generation_eval import CorpusDoc
+
+    docs = {
+        **DOCUMENTS,
+        "d6": CorpusDoc(doc_id="d6", title="", text="BRCA1 carriers were screened yearly."),
+    }
+
+    def search(queries, k):
+        return {q: ["d6", "d5", "d3"] for q in queries}
+
+    variants, _ = build_variants(CASES[1:2], docs, variants=ADVERSARIAL, search=search)
+    missing = next(v for v in variants if v.variant == "missing_context")
+    assert [s["doc_id"] for s in missing.provenance["substitutes"]] == ["d5"]
+    every, _ = build_variants(CASES, DOCUMENTS, variants=ADVERSARIAL, search=fake_search)
+    fewer, _ = build_variants(CASES, DOCUMENTS, variants=["noisy_context"], search=fake_search)
+    noisy = {v.key: v for v in every if v.variant == "noisy_context"}
+    assert all(v.passages == noisy[v.key].passages for v in fewer if v.variant == "noisy_context")

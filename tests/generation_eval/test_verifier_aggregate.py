@@ -276,3 +276,19 @@ def test_fit_fusion_separates_separable_classes() -> None:
     assert np.allclose(p.sum(axis=1), 1.0)
     assert (p.argmax(axis=1) == y).mean() > 0.95
     assert fit_fusion(x, list(y)) == fusion  # deterministic
+
+
+@pytest.mark.parametrize(
+    ("claim", "context"),
+    [
+        ("The tower was completed in 188.", "The tower was completed in 1889."),
+        ("Aspirin reduces stroke risk.", "There is no evidence that aspirin reduces stroke risk."),
+        ("Aspirin reduces stroke risk.", "We asked whether aspirin reduces stroke risk."),
+    ],
+)
+def test_the_verbatim_rule_needs_whole_words_and_no_negation_before_the_quote(
+    claim: str, context: str
+) -> None:
+    scorer = KeywordScorer()
+    verdict = Verifier(scorer).verify([(claim, [context])])[0]
+    assert "verbatim" not in verdict.checks and scorer.pairs > 0
