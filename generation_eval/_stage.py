@@ -349,6 +349,8 @@ def _denominator(name: str, results: list[CaseResult], expects: Mapping[str, str
         variant = "original"
     if variant and base != "rate":
         return sum(r.variant == variant for r in results)
+    if name == "abstention_precision":
+        return sum(bool(r.scores.get("abstained")) for r in results)
     if name in _EXPECTS_OF:
         return sum(expects.get(r.key) == _EXPECTS_OF[name] for r in results)
     if name == "counterfactual_adoption_rate":
