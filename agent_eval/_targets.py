@@ -32,7 +32,13 @@ from agent_eval._cases import AgentCase, AgentTurn, ExpectedCall, ExpectedTurn, 
 from evalcore.errors import SuiteError
 from evalcore.llm_client import ChatClient, ChatConfig, parse_tool_calls
 from evalcore.suite import TargetSpec
-from evalcore.targets import load_callable, target_args
+from evalcore.targets import (
+    closing_target,
+    describe_target,
+    error_text,
+    load_callable,
+    target_args,
+)
 
 __all__ = [
     "TARGET_NAMES",
@@ -323,10 +329,6 @@ def drive_case(agent: Agent, case: AgentCase) -> list[AgentTurn]:
     return produced
 
 
-def _error_text(exc: BaseException) -> str:
-    return f"{type(exc).__name__}: {exc}"
-
-
 def _replay(
     spec: TargetSpec,
     cases: Sequence[AgentCase],
@@ -372,17 +374,12 @@ def run_agent(
         run.seconds = time.perf_counter() - started
         return run
     agent = build_agent(spec, where)
-    describe = getattr(agent, "describe", None)
-    run = AgentRun(target=describe() if callable(describe) else {"kind": spec.name})
-    try:
+    run = AgentRun(target=describe_target(agent, spec.name))
+    with closing_target(agent):
         for case in cases:
             try:
                 run.turns[case.case_id] = drive_case(agent, case)
             except Exception as exc:  # the system under test failed: record, go on
-                run.errors[case.case_id] = _error_text(exc)
-    finally:
-        close = getattr(agent, "close", None)
-        if callable(close):
-            close()
+                run.errors[case.case_id] = error_text(exc)
     run.seconds = time.perf_counter() - started
     return run

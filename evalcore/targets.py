@@ -1,9 +1,10 @@
-"""Helpers shared by every stage's targets: typed target arguments and ``module:function``."""
+"""Helpers shared by every stage's targets: typed arguments, ``module:function``, lifecycle."""
 
 from __future__ import annotations
 
 import importlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -53,3 +54,25 @@ def load_callable(reference: str, where: Path | None = None) -> Callable[..., An
     if not callable(function):
         raise SuiteError(f"'{reference}' is not callable", path=where, field="target.args.function")
     return function  # type: ignore[no-any-return]
+
+
+def error_text(exc: BaseException) -> str:
+    """How a failure of the system under test is recorded as a case's ``error`` reason."""
+    return f"{type(exc).__name__}: {exc}"
+
+
+def describe_target(target: object, kind: str) -> dict[str, Any]:
+    """The target's own ``describe()`` for run records (no secrets), else ``{"kind": kind}``."""
+    describe = getattr(target, "describe", None)
+    return describe() if callable(describe) else {"kind": kind}
+
+
+@contextmanager
+def closing_target(target: object) -> Iterator[None]:
+    """Close the target (e.g. its HTTP client) when the block ends, whatever happens in it."""
+    try:
+        yield
+    finally:
+        close = getattr(target, "close", None)
+        if callable(close):
+            close()

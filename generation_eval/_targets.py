@@ -32,7 +32,13 @@ from evalcore.errors import SuiteError
 from evalcore.llm_client import ChatClient, ChatConfig
 from evalcore.loaders import iter_jsonl, validation_error
 from evalcore.suite import TargetSpec
-from evalcore.targets import load_callable, target_args
+from evalcore.targets import (
+    closing_target,
+    describe_target,
+    error_text,
+    load_callable,
+    target_args,
+)
 from generation_eval._cases import Generation, Passage, variant_key
 from generation_eval._variants import CaseVariant
 
@@ -218,10 +224,6 @@ def load_recorded(path: Path) -> dict[str, Generation]:
     return out
 
 
-def _error_text(exc: BaseException) -> str:
-    return f"{type(exc).__name__}: {exc}"
-
-
 def run_generator(
     spec: TargetSpec,
     variants: Sequence[CaseVariant],
@@ -249,9 +251,8 @@ def run_generator(
         run.seconds = time.perf_counter() - started
         return run
     generator = build_generator(spec, where)
-    describe = getattr(generator, "describe", None)
-    run = GenerationRun(target=describe() if callable(describe) else {"kind": spec.name})
-    try:
+    run = GenerationRun(target=describe_target(generator, spec.name))
+    with closing_target(generator):
         prepare = getattr(generator, "prepare", None)
         if callable(prepare):  # a built-in generator may batch its own work up front
             unique = {(p.doc_id, p.text): p for item in variants for p in item.passages}
@@ -263,15 +264,11 @@ def run_generator(
                 if not isinstance(output, Generation):
                     output = coerce_generation(output)
             except Exception as exc:  # the system under test failed: record, go on
-                run.errors[item.key] = _error_text(exc)
+                run.errors[item.key] = error_text(exc)
                 continue
             if output.latency_ms is None:
                 elapsed = (time.perf_counter() - began) * 1000.0
                 output = output.model_copy(update={"latency_ms": elapsed})
             run.outputs[item.key] = output
-    finally:
-        close = getattr(generator, "close", None)
-        if callable(close):
-            close()
     run.seconds = time.perf_counter() - started
     return run
