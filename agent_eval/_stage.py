@@ -12,7 +12,7 @@ from agent_eval._cases import AgentCase, AgentTurn
 from agent_eval._checker import CaseVerdict, CheckMode, check_case
 from evalcore.outcomes import FailureCategory, Outcome
 from evalcore.records import CaseResult, MetricSummary
-from evalcore.stats import summarize_metrics
+from evalcore.stats import summarize_metrics, usage_summary
 
 STAGE = "agent"
 METRICS = ("pass_rate", "call_precision", "call_recall", "call_f1")
@@ -86,9 +86,6 @@ def score_agent(context: AgentContext) -> AgentReport:
     columns: dict[str, list[float]] = {name: [] for name in METRICS}
     case_codes: list[set[str]] = []
     error_codes: Counter[str] = Counter()
-    latencies: list[float] = []
-    prompt_total = completion_total = 0
-    saw_prompt = saw_completion = False
     for case in cases:
         common: dict[str, Any] = {
             "stage": STAGE,
@@ -98,14 +95,6 @@ def score_agent(context: AgentContext) -> AgentReport:
         }
         turns = context.turns.get(case.case_id)
         usage = _usage(turns or [])
-        if "latency_ms" in usage:
-            latencies.append(usage["latency_ms"])
-        if "prompt_tokens" in usage:
-            prompt_total += usage["prompt_tokens"]
-            saw_prompt = True
-        if "completion_tokens" in usage:
-            completion_total += usage["completion_tokens"]
-            saw_completion = True
         if case.case_id in context.errors:
             results.append(
                 CaseResult(
@@ -171,13 +160,7 @@ def score_agent(context: AgentContext) -> AgentReport:
         }
         for category, rs in sorted(by_category.items())
     }
-    latency = None
-    if latencies:
-        p50, p95 = np.percentile(np.asarray(latencies, dtype=np.float64), [50, 95])
-        latency = {"p50": float(p50), "p95": float(p95)}
-    tokens: dict[str, int] | None = None
-    if saw_prompt or saw_completion:
-        tokens = {"prompt": prompt_total, "completion": completion_total}
+    latency, tokens = usage_summary(results)
     return AgentReport(
         results=results,
         metrics=summarize_metrics(

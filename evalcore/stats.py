@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 from pydantic import BaseModel, ConfigDict
 
-from evalcore.records import MetricSummary
+from evalcore.records import CaseResult, MetricSummary
 
 
 class Interval(BaseModel):
@@ -80,3 +80,28 @@ def summarize_metrics(
             )
         )
     return out
+
+
+def usage_summary(
+    results: Sequence[CaseResult],
+) -> tuple[dict[str, float] | None, dict[str, int] | None]:
+    """Cost beside quality: p50/p95 of the cases' ``latency_ms`` and their token totals.
+
+    Read from each result's ``details`` (``latency_ms``, ``prompt_tokens``,
+    ``completion_tokens``); ``None`` for what no case recorded.
+    """
+    latencies = [
+        float(r.details["latency_ms"]) for r in results if r.details.get("latency_ms") is not None
+    ]
+    latency = None
+    if latencies:
+        p50, p95 = np.percentile(np.asarray(latencies, dtype=np.float64), [50, 95])
+        latency = {"p50": float(p50), "p95": float(p95)}
+    prompt = [int(r.details["prompt_tokens"]) for r in results if "prompt_tokens" in r.details]
+    completion = [
+        int(r.details["completion_tokens"]) for r in results if "completion_tokens" in r.details
+    ]
+    tokens = (
+        {"prompt": sum(prompt), "completion": sum(completion)} if prompt or completion else None
+    )
+    return latency, tokens

@@ -28,7 +28,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from evalcore.outcomes import FailureCategory, Outcome
 from evalcore.records import CaseResult, MetricSummary
-from evalcore.stats import summarize_metrics
+from evalcore.stats import summarize_metrics, usage_summary
 from generation_eval._answers import answer_scores, counterfactual_adopted
 from generation_eval._cases import Generation, RagCase
 from generation_eval._citations import AnswerCheck, check_answers, passage_text
@@ -427,22 +427,7 @@ def _report(
         }
         for name, rs in sorted(by_category.items())
     }
-    latencies = [
-        float(r.details["latency_ms"]) for r in results if r.details.get("latency_ms") is not None
-    ]
-    latency = None
-    if latencies:
-        p50, p95 = np.percentile(np.asarray(latencies), [50, 95])
-        latency = {"p50": float(p50), "p95": float(p95)}
-    prompt = [r.details["prompt_tokens"] for r in results if "prompt_tokens" in r.details]
-    completion = [
-        r.details["completion_tokens"] for r in results if "completion_tokens" in r.details
-    ]
-    tokens = (
-        {"prompt": int(sum(prompt)), "completion": int(sum(completion))}
-        if prompt or completion
-        else None
-    )
+    latency, tokens = usage_summary(results)
     describe = getattr(verifier, "describe", None)
     return GenerationReport(
         results=results,
