@@ -18,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from evalcore.errors import SuiteError
 from evalcore.hashing import content_hash
+from generation_eval.judge._files import find_file
 
 JudgeMode = Literal["pairwise", "rubric"]
 PROMPTS_DIR = Path(__file__).resolve().parent / "prompts"
@@ -81,18 +82,7 @@ def _split(path: Path, text: str) -> tuple[dict[str, object], str]:
 
 def load_prompt(ref: str | Path, base: Path | None = None) -> JudgePrompt:
     """Load a prompt by bundled name (``pairwise-v1``) or by path (relative to ``base``)."""
-    candidates = [PROMPTS_DIR / f"{ref}.md"]
-    if base is not None:
-        candidates.insert(0, base / ref)
-    candidates.append(Path(ref))
-    path = next((p for p in candidates if p.is_file()), None)
-    if path is None:
-        known = ", ".join(sorted(p.stem for p in PROMPTS_DIR.glob("*.md")))
-        raise SuiteError(
-            f"judge prompt '{ref}' not found",
-            field="prompt",
-            hint=f"name a bundled prompt ({known}) or a .md file next to the judge spec",
-        )
+    path = find_file(ref, base, PROMPTS_DIR, ".md", what="judge prompt", field="prompt")
     data = path.read_bytes()
     meta, body = _split(path, data.decode("utf-8"))
     parts = _SECTION.split(body)

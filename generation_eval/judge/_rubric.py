@@ -6,9 +6,9 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from evalcore.errors import SuiteError
 from evalcore.hashing import content_hash
 from evalcore.loaders import load_yaml_model
+from generation_eval.judge._files import find_file
 
 RUBRICS_DIR = Path(__file__).resolve().parent / "rubrics"
 """The bundled rubrics, named ``<name>-v<version>.yaml``."""
@@ -67,16 +67,5 @@ class Rubric(BaseModel):
 
 def load_rubric(ref: str, base: Path | None = None) -> Rubric:
     """Load a rubric by bundled name (``helpfulness-v1``) or by path (relative to ``base``)."""
-    candidates = [RUBRICS_DIR / f"{ref}.yaml"]
-    if base is not None:
-        candidates.insert(0, base / ref)
-    candidates.append(Path(ref))
-    path = next((p for p in candidates if p.is_file()), None)
-    if path is None:
-        known = ", ".join(sorted(p.stem for p in RUBRICS_DIR.glob("*.yaml")))
-        raise SuiteError(
-            f"rubric '{ref}' not found",
-            field="rubric",
-            hint=f"name a bundled rubric ({known}) or a YAML file next to the judge spec",
-        )
+    path = find_file(ref, base, RUBRICS_DIR, ".yaml", what="rubric", field="rubric")
     return load_yaml_model(path, Rubric)
