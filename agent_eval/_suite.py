@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from agent_eval._cases import AgentCase
 from evalcore.errors import SuiteError
-from evalcore.loaders import iter_jsonl, load_jsonl, validate_yaml_section
+from evalcore.loaders import load_jsonl_numbered
 from evalcore.suite import StageSpec, Suite, TargetSpec
 
 STAGE = "agent"
@@ -139,29 +139,14 @@ def validate_case(case: AgentCase, path: Path, line: int) -> None:
 
 def load_agent_cases(path: Path) -> list[AgentCase]:
     """Load and check an ``agent.jsonl`` file."""
-    cases = load_jsonl(path, AgentCase, id_field="case_id")
-    for line, case in _with_lines(path, cases):
+    numbered = load_jsonl_numbered(path, AgentCase, id_field="case_id")
+    for line, case in numbered:
         validate_case(case, path, line)
-    return cases
-
-
-def _with_lines(path: Path, cases: list[AgentCase]) -> list[tuple[int, AgentCase]]:
-    lines = [number for number, _ in iter_jsonl(path)]
-    return list(zip(lines, cases, strict=True))
+    return [case for _, case in numbered]
 
 
 def load_agent_inputs(suite: Suite, spec: StageSpec | None = None) -> AgentInputs:
     """Load the agent stage of ``suite``: options and checked cases."""
-    spec = spec or suite.manifest.stages.get(STAGE)
-    if spec is None:
-        raise SuiteError(
-            "the suite has no agent stage",
-            path=suite.manifest_path,
-            field="stages.agent",
-            hint="add an 'agent' entry under 'stages'",
-        )
-    options = validate_yaml_section(
-        AgentOptions, spec.options, suite.manifest_path, ("stages", STAGE, "options")
-    )
+    spec, options = suite.stage(STAGE, AgentOptions, spec)
     cases = load_agent_cases(suite.path(spec.cases))
     return AgentInputs(suite_root=suite.root, target=spec.target, options=options, cases=cases)

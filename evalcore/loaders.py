@@ -104,7 +104,14 @@ def iter_jsonl(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
 
 def load_jsonl(path: Path, model: type[M], *, id_field: str | None = None) -> list[M]:
     """Load every line of ``path`` as ``model``; with ``id_field``, ids must be unique."""
-    records: list[M] = []
+    return [record for _, record in load_jsonl_numbered(path, model, id_field=id_field)]
+
+
+def load_jsonl_numbered(
+    path: Path, model: type[M], *, id_field: str | None = None
+) -> list[tuple[int, M]]:
+    """As :func:`load_jsonl`, each record with its line number (for later checks' errors)."""
+    records: list[tuple[int, M]] = []
     seen: dict[str, int] = {}
     for number, value in iter_jsonl(path):
         try:
@@ -122,7 +129,7 @@ def load_jsonl(path: Path, model: type[M], *, id_field: str | None = None) -> li
                     hint=f"give every record a unique '{id_field}'",
                 )
             seen[key] = number
-        records.append(record)
+        records.append((number, record))
     return records
 
 

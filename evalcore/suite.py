@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from evalcore.errors import SuiteError
 from evalcore.hashing import files_hash
-from evalcore.loaders import load_yaml_model, yaml_line
+from evalcore.loaders import load_yaml_model, validate_yaml_section, yaml_line
+
+M = TypeVar("M", bound=BaseModel)
 
 STAGES = ("retrieval", "generation", "agent")
 
@@ -167,6 +169,34 @@ class Suite(BaseModel):
     def manifest_path(self) -> Path:
         """The ``suite.yaml`` file."""
         return self.root / "suite.yaml"
+
+    def corpus_path(self, relative: str) -> Path:
+        """A corpus file named in the manifest; ``x.jsonl`` also finds a gzipped ``x.jsonl.gz``."""
+        path = self.path(relative)
+        if not path.exists() and path.with_suffix(".jsonl.gz").exists():
+            return path.with_suffix(".jsonl.gz")
+        return path
+
+    def stage(
+        self, name: str, options: type[M], spec: StageSpec | None = None
+    ) -> tuple[StageSpec, M]:
+        """Stage ``name`` of the manifest (or ``spec``) and its ``options`` validated as a model.
+
+        A suite without that stage, or with bad options, raises :class:`SuiteError` naming the
+        line and field of ``suite.yaml``.
+        """
+        spec = spec or self.manifest.stages.get(name)
+        if spec is None:
+            raise SuiteError(
+                f"the suite has no {name} stage",
+                path=self.manifest_path,
+                field=f"stages.{name}",
+                hint=f"add a '{name}' entry under 'stages'",
+            )
+        checked = validate_yaml_section(
+            options, spec.options, self.manifest_path, ("stages", name, "options")
+        )
+        return spec, checked
 
 
 def load_suite(root: str | Path) -> Suite:

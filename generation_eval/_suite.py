@@ -8,7 +8,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from evalcore.errors import SuiteError
-from evalcore.loaders import iter_jsonl, load_jsonl, validate_yaml_section
+from evalcore.loaders import load_jsonl, load_jsonl_numbered
 from evalcore.suite import StageSpec, Suite, TargetSpec
 from generation_eval._cases import RagCase
 from generation_eval._variants import ADVERSARIAL, CorpusDoc
@@ -74,9 +74,10 @@ class GenerationInputs(BaseModel):
         return [c for c in self.cases if not c.retired]
 
 
-def _check_references(cases: list[RagCase], path: Path, documents: dict[str, CorpusDoc]) -> None:
-    lines = [number for number, _ in iter_jsonl(path)]
-    for line, case in zip(lines, cases, strict=True):
+def _check_references(
+    cases: list[tuple[int, RagCase]], path: Path, documents: dict[str, CorpusDoc]
+) -> None:
+    for line, case in cases:
         for name in ("gold_doc_ids", "context_doc_ids"):
             for i, doc_id in enumerate(getattr(case, name)):
                 if doc_id not in documents:
@@ -102,24 +103,13 @@ def _check_references(cases: list[RagCase], path: Path, documents: dict[str, Cor
 
 def load_generation_inputs(suite: Suite, spec: StageSpec | None = None) -> GenerationInputs:
     """Load the generation stage of ``suite``: options, cases and corpus; errors say where."""
-    spec = spec or suite.manifest.stages.get(STAGE)
-    if spec is None:
-        raise SuiteError(
-            "the suite has no generation stage",
-            path=suite.manifest_path,
-            field="stages.generation",
-            hint="add a 'generation' entry under 'stages'",
-        )
-    options = validate_yaml_section(
-        GenerationOptions, spec.options, suite.manifest_path, ("stages", STAGE, "options")
-    )
-    corpus = suite.path(options.corpus)
-    if not corpus.exists() and corpus.with_suffix(".jsonl.gz").exists():
-        corpus = corpus.with_suffix(".jsonl.gz")
+    spec, options = suite.stage(STAGE, GenerationOptions, spec)
+    corpus = suite.corpus_path(options.corpus)
     documents = {d.doc_id: d for d in load_jsonl(corpus, CorpusDoc, id_field="doc_id")}
     path = suite.path(spec.cases)
-    cases = load_jsonl(path, RagCase, id_field="case_id")
-    _check_references(cases, path, documents)
+    numbered = load_jsonl_numbered(path, RagCase, id_field="case_id")
+    _check_references(numbered, path, documents)
+    cases = [case for _, case in numbered]
     retrieval = suite.manifest.stages.get("retrieval")
     return GenerationInputs(
         suite_root=suite.root,

@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from evalcore.cases import CaseBase, Document
 from evalcore.errors import SuiteError
-from evalcore.loaders import load_jsonl, validate_yaml_section
+from evalcore.loaders import load_jsonl
 from evalcore.outcomes import FailureCategory, Outcome
 from evalcore.records import CaseResult, MetricSummary
 from evalcore.stats import summarize_metrics
@@ -91,18 +91,7 @@ class RetrievalInputs(BaseModel):
 
 def load_retrieval_inputs(suite: Suite, spec: StageSpec | None = None) -> RetrievalInputs:
     """Load the retrieval stage of ``suite``: options, cases and corpus; errors say where."""
-    spec = spec or suite.manifest.stages.get(STAGE)
-    manifest = suite.manifest_path
-    if spec is None:
-        raise SuiteError(
-            "the suite has no retrieval stage",
-            path=manifest,
-            field="stages.retrieval",
-            hint="add a 'retrieval' entry under 'stages'",
-        )
-    options = validate_yaml_section(
-        RetrievalOptions, spec.options, manifest, ("stages", STAGE, "options")
-    )
+    spec, options = suite.stage(STAGE, RetrievalOptions, spec)
     if options.beir:
         documents, queries, qrels = read_beir(suite.path(options.beir), options.beir_split)
         cases = [
@@ -112,9 +101,7 @@ def load_retrieval_inputs(suite: Suite, spec: StageSpec | None = None) -> Retrie
         ]
     else:
         cases = load_jsonl(suite.path(spec.cases), RetrievalCase, id_field="query_id")
-        corpus = suite.path(options.corpus or "corpus.jsonl")
-        if not corpus.exists() and corpus.with_suffix(".jsonl.gz").exists():
-            corpus = corpus.with_suffix(".jsonl.gz")
+        corpus = suite.corpus_path(options.corpus or "corpus.jsonl")
         documents = load_jsonl(corpus, Document, id_field="doc_id")
     known = {d.doc_id for d in documents}
     for number, case in enumerate(cases, start=1):
