@@ -5,11 +5,11 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from evalcore.errors import SuiteError
 from evalcore.files import write_text_atomic
-from evalcore.loaders import iter_jsonl, validation_error
+from evalcore.loaders import load_jsonl
 from generation_eval.verifier._verifier import Verifier
 
 __all__ = ["PairRecord", "verify_file"]
@@ -24,29 +24,18 @@ class PairRecord(BaseModel):
     context: str | list[str]
     claim: str = Field(min_length=1)
 
+    @field_validator("claim")
+    @classmethod
+    def _not_blank(cls, value: str) -> str:
+        if not value.strip():
+            raise SuiteError(
+                "the claim is blank", field="claim", hint="write the sentence to verify in 'claim'"
+            )
+        return value
+
 
 def _load(path: Path) -> list[PairRecord]:
-    records: list[PairRecord] = []
-    seen: dict[str, int] = {}
-    for line, value in iter_jsonl(path):
-        try:
-            record = PairRecord.model_validate(value)
-        except ValidationError as exc:
-            raise validation_error(exc, PairRecord, path, line) from exc
-        if not record.claim.strip():
-            raise SuiteError(
-                "the claim is blank", path=path, line=line, field="claim",
-                hint="write the sentence to verify in 'claim'",
-            )  # fmt: skip
-        key = str(record.id)
-        if key in seen:
-            raise SuiteError(
-                f"duplicate id '{key}' (first seen on line {seen[key]})", path=path, line=line,
-                field="id", hint="give every record a unique 'id'",
-            )  # fmt: skip
-        seen[key] = line
-        records.append(record)
-    return records
+    return load_jsonl(path, PairRecord, id_field="id")
 
 
 def verify_file(input_path: str | Path, output_path: str | Path, verifier: Verifier) -> int:
