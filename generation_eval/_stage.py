@@ -170,8 +170,8 @@ def _deciding_checks(item: CaseVariant, category: FailureCategory | None) -> lis
         return ["abstention"]
     if item.expect == "flag_conflict":
         return ["conflict"]
-    checks = ["abstention", "citation_format", "faithfulness", "citations"]
-    return [*checks[:3], "answer_match", checks[3]] if item.answers else checks
+    checks = ["abstention", "citation_format", "faithfulness", "answer_match", "citations"]
+    return checks if item.answers else [c for c in checks if c != "answer_match"]
 
 
 def _examine(item: CaseVariant, output: Generation) -> tuple[dict[str, Any], AnswerCheck | None]:
