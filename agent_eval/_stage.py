@@ -5,18 +5,46 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
-import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
 from agent_eval._cases import AgentCase, AgentTurn
-from agent_eval._checker import CaseVerdict, CheckMode, check_case
-from evalcore.outcomes import FailureCategory, Outcome
-from evalcore.records import CaseResult, MetricSummary
-from evalcore.stats import summarize_metrics, usage_summary
+from agent_eval._checker import ERROR_CODES, CaseVerdict, CheckMode, check_case
+from evalcore.metrics import MetricCatalog, MetricDef, rate
+from evalcore.outcomes import FailureCategory
+from evalcore.records import CaseResult
+from evalcore.report import CaseHead, StageReport, declared_metrics, rate_columns, report_fields
 
 STAGE = "agent"
+AGENT_METRICS = MetricCatalog(
+    metrics=(
+        MetricDef(
+            name="pass_rate",
+            direction="higher",
+            definition="share of measured cases whose calls all check out",
+            headline=True,
+        ),
+        MetricDef(
+            name="call_precision",
+            direction="higher",
+            definition="matched calls / calls made (1 when no call was expected or made)",
+        ),
+        MetricDef(
+            name="call_recall",
+            direction="higher",
+            definition="matched calls / calls expected (1 when no call was expected or made)",
+        ),
+        MetricDef(
+            name="call_f1",
+            direction="higher",
+            definition="harmonic mean of call precision and call recall",
+            headline=True,
+        ),
+        *(rate(code, f"share of measured cases showing {code}") for code in sorted(ERROR_CODES)),
+    )
+)
+"""What :func:`score_agent` reports (each with a bootstrap CI and its coverage)."""
 METRICS = ("pass_rate", "call_precision", "call_recall", "call_f1")
-"""The aggregates :func:`score_agent` reports (each with a bootstrap CI and its coverage)."""
+"""The per-case aggregates (before the error-code rates)."""
 
 
 class AgentContext(BaseModel):
@@ -35,28 +63,11 @@ class AgentContext(BaseModel):
     confidence: float = Field(default=0.95, gt=0.0, lt=1.0)
 
 
-class AgentReport(BaseModel):
+class AgentReport(StageReport):
     """Per-case results and aggregates of the agent stage."""
 
-    results: list[CaseResult]
-    metrics: list[MetricSummary]
-    outcomes: dict[str, int]
-    failure_categories: dict[str, int]
-    error_codes: dict[str, int] = Field(description="Code -> number of cases showing it.")
-    per_category: dict[str, dict[str, float]] = Field(
-        description='Category -> {"n", "pass_rate", "call_f1"} over scored cases.'
-    )
-    latency_ms: dict[str, float] | None = Field(
-        default=None, description='{"p50", "p95"} of per-case latency, when recorded.'
-    )
-    tokens: dict[str, int] | None = Field(
-        default=None, description='{"prompt", "completion"} totals, when recorded.'
-    )
+    declared: MetricCatalog = AGENT_METRICS
     mode: CheckMode = "strict"
-
-    def metric(self, name: str) -> MetricSummary:
-        """The aggregate called ``name`` (``pass_rate``, ``call_precision``, ...)."""
-        return next(m for m in self.metrics if m.name == name)
 
 
 def _usage(turns: list[AgentTurn]) -> dict[str, Any]:
@@ -87,33 +98,16 @@ def score_agent(context: AgentContext) -> AgentReport:
     case_codes: list[set[str]] = []
     error_codes: Counter[str] = Counter()
     for case in cases:
-        common: dict[str, Any] = {
-            "stage": STAGE,
-            "case_id": case.case_id,
-            "category": case.category,
-            "canary": case.canary,
-        }
+        head = CaseHead(
+            stage=STAGE, case_id=case.case_id, category=case.category, canary=case.canary
+        )
         turns = context.turns.get(case.case_id)
         usage = _usage(turns or [])
         if case.case_id in context.errors:
-            results.append(
-                CaseResult(
-                    **common,
-                    outcome=Outcome.ERROR,
-                    reason=context.errors[case.case_id],
-                    details=usage,
-                )
-            )
+            results.append(head.error(context.errors[case.case_id], usage))
             continue
         if turns is None:
-            results.append(
-                CaseResult(
-                    **common,
-                    outcome=Outcome.UNMEASURED,
-                    reason="no recorded output for this case",
-                    details=usage,
-                )
-            )
+            results.append(head.unmeasured("no recorded output for this case", usage))
             continue
         verdict: CaseVerdict = check_case(case, turns, context.mode)
         scores = {
@@ -123,19 +117,16 @@ def score_agent(context: AgentContext) -> AgentReport:
             "call_f1": verdict.f1,
         }
         columns["pass_rate"].append(scores["pass"])
-        columns["call_precision"].append(verdict.precision)
-        columns["call_recall"].append(verdict.recall)
-        columns["call_f1"].append(verdict.f1)
+        for name in METRICS[1:]:
+            columns[name].append(scores[name])
         error_codes.update(verdict.codes)
         case_codes.append(set(verdict.codes))
         results.append(
-            CaseResult(
-                **common,
-                outcome=Outcome.PASS if verdict.passed else Outcome.FAIL,
-                failure_category=None if verdict.passed else FailureCategory.TOOL_MISUSE,
-                reason=", ".join(verdict.codes),
-                scores=scores,
-                details={
+            head.scored(
+                None if verdict.passed else FailureCategory.TOOL_MISUSE,
+                ", ".join(verdict.codes),
+                scores,
+                {
                     "verdict": verdict.model_dump(mode="json"),
                     "actual_turns": [
                         {
@@ -148,39 +139,10 @@ def score_agent(context: AgentContext) -> AgentReport:
                 },
             )
         )
-    by_category: dict[str, list[CaseResult]] = {}
-    for result in results:
-        if result.outcome in (Outcome.PASS, Outcome.FAIL):
-            by_category.setdefault(result.category, []).append(result)
-    per_category = {
-        category: {
-            "n": float(len(rs)),
-            "pass_rate": sum(r.outcome == Outcome.PASS for r in rs) / len(rs),
-            "call_f1": float(np.mean([r.scores["call_f1"] for r in rs])),
-        }
-        for category, rs in sorted(by_category.items())
-    }
-    latency, tokens = usage_summary(results)
+    columns.update(rate_columns(AGENT_METRICS, case_codes))
     return AgentReport(
-        results=results,
-        metrics=summarize_metrics(
-            {
-                **columns,
-                **{
-                    f"rate:{code}": [float(code in codes) for codes in case_codes]
-                    for code in sorted(error_codes)
-                },
-            },
-            len(cases),
-            context.confidence,
-        ),
-        outcomes=dict(Counter(r.outcome.value for r in results)),
-        failure_categories=dict(
-            Counter(r.failure_category.value for r in results if r.failure_category is not None)
-        ),
+        metrics=declared_metrics(AGENT_METRICS, columns, len(cases), context.confidence),
         error_codes=dict(sorted(error_codes.items())),
-        per_category=per_category,
-        latency_ms=latency,
-        tokens=tokens,
         mode=context.mode,
+        **report_fields(results, ["call_f1"]),
     )

@@ -24,13 +24,6 @@ PAGES = {
 }
 """Page files, relative to ``app/main.py``, by name."""
 
-HEADLINE = {
-    "retrieval": ("ndcg@10", "recall@10", "pass_rate"),
-    "agent": ("pass_rate", "call_f1"),
-    "generation": ("pass_rate", "faithfulness", "citation_recall"),
-}
-"""Metrics shown for a stage in run lists; other stages show their first three metrics."""
-
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:&])")
 
 
@@ -88,9 +81,16 @@ def target_label(summary: StageSummary) -> str:
 
 
 def headline(summary: StageSummary) -> list[str]:
-    """The headline metric names of a stage summary (those it has)."""
+    """The headline metric names of a stage summary (its first three when it declares none).
+
+    Per headline its stage declares, the first unsuffixed aggregate of it the summary holds.
+    """
     names = [m.name for m in summary.metrics]
-    wanted = [n for n in HEADLINE.get(summary.stage, ()) if n in names]
+    wanted: list[str] = []
+    for spec in summary.declared.headlines:
+        match = next((n for n in names if ":" not in n and summary.declared.get(n) == spec), None)
+        if match is not None:
+            wanted.append(match)
     return wanted or names[:3]
 
 

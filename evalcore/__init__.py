@@ -5,22 +5,29 @@ from evalcore.env import apply_offline_defaults, data_dir, default_store_url
 from evalcore.errors import SuiteError
 from evalcore.hashing import content_hash, files_hash
 from evalcore.loaders import load_jsonl, load_yaml_model
+from evalcore.metrics import Direction, MetricCatalog, MetricDef
 from evalcore.outcomes import FailureCategory, Outcome
 from evalcore.records import CaseResult, MetricSummary, RunRecord, StageSummary
+from evalcore.report import CaseHead, StageReport, stage_summary
 from evalcore.stats import Interval, bootstrap_ci
 from evalcore.store import ResultStore, sqlite_url
 from evalcore.suite import StageSpec, Suite, SuiteManifest, TargetSpec, load_suite
 
 __all__ = [
     "CaseBase",
+    "CaseHead",
     "CaseResult",
+    "Direction",
     "Document",
     "FailureCategory",
     "Interval",
+    "MetricCatalog",
+    "MetricDef",
     "MetricSummary",
     "Outcome",
     "ResultStore",
     "RunRecord",
+    "StageReport",
     "StageSpec",
     "StageSummary",
     "Suite",
@@ -37,4 +44,5 @@ __all__ = [
     "load_suite",
     "load_yaml_model",
     "sqlite_url",
+    "stage_summary",
 ]

@@ -26,29 +26,11 @@ from evalcore.compare import (
 from evalcore.errors import SuiteError
 from evalcore.loaders import yaml_line
 from evalcore.outcomes import Outcome
-from evalcore.records import CaseResult, RunRecord
+from evalcore.records import CaseResult, RunRecord, StageSummary
 from evalcore.suite import Bound, GatesSpec, RegressionSpec
 
 GateStatus = Literal["pass", "fail", "skipped"]
 GateKind = Literal["threshold", "canaries", "regression", "category", "judge"]
-
-HIGHER_IS_BETTER = frozenset({"pass_rate", "conflict_detection_rate"})
-"""Metrics named ``*_rate`` that should go up."""
-LOWER_IS_BETTER = frozenset({"counterfactual_adopted"})
-"""Per-case scores, not named as rates, that should go down."""
-UNDIRECTED = frozenset({"abstained", "conflict_flagged"})
-"""Per-case behaviour flags that are right or wrong only against the case's expectation."""
-
-
-def lower_is_better(metric: str) -> bool:
-    """Whether a rise of ``metric`` is bad: ``rate:*``, ``*_rate`` (not ``pass_rate``) and a few."""
-    if metric.startswith("rate:"):
-        return True
-    base = metric.split(":", 1)[0]  # per-variant names: faithfulness:noisy_context
-    if base in HIGHER_IS_BETTER:
-        return False
-    return base in LOWER_IS_BETTER or base.endswith("_rate")
-
 
 class GateResult(BaseModel):
     """One check of the gate and its verdict."""
@@ -239,15 +221,20 @@ def _regression_gate(
 
 def regression_gates(
     spec: RegressionSpec,
-    stage: str,
+    summary: StageSummary,
     baseline: Sequence[CaseResult],
     candidate: Sequence[CaseResult],
     manifest_path: Path | None = None,
 ) -> list[GateResult]:
-    """Paired tests of one stage's per-case metrics and failure-category indicators."""
+    """Paired tests of one stage's per-case metrics and failure-category indicators.
+
+    Which way is worse comes from the stage's metric declaration (``summary.direction``); with
+    ``metrics: all``, the metrics declared without a direction are left out.
+    """
+    stage = summary.stage
     a_values, b_values = case_metric_values(baseline), case_metric_values(candidate)
     if spec.metrics == "all":
-        names = [m for m in b_values if m in a_values and m not in UNDIRECTED]
+        names = [m for m in b_values if m in a_values and summary.direction(m) != "none"]
     else:
         names = spec.metrics.get(stage, [])
         for metric in names:
@@ -267,7 +254,7 @@ def regression_gates(
             a_values.get(m, {}),
             b_values[m],
             spec,
-            lower_is_better(m),
+            summary.direction(m) == "lower",
         )
         for m in names
     ]
@@ -409,7 +396,9 @@ def evaluate_gates(
         for stage in shared:
             a, b = _by_stage(baseline_results, stage), _by_stage(results, stage)
             comparisons.append(compare_stage(stage, a, b))
-            gates.extend(regression_gates(spec.regression, stage, a, b, manifest_path))
+            gates.extend(
+                regression_gates(spec.regression, run.stage(stage), a, b, manifest_path)
+            )
         if not shared:
             gates.append(
                 GateResult(

@@ -27,3 +27,18 @@ class FailureCategory(StrEnum):
     WRONG_ANSWER = "wrong_answer"
     FORMATTING = "formatting"
     TOOL_MISUSE = "tool_misuse"
+
+
+FAILURE_DEFINITIONS: dict[FailureCategory, str] = {
+    FailureCategory.RETRIEVAL_MISS: "the retriever did not bring back what the case needs",
+    FailureCategory.HALLUCINATION: "a claim of the answer is not supported by the contexts",
+    FailureCategory.UNSUPPORTED_CITATION: "a claim's citations do not support it",
+    FailureCategory.MISSED_ABSTENTION: "answered although the contexts do not answer",
+    FailureCategory.OVER_REFUSAL: "abstained although the contexts answer",
+    FailureCategory.CONFLICT_IGNORED: "did not acknowledge contradictory contexts",
+    FailureCategory.COUNTERFACTUAL_ADOPTED: "answered with a planted counterfactual value",
+    FailureCategory.WRONG_ANSWER: "no acceptable answer appears in the answer",
+    FailureCategory.FORMATTING: "the output is malformed (e.g. a citation names no passage)",
+    FailureCategory.TOOL_MISUSE: "a tool call is wrong (the finer code says how)",
+}
+"""One line per failure category: what failing so means."""

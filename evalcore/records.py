@@ -7,6 +7,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from evalcore.metrics import Direction, MetricCatalog
 from evalcore.outcomes import FailureCategory, Outcome
 
 SCHEMA_VERSION = 1
@@ -50,6 +51,8 @@ class MetricSummary(BaseModel):
     ci_high: float
     n: int
     coverage: float
+    direction: Direction = "higher"
+    definition: str = ""
 
 
 class StageSummary(BaseModel):
@@ -66,6 +69,19 @@ class StageSummary(BaseModel):
     )
     n_cases: int = 0
     seconds: float = 0.0
+    declared: MetricCatalog = Field(
+        default_factory=MetricCatalog, description="The stage's metric declaration."
+    )
+
+    def direction(self, name: str) -> Direction:
+        """Which way ``name`` is better, as the stage declared it (else as its summary says)."""
+        found = self.declared.get(name)
+        if found is not None:
+            return found.direction
+        for summary in self.metrics:
+            if summary.name == name:
+                return summary.direction
+        return "higher"
 
     def metric(self, name: str) -> MetricSummary:
         """Return the aggregate called ``name``."""
@@ -97,35 +113,3 @@ class RunRecord(BaseModel):
             if summary.stage == name:
                 return summary
         raise KeyError(name)
-
-
-def stage_summary(stage: str, inputs: Any, report: Any, seconds: float) -> StageSummary:
-    """The stored summary of one stage from its inputs (target, options) and report.
-
-    Besides aggregates and counts, the report's optional breakdowns (per category, per variant,
-    the adversarial matrix, latency, tokens ...) go into ``config``.
-    """
-    extras = {
-        key: getattr(report, key)
-        for key in (
-            "per_category",
-            "per_variant",
-            "matrix",
-            "skipped",
-            "verifier",
-            "latency_ms",
-            "tokens",
-        )
-        if getattr(report, key, None) is not None
-    }
-    return StageSummary(
-        stage=stage,
-        target=inputs.target.model_dump(),
-        config=inputs.options.model_dump() | extras,
-        metrics=report.metrics,
-        outcomes=report.outcomes,
-        failure_categories=report.failure_categories,
-        error_codes=getattr(report, "error_codes", {}),
-        n_cases=len(report.results),
-        seconds=seconds,
-    )

@@ -18,7 +18,7 @@ from agent_eval import (
     run_agent,
     score_agent,
 )
-from evalcore.records import stage_summary
+from evalcore.report import stage_summary
 from evalcore.suite import TargetSpec, load_suite
 from flows.artifacts import publish_stage_artifacts
 from flows.caching import batch_fingerprint, resumable

@@ -11,7 +11,8 @@ from prefect import flow
 
 from agent_eval import load_agent_inputs
 from evalcore.errors import SuiteError
-from evalcore.records import CaseResult, StageSummary, stage_summary
+from evalcore.records import CaseResult, StageSummary
+from evalcore.report import stage_summary
 from evalcore.suite import TargetSpec, load_suite
 from flows.agent import agent_stage
 from flows.generation import generation_stage

@@ -13,7 +13,7 @@ from prefect.cache_policies import NO_CACHE
 
 from evalcore.cases import Document
 from evalcore.env import default_store_url
-from evalcore.records import stage_summary
+from evalcore.report import stage_summary
 from evalcore.store import ResultStore
 from evalcore.suite import TargetSpec, load_suite
 from flows.artifacts import publish_stage_artifacts

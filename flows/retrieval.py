@@ -9,7 +9,7 @@ from pathlib import Path
 from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
 
-from evalcore.records import stage_summary
+from evalcore.report import stage_summary
 from evalcore.suite import TargetSpec, load_suite
 from flows.artifacts import publish_stage_artifacts
 from flows.caching import batch_fingerprint, resumable

@@ -1,6 +1,7 @@
 """The generation stage: RAG cases, adversarial variants, generators, verifier and scoring."""
 
 from generation_eval._cases import VARIANTS, Generation, Passage, RagCase, variant_key
+from generation_eval._metrics import ANSWER_METRICS, BEHAVIOUR_METRICS, GENERATION_METRICS
 from generation_eval._stage import (
     GenerationContext,
     GenerationReport,
@@ -29,6 +30,9 @@ from generation_eval.verifier import ClaimVerdict, Verifier, VerifierSpec, build
 
 __all__ = [
     "ADVERSARIAL",
+    "ANSWER_METRICS",
+    "BEHAVIOUR_METRICS",
+    "GENERATION_METRICS",
     "PROMPT_HASH",
     "PROMPT_TEMPLATE",
     "PROMPT_VERSION",

@@ -26,33 +26,20 @@ from typing import Any
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
+from evalcore.metrics import MetricCatalog
 from evalcore.outcomes import FailureCategory, Outcome
-from evalcore.records import CaseResult, MetricSummary
-from evalcore.stats import summarize_metrics, usage_summary
+from evalcore.records import CaseResult
+from evalcore.report import CaseHead, StageReport, declared_metrics, rate_columns, report_fields
 from generation_eval._answers import answer_scores, counterfactual_adopted
 from generation_eval._cases import Generation, RagCase
 from generation_eval._citations import AnswerCheck, check_answers, passage_text
 from generation_eval._claims import citation_format_ok, split_claims
 from generation_eval._detect import detect_abstention, detect_conflict
+from generation_eval._metrics import ANSWER_METRICS, GENERATION_METRICS
 from generation_eval._variants import CaseVariant
 from generation_eval.verifier import Verifier
 
 STAGE = "generation"
-ANSWER_METRICS = (
-    "faithfulness",
-    "citation_recall",
-    "citation_precision",
-    "answer_f1",
-    "exact_match",
-    "answer_match",
-)
-BEHAVIOUR_METRICS = (
-    "abstention_precision",
-    "abstention_recall",
-    "over_refusal_rate",
-    "conflict_detection_rate",
-    "counterfactual_adoption_rate",
-)
 
 
 class GenerationContext(BaseModel):
@@ -78,30 +65,28 @@ class GenerationContext(BaseModel):
     confidence: float = Field(default=0.95, gt=0.0, lt=1.0)
 
 
-class GenerationReport(BaseModel):
+class GenerationReport(StageReport):
     """Per-variant results and aggregates of the generation stage."""
 
-    results: list[CaseResult]
-    metrics: list[MetricSummary]
-    outcomes: dict[str, int]
-    failure_categories: dict[str, int]
+    declared: MetricCatalog = GENERATION_METRICS
     per_variant: dict[str, dict[str, float]] = Field(
         description='Variant -> {"n", "pass_rate", and each answer metric measured on it}.'
     )
     matrix: dict[str, dict[str, int]] = Field(
         description="Variant -> outcome or failure category -> variants (the adversarial matrix)."
     )
-    per_category: dict[str, dict[str, float]] = Field(
-        description='Case category -> {"n", "pass_rate"} over scored variants.'
-    )
     skipped: dict[str, str] = Field(default_factory=dict)
-    latency_ms: dict[str, float] | None = None
-    tokens: dict[str, int] | None = None
     verifier: dict[str, Any] = Field(default_factory=dict)
 
-    def metric(self, name: str) -> MetricSummary:
-        """The aggregate called ``name``."""
-        return next(m for m in self.metrics if m.name == name)
+    def breakdowns(self) -> dict[str, Any]:
+        """The shared breakdowns, the per-variant figures, the matrix, skips and the verifier."""
+        return {
+            **super().breakdowns(),
+            "per_variant": self.per_variant,
+            "matrix": self.matrix,
+            "skipped": self.skipped,
+            "verifier": self.verifier,
+        }
 
 
 def _usage(output: Generation | None) -> dict[str, Any]:
@@ -237,13 +222,13 @@ def score_generation(context: GenerationContext, verifier: Verifier) -> Generati
     for item in context.variants:
         case = cases[item.case_id]
         output = context.outputs.get(item.key)
-        common: dict[str, Any] = {
-            "stage": STAGE,
-            "case_id": item.case_id,
-            "variant": item.variant,
-            "category": case.category,
-            "canary": case.canary and item.variant == "original",
-        }
+        head = CaseHead(
+            stage=STAGE,
+            case_id=item.case_id,
+            variant=item.variant,
+            category=case.category,
+            canary=case.canary and item.variant == "original",
+        )
         details: dict[str, Any] = {
             "question": item.question,
             "expect": item.expect,
@@ -254,24 +239,10 @@ def score_generation(context: GenerationContext, verifier: Verifier) -> Generati
             **_usage(output),
         }
         if item.key in context.errors:
-            results.append(
-                CaseResult(
-                    **common,
-                    outcome=Outcome.ERROR,
-                    reason=context.errors[item.key],
-                    details=details,
-                )
-            )
+            results.append(head.error(context.errors[item.key], details))
             continue
         if output is None:
-            results.append(
-                CaseResult(
-                    **common,
-                    outcome=Outcome.UNMEASURED,
-                    reason="no output for this variant",
-                    details=details,
-                )
-            )
+            results.append(head.unmeasured("no output for this variant", details))
             continue
         found = examined[item.key]
         category, reason = _decide(item, found, context.faithfulness_threshold)
@@ -299,14 +270,7 @@ def score_generation(context: GenerationContext, verifier: Verifier) -> Generati
             if judged.get("status") == "measured" and judged.get("value") is not None:
                 scores["judge_score"] = float(judged["value"])
         results.append(
-            CaseResult(
-                **common,
-                outcome=Outcome.PASS if category is None else Outcome.FAIL,
-                failure_category=category,
-                reason=reason,
-                scores=scores,
-                details={**details, "answer": output.answer, **found},
-            )
+            head.scored(category, reason, scores, {**details, "answer": output.answer, **found})
         )
     results = _attribute_retrieval(results)
     return _report(context, results, verifier)
@@ -389,14 +353,20 @@ def _report(
     columns["counterfactual_adoption_rate"] = [
         r.scores["counterfactual_adopted"] for r in scored if "counterfactual_adopted" in r.scores
     ]
-    failures = Counter(r.failure_category.value for r in scored if r.failure_category)
-    for name in sorted(failures):
-        columns[f"rate:{name}"] = _rate([r.failure_category == name for r in scored])
+    columns.update(
+        rate_columns(
+            GENERATION_METRICS,
+            [r.failure_category.value if r.failure_category else None for r in scored],
+        )
+    )
     metrics = [
         summary
         for name, values in columns.items()
-        for summary in summarize_metrics(
-            {name: values}, _denominator(name, results, expects), context.confidence
+        for summary in declared_metrics(
+            GENERATION_METRICS,
+            {name: values},
+            _denominator(name, results, expects),
+            context.confidence,
         )
     ]
     per_variant: dict[str, dict[str, float]] = {}
@@ -417,30 +387,12 @@ def _report(
                 r.failure_category.value if r.failure_category else r.outcome.value for r in rows
             )
         )
-    by_category: dict[str, list[CaseResult]] = {}
-    for r in scored:
-        by_category.setdefault(r.category, []).append(r)
-    per_category = {
-        name: {
-            "n": float(len(rs)),
-            "pass_rate": sum(r.outcome == Outcome.PASS for r in rs) / len(rs),
-        }
-        for name, rs in sorted(by_category.items())
-    }
-    latency, tokens = usage_summary(results)
     describe = getattr(verifier, "describe", None)
     return GenerationReport(
-        results=results,
         metrics=metrics,
-        outcomes=dict(Counter(r.outcome.value for r in results)),
-        failure_categories=dict(
-            Counter(r.failure_category.value for r in results if r.failure_category is not None)
-        ),
         per_variant=per_variant,
         matrix=matrix,
-        per_category=per_category,
         skipped=context.skipped,
-        latency_ms=latency,
-        tokens=tokens,
         verifier=describe() if callable(describe) else {"identity": verifier.identity},
+        **report_fields(results),
     )

@@ -1,6 +1,7 @@
 """Retrieval stage: trec_eval-exact metrics, built-in retrievers and the stage entry point."""
 
 from retrieval_eval._evaluate import EvalOptions, Evaluation, evaluate, rank_documents
+from retrieval_eval._metrics import RETRIEVAL_METRICS
 from retrieval_eval._stage import (
     RetrievalCase,
     RetrievalContext,
@@ -16,6 +17,7 @@ from retrieval_eval._types import Qrels, Ranking, Retriever
 from retrieval_eval.measures import Measure, parse_measure, parse_measures
 
 __all__ = [
+    "RETRIEVAL_METRICS",
     "EvalOptions",
     "Evaluation",
     "Measure",

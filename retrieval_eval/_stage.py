@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections import Counter
 from pathlib import Path
 from typing import Literal
 
@@ -12,11 +11,13 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from evalcore.cases import CaseBase, Document
 from evalcore.errors import SuiteError
 from evalcore.loaders import load_jsonl
+from evalcore.metrics import MetricCatalog
 from evalcore.outcomes import FailureCategory, Outcome
-from evalcore.records import CaseResult, MetricSummary
-from evalcore.stats import summarize_metrics
+from evalcore.records import CaseResult
+from evalcore.report import MEASURED, CaseHead, StageReport, declared_metrics, report_fields
 from evalcore.suite import StageSpec, Suite, TargetSpec
 from retrieval_eval._evaluate import EvalOptions, evaluate
+from retrieval_eval._metrics import RETRIEVAL_METRICS
 from retrieval_eval._targets import TargetOutput
 from retrieval_eval._trec import read_beir
 from retrieval_eval.measures import Measure, parse_measure, parse_measures
@@ -133,18 +134,10 @@ class RetrievalContext(BaseModel):
     options: RetrievalOptions = Field(default_factory=RetrievalOptions)
 
 
-class RetrievalReport(BaseModel):
+class RetrievalReport(StageReport):
     """Per-case results and aggregates of the retrieval stage."""
 
-    results: list[CaseResult]
-    metrics: list[MetricSummary]
-    outcomes: dict[str, int]
-    failure_categories: dict[str, int]
-    per_category: dict[str, dict[str, float]]
-
-    def metric(self, name: str) -> MetricSummary:
-        """The aggregate called ``name`` (evalstage naming, e.g. ``ndcg@10``)."""
-        return next(m for m in self.metrics if m.name == name)
+    declared: MetricCatalog = RETRIEVAL_METRICS
 
 
 def score_retrieval(context: RetrievalContext) -> RetrievalReport:
@@ -175,36 +168,25 @@ def score_retrieval(context: RetrievalContext) -> RetrievalReport:
         EvalOptions(relevance_level=level, missing_queries=options.missing_queries),
     )
     row = {qid: i for i, qid in enumerate(evaluation.query_ids)}
+    measured_ids = {c.query_id for c in measured}
     results: list[CaseResult] = []
     scored_ids: list[str] = []
     for case in cases:
-        common = {
-            "stage": STAGE,
-            "case_id": case.query_id,
-            "category": case.category,
-            "canary": case.canary,
-        }
+        head = CaseHead(
+            stage=STAGE, case_id=case.query_id, category=case.category, canary=case.canary
+        )
         latency = context.output.latency_ms.get(case.query_id)
         details: dict[str, object] = {"latency_ms": latency} if latency is not None else {}
         if case.query_id in context.output.errors:
-            results.append(
-                CaseResult(
-                    **common,
-                    outcome=Outcome.ERROR,
-                    reason=context.output.errors[case.query_id],
-                    details=details,
-                )
-            )
+            results.append(head.error(context.output.errors[case.query_id], details))
             continue
         if case.query_id not in row:
             reason = (
                 f"no document with grade >= {level} is judged"
-                if case.query_id not in {c.query_id for c in measured}
+                if case.query_id not in measured_ids
                 else "query missing from the run (skip policy)"
             )
-            results.append(
-                CaseResult(**common, outcome=Outcome.UNMEASURED, reason=reason, details=details)
-            )
+            results.append(head.unmeasured(reason, details))
             continue
         i = row[case.query_id]
         scores = {s.name: float(evaluation.values[s][i]) for s in [pass_spec, *specs]}
@@ -217,42 +199,22 @@ def score_retrieval(context: RetrievalContext) -> RetrievalReport:
         details["relevant"] = case.relevant
         passed = scores[pass_spec.name] >= options.pass_threshold
         results.append(
-            CaseResult(
-                **common,
-                outcome=Outcome.PASS if passed else Outcome.FAIL,
-                failure_category=None if passed else FailureCategory.RETRIEVAL_MISS,
-                reason=""
+            head.scored(
+                None if passed else FailureCategory.RETRIEVAL_MISS,
+                ""
                 if passed
                 else f"{pass_spec.name} = {scores[pass_spec.name]:.4f} < {options.pass_threshold}",
-                scores=scores,
-                details=details,
+                scores,
+                details,
             )
         )
         scored_ids.append(case.query_id)
     order = [row[q] for q in scored_ids]
     values = {s.name: evaluation.values[s][order] for s in specs}
     values["pass_rate"] = np.array(
-        [r.outcome == Outcome.PASS for r in results if r.outcome in (Outcome.PASS, Outcome.FAIL)],
-        dtype=np.float64,
+        [r.outcome == Outcome.PASS for r in results if r.outcome in MEASURED], dtype=np.float64
     )
-    by_category: dict[str, list[CaseResult]] = {}
-    for r in results:
-        if r.outcome in (Outcome.PASS, Outcome.FAIL):
-            by_category.setdefault(r.category, []).append(r)
-    per_category = {
-        cat: {
-            "n": float(len(rs)),
-            "pass_rate": sum(r.outcome == Outcome.PASS for r in rs) / len(rs),
-            **{s.name: float(np.mean([r.scores[s.name] for r in rs])) for s in specs},
-        }
-        for cat, rs in sorted(by_category.items())
-    }
     return RetrievalReport(
-        results=results,
-        metrics=summarize_metrics(values, len(cases), options.confidence),
-        outcomes=dict(Counter(r.outcome.value for r in results)),
-        failure_categories=dict(
-            Counter(r.failure_category.value for r in results if r.failure_category is not None)
-        ),
-        per_category=per_category,
+        metrics=declared_metrics(RETRIEVAL_METRICS, values, len(cases), options.confidence),
+        **report_fields(results, [s.name for s in specs], usage=False),
     )

@@ -102,6 +102,12 @@ class Measure:
         return self.name
 
 
+def family_name(family: str) -> str:
+    """Evalstage's name of a family, with ``@k`` for a cutoff one (``ndcg_cut`` is ``ndcg@k``)."""
+    own = _OWN_NAME.get(family, family)
+    return f"{own}@k" if family in CUTOFF_FAMILIES else own
+
+
 def _cutoff(text: str, original: str) -> int:
     try:
         value = float(text)

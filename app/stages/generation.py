@@ -21,14 +21,9 @@ from app import data, ui
 from app.judge import calibration_panel
 from app.stages import case_view, run_view
 from evalcore.records import CaseResult, RunRecord, StageSummary
+from generation_eval import BEHAVIOUR_METRICS
 
-BEHAVIOUR = (
-    "abstention_precision",
-    "abstention_recall",
-    "over_refusal_rate",
-    "conflict_detection_rate",
-    "counterfactual_adoption_rate",
-)
+BEHAVIOUR = BEHAVIOUR_METRICS
 """Behaviour rates of the generation stage, shown with their CIs."""
 
 LABEL_COLOURS = {

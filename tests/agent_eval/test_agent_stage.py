@@ -6,6 +6,7 @@ import math
 from pathlib import Path
 
 from agent_eval import (
+    ERROR_CODES,
     AgentCase,
     AgentContext,
     AgentTurn,
@@ -111,11 +112,14 @@ def test_aggregates_have_cis_coverage_and_no_nan() -> None:
         "call_precision",
         "call_recall",
         "call_f1",
-        "rate:schema_violation",
-        "rate:type_error",
+        *(f"rate:{code}" for code in sorted(ERROR_CODES)),
     ]
-    # each error code's rate over the measured cases, with its own CI
+    # each error code's rate over the measured cases, with its own CI; absent codes are 0
     assert report.metric("rate:type_error").value == 1 / 3
+    assert report.metric("rate:wrong_tool").value == 0.0
+    assert report.metric("rate:wrong_tool").n == 3
+    assert report.metric("rate:type_error").direction == "lower"
+    assert report.metric("call_f1").direction == "higher" and report.metric("call_f1").definition
     pass_rate = report.metric("pass_rate")
     assert pass_rate.value == 2 / 3 and pass_rate.n == 3 and pass_rate.coverage == 3 / 5
     assert pass_rate.ci_low <= pass_rate.value <= pass_rate.ci_high

@@ -10,9 +10,12 @@ from typing import Any
 
 import pytest
 
-from evalcore.records import CaseResult, MetricSummary, RunRecord, StageSummary, stage_summary
+from agent_eval import AGENT_METRICS
+from evalcore.records import CaseResult, MetricSummary, RunRecord, StageSummary
+from evalcore.report import stage_summary
 from evalcore.store import ResultStore, sqlite_url
 from evalcore.suite import TargetSpec
+from retrieval_eval import RETRIEVAL_METRICS
 
 ROOT = Path(__file__).resolve().parents[2]
 MAIN = str(ROOT / "app" / "main.py")
@@ -65,6 +68,7 @@ def _retrieval(
     n_pass = sum(outcomes.values())
     summary = StageSummary(
         stage="retrieval",
+        declared=RETRIEVAL_METRICS,
         target={"name": target, "args": {}},
         config={
             "pass_measure": "hit@10",
@@ -144,6 +148,7 @@ def _agent(passes: dict[str, bool]) -> tuple[StageSummary, list[CaseResult]]:
     n_fail = len(passes) - n_pass
     summary = StageSummary(
         stage="agent",
+        declared=AGENT_METRICS,
         target={"name": "baseline", "args": {}},
         config={
             "mode": "strict",

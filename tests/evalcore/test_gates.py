@@ -9,10 +9,12 @@ import pytest
 from suite_fixtures import write_tiny_suite
 
 from evalcore.errors import SuiteError
-from evalcore.gates import evaluate_gates, lower_is_better
+from evalcore.gates import evaluate_gates
 from evalcore.outcomes import FailureCategory, Outcome
 from evalcore.records import CaseResult, MetricSummary, RunRecord, StageSummary
 from evalcore.suite import Bound, GatesSpec, load_suite
+from generation_eval import GENERATION_METRICS
+from retrieval_eval import RETRIEVAL_METRICS
 
 
 def run_of(results: list[CaseResult], status: str = "completed", run_id: str = "r") -> RunRecord:
@@ -81,12 +83,17 @@ def test_bound_parsing_and_checks() -> None:
         Bound.model_validate({})
 
 
-def test_direction_of_metrics() -> None:
+def test_direction_of_metrics_comes_from_the_declarations() -> None:
+    generation = StageSummary(stage="generation", target={}, declared=GENERATION_METRICS)
     for name in ("rate:hallucination", "over_refusal_rate", "counterfactual_adoption_rate"):
-        assert lower_is_better(name), name
-    for name in ("pass_rate", "pass_rate:noisy_context", "ndcg@10", "conflict_detection_rate"):
-        assert not lower_is_better(name), name
-    assert lower_is_better("counterfactual_adopted")
+        assert generation.direction(name) == "lower", name
+    for name in ("pass_rate", "pass_rate:noisy_context", "conflict_detection_rate"):
+        assert generation.direction(name) == "higher", name
+    assert generation.direction("counterfactual_adopted") == "lower"
+    assert generation.direction("abstained") == "none"
+    retrieval = StageSummary(stage="retrieval", target={}, declared=RETRIEVAL_METRICS)
+    assert retrieval.direction("ndcg@10") == "higher"
+    assert RETRIEVAL_METRICS.definition("recall@100").startswith("recall@k =")
 
 
 def test_thresholds_pass_and_fail() -> None:

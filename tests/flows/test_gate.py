@@ -19,7 +19,8 @@ from typer.testing import CliRunner
 
 from evalcore import ResultStore, load_suite, sqlite_url
 from evalcore.outcomes import Outcome
-from evalcore.records import RunRecord, stage_summary
+from evalcore.records import RunRecord
+from evalcore.report import stage_summary
 from evalcore.suite import TargetSpec
 from flows.cli import app
 from flows.retrieval import retrieve_batch, score_batch

@@ -1,0 +1,230 @@
+"""The stage contract: the report every stage returns and the helpers that build it.
+
+Every stage's entry point returns a :class:`StageReport` subclass: per-case results, the
+aggregates (each a :class:`~evalcore.records.MetricSummary` with its declared direction and
+definition), the outcome tally, failure categories, per-category figures and usage. The layers
+above (store, gates, CLI, app) read only these typed fields.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from typing import Any, Protocol
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field
+
+from evalcore.metrics import RATE_PREFIX, MetricCatalog
+from evalcore.outcomes import FailureCategory, Outcome
+from evalcore.records import CaseResult, MetricSummary, StageSummary
+from evalcore.stats import summarize_metrics, usage_summary
+from evalcore.suite import TargetSpec
+
+MEASURED = (Outcome.PASS, Outcome.FAIL)
+
+
+class CaseHead(BaseModel):
+    """What every result of one case (variant) shares; makes its error/unmeasured/scored result."""
+
+    model_config = ConfigDict(frozen=True)
+
+    stage: str
+    case_id: str
+    variant: str = "original"
+    category: str = "uncategorized"
+    canary: bool = False
+
+    def error(self, reason: str, details: Mapping[str, Any] | None = None) -> CaseResult:
+        """The target (or a scorer) failed on this case: ``error`` with the message."""
+        return CaseResult(
+            **self.model_dump(), outcome=Outcome.ERROR, reason=reason, details=dict(details or {})
+        )
+
+    def unmeasured(self, reason: str, details: Mapping[str, Any] | None = None) -> CaseResult:
+        """The case could not be judged: ``unmeasured`` with the reason."""
+        return CaseResult(
+            **self.model_dump(),
+            outcome=Outcome.UNMEASURED,
+            reason=reason,
+            details=dict(details or {}),
+        )
+
+    def scored(
+        self,
+        failure: FailureCategory | None,
+        reason: str,
+        scores: Mapping[str, float],
+        details: Mapping[str, Any] | None = None,
+    ) -> CaseResult:
+        """A measured case: ``pass`` when ``failure`` is None, else ``fail`` in that category."""
+        return CaseResult(
+            **self.model_dump(),
+            outcome=Outcome.PASS if failure is None else Outcome.FAIL,
+            failure_category=failure,
+            reason=reason,
+            scores=dict(scores),
+            details=dict(details or {}),
+        )
+
+
+class StageReport(BaseModel):
+    """Per-case results and aggregates of one stage: the typed report every stage returns."""
+
+    results: list[CaseResult]
+    metrics: list[MetricSummary]
+    outcomes: dict[str, int]
+    failure_categories: dict[str, int]
+    per_category: dict[str, dict[str, float]] = Field(
+        description='Case category -> {"n", "pass_rate", and the stage\'s per-category scores}.'
+    )
+    error_codes: dict[str, int] = Field(
+        default_factory=dict, description="Finer failure codes (e.g. tool errors), cases per code."
+    )
+    latency_ms: dict[str, float] | None = Field(
+        default=None, description='{"p50", "p95"} of per-case latency, when recorded.'
+    )
+    tokens: dict[str, int] | None = Field(
+        default=None, description='{"prompt", "completion"} totals, when recorded.'
+    )
+    declared: MetricCatalog = Field(
+        default_factory=MetricCatalog, description="The stage's metric declaration."
+    )
+
+    def metric(self, name: str) -> MetricSummary:
+        """The aggregate called ``name``."""
+        for summary in self.metrics:
+            if summary.name == name:
+                return summary
+        raise KeyError(name)
+
+    def breakdowns(self) -> dict[str, Any]:
+        """The optional breakdowns stored with the run (per category, usage, stage extras)."""
+        extras: dict[str, Any] = {"per_category": self.per_category}
+        if self.latency_ms is not None:
+            extras["latency_ms"] = self.latency_ms
+        if self.tokens is not None:
+            extras["tokens"] = self.tokens
+        return extras
+
+
+def tally(results: Sequence[CaseResult]) -> tuple[dict[str, int], dict[str, int]]:
+    """Results per outcome, and per failure category."""
+    outcomes = dict(Counter(r.outcome.value for r in results))
+    failures = dict(
+        Counter(r.failure_category.value for r in results if r.failure_category is not None)
+    )
+    return outcomes, failures
+
+
+def per_category(
+    results: Sequence[CaseResult], scores: Sequence[str] = ()
+) -> dict[str, dict[str, float]]:
+    """Per case category over measured results: ``n``, ``pass_rate`` and the mean of ``scores``."""
+    groups: dict[str, list[CaseResult]] = {}
+    for r in results:
+        if r.outcome in MEASURED:
+            groups.setdefault(r.category, []).append(r)
+    return {
+        name: {
+            "n": float(len(rs)),
+            "pass_rate": sum(r.outcome == Outcome.PASS for r in rs) / len(rs),
+            **{s: float(np.mean([r.scores[s] for r in rs])) for s in scores},
+        }
+        for name, rs in sorted(groups.items())
+    }
+
+
+def rate_columns(
+    catalog: MetricCatalog, flags: Sequence[set[str]] | Sequence[str | None]
+) -> dict[str, list[float]]:
+    """Every declared ``rate:*`` column, zeros included: per measured result, 1 when it shows it.
+
+    ``flags`` holds, per measured result, its failure category (or None), or the set of codes
+    it shows.
+    """
+    columns: dict[str, list[float]] = {}
+    for spec in catalog.rates:
+        name = spec.name.removeprefix(RATE_PREFIX)
+        columns[spec.name] = [
+            float(name in f) if isinstance(f, set) else float(f == name) for f in flags
+        ]
+    return columns
+
+
+def summarize(catalog: MetricCatalog, summaries: Sequence[MetricSummary]) -> list[MetricSummary]:
+    """The summaries with their declared direction and definition."""
+    return [
+        s.model_copy(
+            update={
+                "direction": catalog.direction(s.name),
+                "definition": catalog.definition(s.name),
+            }
+        )
+        for s in summaries
+    ]
+
+
+def declared_metrics(
+    catalog: MetricCatalog,
+    columns: Mapping[str, Sequence[float] | np.ndarray],
+    total: int,
+    confidence: float,
+) -> list[MetricSummary]:
+    """Summaries of ``columns`` (bootstrap CI, coverage over ``total``), declarations attached."""
+    return summarize(catalog, summarize_metrics(columns, total, confidence))
+
+
+def report_fields(
+    results: Sequence[CaseResult], scores: Sequence[str] = (), *, usage: bool = True
+) -> dict[str, Any]:
+    """The :class:`StageReport` fields every stage derives alike from its results.
+
+    ``scores``: the per-case scores averaged per category; ``usage``: whether latency and token
+    figures are summarised (see :func:`~evalcore.stats.usage_summary`).
+    """
+    outcomes, failures = tally(results)
+    latency, tokens = usage_summary(results) if usage else (None, None)
+    return {
+        "results": list(results),
+        "outcomes": outcomes,
+        "failure_categories": failures,
+        "per_category": per_category(results, scores),
+        "latency_ms": latency,
+        "tokens": tokens,
+    }
+
+
+class StageInputs(Protocol):
+    """What :func:`stage_summary` reads of a stage's loaded inputs."""
+
+    @property
+    def target(self) -> TargetSpec:
+        """The system under test."""
+        ...
+
+    @property
+    def options(self) -> BaseModel:
+        """The stage's options."""
+        ...
+
+
+def stage_summary(
+    stage: str, inputs: StageInputs, report: StageReport, seconds: float
+) -> StageSummary:
+    """The stored summary of one stage from its inputs (target, options) and report.
+
+    Besides aggregates and counts, the report's breakdowns go into ``config``.
+    """
+    return StageSummary(
+        stage=stage,
+        target=inputs.target.model_dump(),
+        config=inputs.options.model_dump() | report.breakdowns(),
+        metrics=report.metrics,
+        outcomes=report.outcomes,
+        failure_categories=report.failure_categories,
+        error_codes=report.error_codes,
+        n_cases=len(report.results),
+        seconds=seconds,
+        declared=report.declared,
+    )
