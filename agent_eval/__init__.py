@@ -24,10 +24,11 @@ from agent_eval._outputs import load_outputs
 from agent_eval._schema import bfcl_function_to_tool, bfcl_to_json_schema, bfcl_type
 from agent_eval._stage import AGENT_METRICS, AgentContext, AgentReport, score_agent
 from agent_eval._suite import AgentInputs, AgentOptions, load_agent_cases, load_agent_inputs
-from agent_eval._targets import Agent, AgentRun, build_agent, run_agent
+from agent_eval._targets import AGENT_TARGETS, Agent, AgentRun, build_agent, run_agent
 
 __all__ = [
     "AGENT_METRICS",
+    "AGENT_TARGETS",
     "ERROR_CODES",
     "Agent",
     "AgentCase",

@@ -26,21 +26,34 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
-from pydantic import BaseModel, ConfigDict, Field
-
+from agent_eval._baseline import BaselineAgent, BaselineConfig
 from agent_eval._cases import AgentCase, AgentTurn, ExpectedCall, ExpectedTurn, ToolCall
+from agent_eval._outputs import load_outputs
+from evalcore.adapters import (
+    CallableArgs,
+    CallableTarget,
+    OpenAITarget,
+    Recorded,
+    RecordedArgs,
+    callable_kind,
+    openai_kind,
+    recorded_kind,
+)
 from evalcore.errors import SuiteError
-from evalcore.llm_client import ChatClient, ChatConfig, parse_tool_calls
+from evalcore.llm_client import parse_tool_calls
 from evalcore.suite import TargetSpec
 from evalcore.targets import (
+    TargetContext,
+    TargetKind,
+    TargetRegistry,
     closing_target,
     describe_target,
     error_text,
     load_callable,
-    target_args,
 )
 
 __all__ = [
+    "AGENT_TARGETS",
     "TARGET_NAMES",
     "Agent",
     "AgentRun",
@@ -55,8 +68,6 @@ __all__ = [
     "run_agent",
     "tool_messages",
 ]
-
-TARGET_NAMES = ("recorded", "callable", "openai", "baseline")
 
 Messages = list[dict[str, Any]]
 Tools = list[dict[str, Any]]
@@ -85,24 +96,6 @@ class AgentRun:
     errors: dict[str, str] = field(default_factory=dict)
     target: dict[str, Any] = field(default_factory=dict)
     seconds: float = 0.0
-
-
-class RecordedArgs(BaseModel):
-    """Arguments of the ``recorded`` target."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    path: str = Field(min_length=1, description="Outputs JSONL, relative to the suite folder.")
-
-
-class CallableArgs(BaseModel):
-    """Arguments of the ``callable`` target."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    function: str = Field(
-        min_length=1, description="module:function, called as fn(messages, tools)."
-    )
 
 
 # ---------------------------------------------------------------------------- building
@@ -149,16 +142,8 @@ def coerce_turn(value: Any) -> AgentTurn:
     )
 
 
-class CallableAgent:
+class CallableAgent(CallableTarget):
     """Wraps ``fn(messages, tools)`` (see :func:`coerce_turn` for what it may return)."""
-
-    def __init__(self, function: Callable[..., Any], reference: str = "") -> None:
-        self.function = function
-        self.reference = reference
-
-    def describe(self) -> dict[str, Any]:
-        """A description for run records."""
-        return {"kind": "callable", "function": self.reference}
 
     def respond(
         self, messages: Sequence[Mapping[str, Any]], tools: Sequence[Mapping[str, Any]]
@@ -167,19 +152,8 @@ class CallableAgent:
         return coerce_turn(self.function(list(messages), list(tools)))
 
 
-class OpenAIAgent:
+class OpenAIAgent(OpenAITarget):
     """An agent behind an OpenAI-compatible chat-completions endpoint."""
-
-    def __init__(self, client: ChatClient) -> None:
-        self.client = client
-
-    def describe(self) -> dict[str, Any]:
-        """A description for run records (redacted: no key, no header values)."""
-        return self.client.describe()
-
-    def close(self) -> None:
-        """Close the HTTP client."""
-        self.client.close()
 
     def respond(
         self, messages: Sequence[Mapping[str, Any]], tools: Sequence[Mapping[str, Any]]
@@ -197,29 +171,36 @@ class OpenAIAgent:
         )
 
 
+AGENT_TARGETS: TargetRegistry[Agent | Recorded[list[AgentTurn]]] = TargetRegistry(
+    "agent",
+    [
+        recorded_kind(load_outputs, "outputs produced elsewhere (JSONL by case id)"),
+        callable_kind(CallableAgent, "fn(messages, tools) -> a turn"),
+        openai_kind(OpenAIAgent, "an OpenAI-compatible chat endpoint, with the case's tools"),
+        TargetKind(
+            name="baseline",
+            args=BaselineConfig,
+            factory=lambda args, _context: BaselineAgent(args),
+            deterministic=True,
+            summary="the built-in embedding-similarity agent",
+        ),
+    ],
+)
+"""The agent stage's targets."""
+
+TARGET_NAMES = AGENT_TARGETS.names
+
+
 def build_agent(spec: TargetSpec, where: Path | None = None) -> Agent:
     """Build a live agent (``callable``, ``openai``, ``baseline``) from its spec."""
-    if spec.name == "callable":
-        args: CallableArgs = target_args(CallableArgs, spec, where)
-        return CallableAgent(load_callable(args.function, where), args.function)
-    if spec.name == "openai":
-        config: ChatConfig = target_args(ChatConfig, spec, where)
-        try:
-            return OpenAIAgent(ChatClient(config))
-        except SuiteError as exc:
-            raise SuiteError(
-                exc.message, path=where, line=exc.line, field=exc.field, hint=exc.hint
-            ) from exc
-    if spec.name == "baseline":
-        from agent_eval._baseline import BaselineAgent, BaselineConfig
-
-        return BaselineAgent(target_args(BaselineConfig, spec, where))
-    raise SuiteError(
-        f"unknown agent target '{spec.name}'",
-        path=where,
-        field="target.name",
-        hint=f"use one of: {', '.join(TARGET_NAMES)}",
-    )
+    target = AGENT_TARGETS.build(spec, TargetContext(where.parent if where else None))
+    if isinstance(target, Recorded):
+        raise SuiteError(
+            "the recorded target replays outputs; it is not a live agent",
+            path=where,
+            field="target.name",
+        )
+    return target
 
 
 # ---------------------------------------------------------------------------- driving
@@ -329,37 +310,13 @@ def drive_case(agent: Agent, case: AgentCase) -> list[AgentTurn]:
     return produced
 
 
-def _replay(
-    spec: TargetSpec,
-    cases: Sequence[AgentCase],
-    suite_root: Path | None,
-    recorded: Mapping[str, Sequence[AgentTurn]] | None,
-    where: Path | None,
-) -> AgentRun:
-    source = "the recorded outputs"
-    if recorded is None:
-        args: RecordedArgs = target_args(RecordedArgs, spec, where)
-        from agent_eval._outputs import load_outputs
-
-        path = (suite_root or Path.cwd()) / args.path
-        recorded = load_outputs(path)
-        source = str(path)
-    run = AgentRun(target={"kind": "recorded", **spec.args})
-    for case in cases:
-        turns = recorded.get(case.case_id)
-        if turns:
-            run.turns[case.case_id] = list(turns)
-        else:
-            run.errors[case.case_id] = f"no recorded output for case '{case.case_id}' in {source}"
-    return run
-
-
 def run_agent(
     spec: TargetSpec,
     cases: Sequence[AgentCase],
     *,
     suite_root: Path | None,
     recorded: Mapping[str, Sequence[AgentTurn]] | None = None,
+    targets: TargetRegistry[Agent | Recorded[list[AgentTurn]]] = AGENT_TARGETS,
 ) -> AgentRun:
     """Run the target on every case.
 
@@ -367,18 +324,25 @@ def run_agent(
     without reading ``args.path``. Any exception of the system under test on a case becomes that
     case's error; the run goes on. A bad spec raises :class:`SuiteError`.
     """
-    where = suite_root / "suite.yaml" if suite_root is not None else None
     started = time.perf_counter()
-    if spec.name == "recorded":
-        run = _replay(spec, cases, suite_root, recorded, where)
-        run.seconds = time.perf_counter() - started
-        return run
-    agent = build_agent(spec, where)
-    run = AgentRun(target=describe_target(agent, spec.name))
-    with closing_target(agent):
+    target = (
+        Recorded({k: list(v) for k, v in recorded.items()}, args=spec.args)
+        if spec.name == "recorded" and recorded is not None
+        else targets.build(spec, TargetContext(suite_root))
+    )
+    if isinstance(target, Recorded):
+        turns, errors = target.replay([c.case_id for c in cases], "output for case '{key}'")
+        return AgentRun(
+            turns=turns,
+            errors=errors,
+            target=target.describe(),
+            seconds=time.perf_counter() - started,
+        )
+    run = AgentRun(target=describe_target(target, spec.name))
+    with closing_target(target):
         for case in cases:
             try:
-                run.turns[case.case_id] = drive_case(agent, case)
+                run.turns[case.case_id] = drive_case(target, case)
             except Exception as exc:  # the system under test failed: record, go on
                 run.errors[case.case_id] = error_text(exc)
     run.seconds = time.perf_counter() - started

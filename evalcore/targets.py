@@ -1,12 +1,20 @@
-"""Helpers shared by every stage's targets: typed arguments, ``module:function``, lifecycle."""
+"""What every stage's targets share: one registry mechanism, typed arguments, the lifecycle.
+
+A stage lists its targets once, in a :class:`TargetRegistry` of :class:`TargetKind` entries
+(name, ``args`` model, factory, deterministic?, can search?). Target names, the unknown-name
+error, which batches may be cached and which retrievers can answer new questions all derive
+from it. A registry is a value: :meth:`TargetRegistry.with_kind` returns a new one with one
+more kind (nothing is registered as a side effect of an import).
+"""
 
 from __future__ import annotations
 
 import importlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
@@ -14,6 +22,90 @@ from evalcore.errors import SuiteError
 from evalcore.suite import TargetSpec
 
 M = TypeVar("M", bound=BaseModel)
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class TargetContext:
+    """Where a target is built: the suite folder (relative paths and error locations)."""
+
+    suite_root: Path | None = None
+
+    @property
+    def where(self) -> Path | None:
+        """The manifest that declared the target, for error messages."""
+        return self.suite_root / "suite.yaml" if self.suite_root is not None else None
+
+    def path(self, relative: str) -> Path:
+        """``relative`` resolved against the suite folder (the working folder without one)."""
+        return (self.suite_root or Path.cwd()) / relative
+
+
+@dataclass(frozen=True)
+class TargetKind(Generic[T]):
+    """One kind of target of a stage.
+
+    ``factory(args, context)`` builds it from its validated ``args``; ``deterministic``: its
+    output depends only on the suite and the spec (its batches may be cached); ``can_search``:
+    it can rank documents for new queries (a retriever the generation stage can use).
+    """
+
+    name: str
+    args: type[BaseModel]
+    factory: Callable[[Any, TargetContext], T]
+    deterministic: bool = False
+    can_search: bool = False
+    summary: str = ""
+
+
+class TargetRegistry(Generic[T]):
+    """The targets of one stage, by name."""
+
+    def __init__(self, stage: str, kinds: Iterable[TargetKind[T]]) -> None:
+        self.stage = stage
+        self.kinds: dict[str, TargetKind[T]] = {k.name: k for k in kinds}
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        """Every target name, in declaration order."""
+        return tuple(self.kinds)
+
+    def kind(self, name: str, where: Path | None = None) -> TargetKind[T]:
+        """The kind called ``name``; an unknown name raises :class:`SuiteError` with the choices."""
+        found = self.kinds.get(name)
+        if found is None:
+            raise SuiteError(
+                f"unknown {self.stage} target '{name}'",
+                path=where,
+                field="target.name",
+                hint=f"use one of: {', '.join(self.names)}",
+            )
+        return found
+
+    def args(self, spec: TargetSpec, context: TargetContext | None = None) -> BaseModel:
+        """The validated ``args`` of ``spec`` (errors name ``target.args.<field>``)."""
+        where = (context or TargetContext()).where
+        return target_args(self.kind(spec.name, where).args, spec, where)
+
+    def build(self, spec: TargetSpec, context: TargetContext | None = None) -> T:
+        """Build the target ``spec`` names from its validated ``args``."""
+        context = context or TargetContext()
+        kind = self.kind(spec.name, context.where)
+        return kind.factory(target_args(kind.args, spec, context.where), context)
+
+    def deterministic(self, name: str) -> bool:
+        """Whether the target's output depends only on the suite and its spec."""
+        found = self.kinds.get(name)
+        return found is not None and found.deterministic
+
+    def can_search(self, name: str) -> bool:
+        """Whether the target can rank documents for new queries."""
+        found = self.kinds.get(name)
+        return found is not None and found.can_search
+
+    def with_kind(self, kind: TargetKind[T]) -> TargetRegistry[T]:
+        """A new registry with ``kind`` added (or replacing the kind of that name)."""
+        return TargetRegistry(self.stage, [*self.kinds.values(), kind])
 
 
 def target_args(model: type[M], spec: TargetSpec, where: Path | None = None) -> M:

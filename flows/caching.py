@@ -23,16 +23,20 @@ from typing import Any, ParamSpec, TypeVar
 from prefect import Task
 from prefect.cache_policies import CacheKeyFnPolicy
 
+from agent_eval import AGENT_TARGETS
 from evalcore.hashing import content_hash, files_hash
 from evalcore.suite import Suite, TargetSpec
+from evalcore.targets import TargetRegistry
 from flows.recording import git_commit
+from generation_eval import GENERATION_TARGETS
+from retrieval_eval import RETRIEVAL_TARGETS
 
-DETERMINISTIC_TARGETS: dict[str, frozenset[str]] = {
-    "retrieval": frozenset({"bm25", "dense", "hybrid", "run_file"}),
-    "generation": frozenset({"extractive", "recorded"}),
-    "agent": frozenset({"recorded", "baseline"}),
+TARGETS: dict[str, TargetRegistry[Any]] = {
+    "retrieval": RETRIEVAL_TARGETS,
+    "generation": GENERATION_TARGETS,
+    "agent": AGENT_TARGETS,
 }
-"""Per stage, the targets whose output depends only on the suite and the spec."""
+"""Per stage, its target registry (which says which targets are deterministic)."""
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -65,7 +69,8 @@ def batch_fingerprint(
     if not caching_enabled():
         return None
     for owner, spec in targets.items():
-        if spec.name not in DETERMINISTIC_TARGETS.get(owner, frozenset()):
+        registry = TARGETS.get(owner)
+        if registry is None or not registry.deterministic(spec.name):
             return None
     return content_hash(
         {

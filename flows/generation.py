@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
@@ -25,17 +24,14 @@ from generation_eval import (
     GenerationInputs,
     GenerationReport,
     GenerationRun,
-    build_variants,
     build_verifier,
+    judge_variants,
+    make_variants,
     run_generator,
     score_generation,
 )
-from retrieval_eval import run_target
-
-NEGATIVES_RANKER = TargetSpec(name="bm25", args={"variant": "lucene", "k1": 0.9, "b": 0.4})
-"""Ranks the corpus for the hardest non-relevant passages (Pyserini's BM25 settings)."""
-
-LIVE_RETRIEVERS = ("bm25", "dense", "hybrid", "callable")
+from generation_eval.judge import JudgeScore
+from retrieval_eval import RETRIEVAL_TARGETS, run_target
 
 
 def _documents(inputs: GenerationInputs) -> list[Document]:
@@ -44,47 +40,21 @@ def _documents(inputs: GenerationInputs) -> list[Document]:
     ]
 
 
-def _ranked(
-    spec: TargetSpec, inputs: GenerationInputs, queries: Mapping[str, str], k: int
-) -> dict[str, list[str]]:
-    output = run_target(spec, queries, _documents(inputs), k, suite_root=inputs.suite_root)
-    return {
-        qid: [d for d, _ in sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))]
-        for qid, scores in output.ranking.items()
-    }
-
-
 @task(name="make-variants", cache_policy=NO_CACHE)
 def make_variants_batch(
     inputs: GenerationInputs,
 ) -> tuple[list[CaseVariant], dict[str, str]]:
     """Build every case's original, retrieved and adversarial variants (seeded)."""
-    options = inputs.options
-    cases = inputs.active_cases
+    documents = _documents(inputs)
 
-    def search(queries: Mapping[str, str], k: int) -> Mapping[str, Sequence[str]]:
-        return _ranked(NEGATIVES_RANKER, inputs, queries, k)
+    def rank(spec: TargetSpec, queries: Mapping[str, str], k: int) -> dict[str, list[str]]:
+        output = run_target(spec, queries, documents, k, suite_root=inputs.suite_root)
+        return {
+            qid: [d for d, _ in sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))]
+            for qid, scores in output.ranking.items()
+        }
 
-    retrieved, retrieved_by = None, ""
-    if options.contexts == "end_to_end":
-        spec = inputs.retrieval_target
-        retrieved_by = f"the suite's retrieval target ({spec.name})" if spec else ""
-        if spec is None or spec.name not in LIVE_RETRIEVERS:
-            why = "no retrieval stage" if spec is None else f"'{spec.name}' cannot search"
-            retrieved_by = f"BM25 (Pyserini settings): {why} new questions"
-            spec = NEGATIVES_RANKER
-        retrieved = _ranked(spec, inputs, {c.case_id: c.question for c in cases}, options.top_k)
-    return build_variants(
-        cases,
-        inputs.documents,
-        variants=options.variants,
-        search=search,
-        seed=options.seed,
-        distractors=options.distractors,
-        retrieved=retrieved,
-        top_k=options.top_k,
-        retrieved_by=retrieved_by,
-    )
+    return make_variants(inputs, rank, RETRIEVAL_TARGETS.can_search)
 
 
 @task(name="generate", cache_policy=NO_CACHE, retries=0)
@@ -99,38 +69,10 @@ def judge_generation_batch(
     variants: list[CaseVariant],
     run: GenerationRun,
     store_url: str | None = None,
-) -> dict[str, dict[str, Any]]:
+) -> dict[str, JudgeScore]:
     """Grade every answered variant with the suite's rubric judge (none configured: nothing)."""
-    if inputs.options.judge is None:
-        return {}
-    from generation_eval.judge import GradeItem, JudgeScore, load_judge
-
-    judge = load_judge(inputs.suite_root / inputs.options.judge)
-    fresh = [
-        c
-        for c in ResultStore(store_url or default_store_url()).list_calibrations(
-            model=judge.identity.model
-        )
-        if c.prompt_sha256 == judge.identity.prompt_sha256
-    ]
-    scores: dict[str, dict[str, Any]] = {}
-    with judge:
-        for item in variants:
-            output = run.outputs.get(item.key)
-            if output is None or not output.answer.strip():
-                continue
-            graded = judge.grade(
-                GradeItem(id=item.key, question=item.question, answer=output.answer)
-            )
-            scores[item.key] = JudgeScore.of(
-                judge.identity,
-                value=graded.score,
-                label=graded.level,
-                flags=graded.flags,
-                reason=graded.reason,
-                calibration_id=fresh[0].calibration_id if fresh else None,
-            ).model_dump()
-    return scores
+    store = ResultStore(store_url or default_store_url())
+    return judge_variants(inputs, variants, run, lambda model: store.list_calibrations(model=model))
 
 
 @task(name="score-generation", cache_policy=NO_CACHE)
@@ -139,7 +81,7 @@ def score_generation_batch(
     variants: list[CaseVariant],
     skipped: dict[str, str],
     run: GenerationRun,
-    judge_scores: dict[str, dict[str, Any]] | None = None,
+    judge_scores: dict[str, JudgeScore] | None = None,
 ) -> GenerationReport:
     """Verify claims and citations, detect abstentions and conflicts, aggregate."""
     verifier = build_verifier(inputs.options.verifier)

@@ -2,6 +2,12 @@
 
 from generation_eval._cases import VARIANTS, Generation, Passage, RagCase, variant_key
 from generation_eval._metrics import ANSWER_METRICS, BEHAVIOUR_METRICS, GENERATION_METRICS
+from generation_eval._pipeline import (
+    NEGATIVES_RANKER,
+    contexts_retriever,
+    judge_variants,
+    make_variants,
+)
 from generation_eval._stage import (
     GenerationContext,
     GenerationReport,
@@ -9,6 +15,7 @@ from generation_eval._stage import (
 )
 from generation_eval._suite import GenerationInputs, GenerationOptions, load_generation_inputs
 from generation_eval._targets import (
+    GENERATION_TARGETS,
     PROMPT_HASH,
     PROMPT_TEMPLATE,
     PROMPT_VERSION,
@@ -33,6 +40,8 @@ __all__ = [
     "ANSWER_METRICS",
     "BEHAVIOUR_METRICS",
     "GENERATION_METRICS",
+    "GENERATION_TARGETS",
+    "NEGATIVES_RANKER",
     "PROMPT_HASH",
     "PROMPT_TEMPLATE",
     "PROMPT_VERSION",
@@ -55,9 +64,12 @@ __all__ = [
     "build_generator",
     "build_variants",
     "build_verifier",
+    "contexts_retriever",
+    "judge_variants",
     "load_generation_inputs",
     "load_recorded",
     "make_counterfactual",
+    "make_variants",
     "run_generator",
     "score_generation",
     "variant_key",

@@ -37,6 +37,7 @@ from generation_eval._claims import citation_format_ok, split_claims
 from generation_eval._detect import detect_abstention, detect_conflict
 from generation_eval._metrics import ANSWER_METRICS, GENERATION_METRICS
 from generation_eval._variants import CaseVariant
+from generation_eval.judge import JudgeScore
 from generation_eval.verifier import Verifier
 
 STAGE = "generation"
@@ -57,10 +58,10 @@ class GenerationContext(BaseModel):
     errors: dict[str, str] = Field(default_factory=dict)
     skipped: dict[str, str] = Field(default_factory=dict)
     faithfulness_threshold: float = Field(default=1.0, ge=0.0, le=1.0)
-    judge_scores: dict[str, dict[str, Any]] = Field(
+    judge_scores: dict[str, JudgeScore] = Field(
         default_factory=dict,
-        description="Key -> a rubric judge's score (generation_eval.judge.JudgeScore as a dict), "
-        "kept beside the deterministic checks; it does not decide the outcome.",
+        description="Key -> a rubric judge's score, kept beside the deterministic checks; it "
+        "does not decide the outcome.",
     )
     confidence: float = Field(default=0.95, gt=0.0, lt=1.0)
 
@@ -266,9 +267,9 @@ def score_generation(context: GenerationContext, verifier: Verifier) -> Generati
             scores["counterfactual_adopted"] = float(found["counterfactual_adopted"])
         judged = context.judge_scores.get(item.key)
         if judged is not None:
-            found["judge"] = judged
-            if judged.get("status") == "measured" and judged.get("value") is not None:
-                scores["judge_score"] = float(judged["value"])
+            found["judge"] = judged.model_dump()
+            if judged.status == "measured" and judged.value is not None:
+                scores["judge_score"] = float(judged.value)
         results.append(
             head.scored(category, reason, scores, {**details, "answer": output.answer, **found})
         )

@@ -21,28 +21,35 @@ from __future__ import annotations
 
 import hashlib
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import ConfigDict, Field, ValidationError
 
+from evalcore.adapters import (
+    CallableTarget,
+    OpenAITarget,
+    Recorded,
+    callable_kind,
+    openai_kind,
+    recorded_kind,
+)
 from evalcore.errors import SuiteError
-from evalcore.llm_client import ChatClient, ChatConfig
 from evalcore.loaders import iter_jsonl, validation_error
 from evalcore.suite import TargetSpec
 from evalcore.targets import (
+    TargetContext,
+    TargetKind,
+    TargetRegistry,
     closing_target,
     describe_target,
     error_text,
-    load_callable,
-    target_args,
 )
 from generation_eval._cases import Generation, Passage, variant_key
+from generation_eval._extractive import ExtractiveConfig, ExtractiveGenerator
 from generation_eval._variants import CaseVariant
-
-TARGET_NAMES = ("extractive", "callable", "openai", "recorded")
 
 PROMPT_VERSION = "rag-answer-v1"
 PROMPT_TEMPLATE = """\
@@ -95,24 +102,6 @@ class GenerationRun:
     seconds: float = 0.0
 
 
-class CallableArgs(BaseModel):
-    """Arguments of the ``callable`` target."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    function: str = Field(
-        min_length=1, description="module:function, called as fn(question, passages)."
-    )
-
-
-class RecordedArgs(BaseModel):
-    """Arguments of the ``recorded`` target."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    path: str = Field(min_length=1, description="Outputs JSONL, relative to the suite folder.")
-
-
 def coerce_generation(value: Any) -> Generation:
     """Read what a callable generator returned as a :class:`Generation`."""
     if isinstance(value, Generation):
@@ -127,16 +116,8 @@ def coerce_generation(value: Any) -> Generation:
     )
 
 
-class CallableGenerator:
+class CallableGenerator(CallableTarget):
     """Wraps ``fn(question, passages)``."""
-
-    def __init__(self, function: Callable[..., Any], reference: str = "") -> None:
-        self.function = function
-        self.reference = reference
-
-    def describe(self) -> dict[str, Any]:
-        """A description for run records."""
-        return {"kind": "callable", "function": self.reference}
 
     def generate(self, question: str, passages: Sequence[Passage]) -> Generation:
         """Call the function with plain-dict passages and coerce its result."""
@@ -144,19 +125,12 @@ class CallableGenerator:
         return coerce_generation(self.function(question, plain))
 
 
-class OpenAIGenerator:
+class OpenAIGenerator(OpenAITarget):
     """A generator behind an OpenAI-compatible chat-completions endpoint."""
-
-    def __init__(self, client: ChatClient) -> None:
-        self.client = client
 
     def describe(self) -> dict[str, Any]:
         """A description for run records (no key, no header values) with the prompt version."""
         return {**self.client.describe(), "prompt": PROMPT_VERSION, "prompt_hash": PROMPT_HASH}
-
-    def close(self) -> None:
-        """Close the HTTP client."""
-        self.client.close()
 
     def generate(self, question: str, passages: Sequence[Passage]) -> Generation:
         """One chat-completions request with the versioned prompt."""
@@ -167,31 +141,6 @@ class OpenAIGenerator:
             prompt_tokens=result.prompt_tokens,
             completion_tokens=result.completion_tokens,
         )
-
-
-def build_generator(spec: TargetSpec, where: Path | None = None) -> Generator:
-    """Build a live generator (``extractive``, ``callable``, ``openai``) from its spec."""
-    if spec.name == "callable":
-        args: CallableArgs = target_args(CallableArgs, spec, where)
-        return CallableGenerator(load_callable(args.function, where), args.function)
-    if spec.name == "openai":
-        config: ChatConfig = target_args(ChatConfig, spec, where)
-        try:
-            return OpenAIGenerator(ChatClient(config))
-        except SuiteError as exc:
-            raise SuiteError(
-                exc.message, path=where, line=exc.line, field=exc.field, hint=exc.hint
-            ) from exc
-    if spec.name == "extractive":
-        from generation_eval._extractive import ExtractiveConfig, ExtractiveGenerator
-
-        return ExtractiveGenerator(target_args(ExtractiveConfig, spec, where))
-    raise SuiteError(
-        f"unknown generation target '{spec.name}'",
-        path=where,
-        field="target.name",
-        hint=f"use one of: {', '.join(TARGET_NAMES)}",
-    )
 
 
 class RecordedGeneration(Generation):
@@ -224,43 +173,75 @@ def load_recorded(path: Path) -> dict[str, Generation]:
     return out
 
 
+GENERATION_TARGETS: TargetRegistry[Generator | Recorded[Generation]] = TargetRegistry(
+    "generation",
+    [
+        TargetKind(
+            name="extractive",
+            args=ExtractiveConfig,
+            factory=lambda args, _context: ExtractiveGenerator(args),
+            deterministic=True,
+            summary="the built-in extractive generator (bundled MiniLM)",
+        ),
+        callable_kind(CallableGenerator, "fn(question, passages) -> answer"),
+        openai_kind(OpenAIGenerator, "an OpenAI-compatible chat endpoint, versioned prompt"),
+        recorded_kind(load_recorded, "answers produced elsewhere (JSONL by case and variant)"),
+    ],
+)
+"""The generation stage's targets."""
+
+TARGET_NAMES = GENERATION_TARGETS.names
+
+
+def build_generator(spec: TargetSpec, where: Path | None = None) -> Generator:
+    """Build a live generator (``extractive``, ``callable``, ``openai``) from its spec."""
+    target = GENERATION_TARGETS.build(spec, TargetContext(where.parent if where else None))
+    if isinstance(target, Recorded):
+        raise SuiteError(
+            "the recorded target replays answers; it is not a live generator",
+            path=where,
+            field="target.name",
+        )
+    return target
+
+
 def run_generator(
     spec: TargetSpec,
     variants: Sequence[CaseVariant],
     *,
     suite_root: Path | None,
     recorded: Mapping[str, Generation] | None = None,
+    targets: TargetRegistry[Generator | Recorded[Generation]] = GENERATION_TARGETS,
 ) -> GenerationRun:
-    """Run the target on every case variant; a failing variant becomes that variant's error."""
-    where = suite_root / "suite.yaml" if suite_root is not None else None
+    """Run the target on every case variant; a failing variant becomes that variant's error.
+
+    ``recorded`` (already-loaded answers by variant key) serves the ``recorded`` target without
+    reading ``args.path``.
+    """
     started = time.perf_counter()
-    if spec.name == "recorded":
-        source = "the recorded outputs"
-        if recorded is None:
-            args: RecordedArgs = target_args(RecordedArgs, spec, where)
-            path = (suite_root or Path.cwd()) / args.path
-            recorded = load_recorded(path)
-            source = str(path)
-        run = GenerationRun(target={"kind": "recorded", **spec.args})
-        for item in variants:
-            answer = recorded.get(item.key)
-            if answer is None:
-                run.errors[item.key] = f"no recorded answer for '{item.key}' in {source}"
-            else:
-                run.outputs[item.key] = answer
-        run.seconds = time.perf_counter() - started
-        return run
-    generator = build_generator(spec, where)
-    run = GenerationRun(target=describe_target(generator, spec.name))
-    with closing_target(generator):
-        prepare = getattr(generator, "prepare", None)
+    target = (
+        Recorded(recorded, args=spec.args)
+        if spec.name == "recorded" and recorded is not None
+        else targets.build(spec, TargetContext(suite_root))
+    )
+    if isinstance(target, Recorded):
+        outputs, errors = target.replay([i.key for i in variants], "answer for '{key}'")
+        return GenerationRun(
+            outputs=outputs,
+            errors=errors,
+            target=target.describe(),
+            seconds=time.perf_counter() - started,
+        )
+    run = GenerationRun(target=describe_target(target, spec.name))
+    with closing_target(target):
+        prepare = getattr(target, "prepare", None)
         if callable(prepare):  # a built-in generator may batch its own work up front
             unique = {(p.doc_id, p.text): p for item in variants for p in item.passages}
             prepare(list(dict.fromkeys(i.question for i in variants)), list(unique.values()))
         for item in variants:
             began = time.perf_counter()
             try:
-                output = generator.generate(item.question, list(item.passages))
+                output = target.generate(item.question, list(item.passages))
                 if not isinstance(output, Generation):
                     output = coerce_generation(output)
             except Exception as exc:  # the system under test failed: record, go on

@@ -11,13 +11,20 @@ from retrieval_eval._stage import (
     load_retrieval_inputs,
     score_retrieval,
 )
-from retrieval_eval._targets import TargetOutput, build_retriever, run_target
+from retrieval_eval._targets import (
+    RETRIEVAL_TARGETS,
+    RetrievalTarget,
+    TargetOutput,
+    build_retriever,
+    run_target,
+)
 from retrieval_eval._trec import format_run, read_beir, read_qrels, read_run, write_run
 from retrieval_eval._types import Qrels, Ranking, Retriever
 from retrieval_eval.measures import Measure, parse_measure, parse_measures
 
 __all__ = [
     "RETRIEVAL_METRICS",
+    "RETRIEVAL_TARGETS",
     "EvalOptions",
     "Evaluation",
     "Measure",
@@ -28,6 +35,7 @@ __all__ = [
     "RetrievalInputs",
     "RetrievalOptions",
     "RetrievalReport",
+    "RetrievalTarget",
     "Retriever",
     "TargetOutput",
     "build_retriever",

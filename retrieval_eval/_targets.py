@@ -1,4 +1,10 @@
-"""Retrieval targets: the system under test, built from a ``{name, args}`` spec."""
+"""Retrieval targets: the system under test, built from a ``{name, args}`` spec.
+
+:data:`RETRIEVAL_TARGETS` lists them once: the built-in retrievers ``bm25``, ``dense`` and
+``hybrid`` (index the corpus, then search), ``run_file`` (a TREC run file, relative to the suite
+folder) and ``callable`` (``fn(query, k)`` returning ``{doc: score}``, ``[(doc, score)]`` or
+``[doc, ...]`` in rank order). A failing callable query becomes that query's error.
+"""
 
 from __future__ import annotations
 
@@ -6,15 +12,18 @@ import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
+from evalcore.adapters import CallableTarget, RecordedArgs, callable_kind
 from evalcore.cases import Document
 from evalcore.errors import SuiteError
 from evalcore.suite import TargetSpec
-from evalcore.targets import load_callable, target_args
+from evalcore.targets import TargetContext, TargetKind, TargetRegistry, error_text
+from retrieval_eval._bm25 import BM25Config, BM25Retriever
+from retrieval_eval._dense import DenseConfig, DenseRetriever
+from retrieval_eval._hybrid import HybridConfig, HybridRetriever
+from retrieval_eval._trec import read_run
 from retrieval_eval._types import Ranking, Retriever
-
-TARGET_NAMES = ("bm25", "dense", "hybrid", "run_file", "callable")
 
 
 @dataclass
@@ -28,26 +37,38 @@ class TargetOutput:
     search_seconds: float = 0.0
 
 
-def build_retriever(spec: TargetSpec, where: Path | None = None) -> Retriever:
-    """Build a built-in retriever (``bm25``, ``dense``, ``hybrid``) from its spec."""
-    if spec.name == "bm25":
-        from retrieval_eval._bm25 import BM25Config, BM25Retriever
+class RetrievalTarget(Protocol):
+    """What every retrieval target does: rank the documents for each query."""
 
-        return BM25Retriever(target_args(BM25Config, spec, where))
-    if spec.name == "dense":
-        from retrieval_eval._dense import DenseConfig, DenseRetriever
+    def retrieve(
+        self, queries: Mapping[str, str], documents: Sequence[Document], k: int
+    ) -> TargetOutput:
+        """The ranking of each query (and per-query errors and timings)."""
+        ...
 
-        return DenseRetriever(target_args(DenseConfig, spec, where))
-    if spec.name == "hybrid":
-        from retrieval_eval._hybrid import HybridConfig, HybridRetriever
 
-        return HybridRetriever(target_args(HybridConfig, spec, where))
-    raise SuiteError(
-        f"unknown retriever '{spec.name}'",
-        path=where,
-        field="target.name",
-        hint=f"use one of: {', '.join(TARGET_NAMES)}",
-    )
+class IndexedTarget:
+    """A built-in retriever: index the corpus, then search every query in one batch."""
+
+    def __init__(self, retriever: Retriever) -> None:
+        self.retriever = retriever
+
+    def retrieve(
+        self, queries: Mapping[str, str], documents: Sequence[Document], k: int
+    ) -> TargetOutput:
+        """Index, search, and spread the search time evenly over the queries."""
+        start = time.perf_counter()
+        self.retriever.index(documents)
+        indexed = time.perf_counter()
+        ranking = self.retriever.search(queries, k)
+        done = time.perf_counter()
+        per_query = (done - indexed) * 1000.0 / max(1, len(queries))
+        return TargetOutput(
+            ranking=ranking,
+            latency_ms={q: per_query for q in queries},
+            index_seconds=indexed - start,
+            search_seconds=done - indexed,
+        )
 
 
 def _as_scores(result: Any) -> dict[str, float]:
@@ -60,6 +81,87 @@ def _as_scores(result: Any) -> dict[str, float]:
     return {str(doc): float(score) for doc, score in items}
 
 
+class CallableRetriever(CallableTarget):
+    """Wraps ``fn(query, k)``, called once per query."""
+
+    def retrieve(
+        self, queries: Mapping[str, str], documents: Sequence[Document], k: int
+    ) -> TargetOutput:
+        """Call the function per query; a failing query becomes its error."""
+        out = TargetOutput(ranking={})
+        start = time.perf_counter()
+        for qid, text in queries.items():
+            began = time.perf_counter()
+            try:
+                out.ranking[qid] = _as_scores(self.function(text, k))
+            except Exception as exc:  # the system under test failed: record, go on
+                out.errors[qid] = error_text(exc)
+            out.latency_ms[qid] = (time.perf_counter() - began) * 1000.0
+        out.search_seconds = time.perf_counter() - start
+        return out
+
+
+class RunFile:
+    """A TREC run file produced elsewhere."""
+
+    def __init__(self, path: Path) -> None:
+        self.ranking, _ = read_run(path)
+
+    def retrieve(
+        self, queries: Mapping[str, str], documents: Sequence[Document], k: int
+    ) -> TargetOutput:
+        """The file's ranking of each query (empty for a query it does not hold)."""
+        return TargetOutput(ranking={q: self.ranking.get(q, {}) for q in queries})
+
+
+def _indexed(name: str, config: type[Any], retriever: type[Any], summary: str) -> TargetKind[Any]:
+    return TargetKind(
+        name=name,
+        args=config,
+        factory=lambda args, _context: IndexedTarget(retriever(args)),
+        deterministic=True,
+        can_search=True,
+        summary=summary,
+    )
+
+
+RETRIEVAL_TARGETS: TargetRegistry[RetrievalTarget] = TargetRegistry(
+    "retrieval",
+    [
+        _indexed("bm25", BM25Config, BM25Retriever, "BM25 over the corpus (Lucene or ATIRE)"),
+        _indexed("dense", DenseConfig, DenseRetriever, "bundled MiniLM embeddings, exact search"),
+        _indexed("hybrid", HybridConfig, HybridRetriever, "BM25 and dense, fused by rank"),
+        TargetKind(
+            name="run_file",
+            args=RecordedArgs,
+            factory=lambda args, context: RunFile(context.path(args.path)),
+            deterministic=True,
+            summary="a TREC run file, relative to the suite folder",
+        ),
+        callable_kind(CallableRetriever, "fn(query, k) -> ranked docs", can_search=True),
+    ],
+)
+"""The retrieval stage's targets."""
+
+TARGET_NAMES = RETRIEVAL_TARGETS.names
+
+
+def build_retriever(spec: TargetSpec, where: Path | None = None) -> Retriever:
+    """Build a built-in retriever (``bm25``, ``dense``, ``hybrid``) from its spec."""
+    target = RETRIEVAL_TARGETS.build(spec, TargetContext(where.parent if where else None))
+    if not isinstance(target, IndexedTarget):
+        builtin = [
+            n for n, k in RETRIEVAL_TARGETS.kinds.items() if k.deterministic and k.can_search
+        ]
+        raise SuiteError(
+            f"'{spec.name}' is not a built-in retriever",
+            path=where,
+            field="target.name",
+            hint=f"use one of: {', '.join(builtin)}",
+        )
+    return target.retriever
+
+
 def run_target(
     spec: TargetSpec,
     queries: Mapping[str, str],
@@ -67,45 +169,7 @@ def run_target(
     k: int,
     *,
     suite_root: Path | None = None,
+    targets: TargetRegistry[RetrievalTarget] = RETRIEVAL_TARGETS,
 ) -> TargetOutput:
     """Run the target on every query. A failing callable query becomes an error, not a crash."""
-    where = suite_root / "suite.yaml" if suite_root else None
-    if spec.name == "run_file":
-        from retrieval_eval._trec import read_run
-
-        path = spec.args.get("path")
-        if not isinstance(path, str):
-            raise SuiteError(
-                "run_file target needs args.path",
-                path=where,
-                field="target.args.path",
-                hint="point it at a TREC run file, relative to the suite folder",
-            )
-        ranking, _ = read_run((suite_root or Path.cwd()) / path)
-        return TargetOutput(ranking={q: ranking.get(q, {}) for q in queries})
-    if spec.name == "callable":
-        function = load_callable(str(spec.args.get("function", "")), where)
-        out = TargetOutput(ranking={})
-        start = time.perf_counter()
-        for qid, text in queries.items():
-            began = time.perf_counter()
-            try:
-                out.ranking[qid] = _as_scores(function(text, k))
-            except Exception as exc:  # the system under test failed: record, go on
-                out.errors[qid] = f"{type(exc).__name__}: {exc}"
-            out.latency_ms[qid] = (time.perf_counter() - began) * 1000.0
-        out.search_seconds = time.perf_counter() - start
-        return out
-    retriever = build_retriever(spec, where)
-    start = time.perf_counter()
-    retriever.index(documents)
-    indexed = time.perf_counter()
-    ranking = retriever.search(queries, k)
-    done = time.perf_counter()
-    per_query = (done - indexed) * 1000.0 / max(1, len(queries))
-    return TargetOutput(
-        ranking=ranking,
-        latency_ms={q: per_query for q in queries},
-        index_seconds=indexed - start,
-        search_seconds=done - indexed,
-    )
+    return targets.build(spec, TargetContext(suite_root)).retrieve(queries, documents, k)

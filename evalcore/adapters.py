@@ -1,0 +1,140 @@
+"""The target adapters every stage offers, written once: ``callable``, ``openai``, ``recorded``.
+
+A stage subclasses :class:`CallableTarget` and :class:`OpenAITarget` with the one method its
+protocol asks for (``search``, ``generate``, ``respond``) and registers the three kinds with
+:func:`callable_kind`, :func:`openai_kind` and :func:`recorded_kind`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from pathlib import Path
+from typing import Any, Generic, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from evalcore.errors import SuiteError
+from evalcore.llm_client import ChatClient, ChatConfig
+from evalcore.targets import TargetContext, TargetKind, load_callable
+
+T = TypeVar("T")
+C = TypeVar("C", bound="CallableTarget")
+H = TypeVar("H", bound="OpenAITarget")
+
+
+class CallableArgs(BaseModel):
+    """Arguments of the ``callable`` target."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    function: str = Field(min_length=1, description="module:function, the system under test.")
+
+
+class RecordedArgs(BaseModel):
+    """Arguments of the ``recorded`` target."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    path: str = Field(min_length=1, description="Outputs JSONL, relative to the suite folder.")
+
+
+class CallableTarget:
+    """A Python function as the system under test (the stage's subclass calls it)."""
+
+    def __init__(self, function: Callable[..., Any], reference: str = "") -> None:
+        self.function = function
+        self.reference = reference
+
+    def describe(self) -> dict[str, Any]:
+        """A description for run records."""
+        return {"kind": "callable", "function": self.reference}
+
+
+class OpenAITarget:
+    """A system behind an OpenAI-compatible chat-completions endpoint."""
+
+    def __init__(self, client: ChatClient) -> None:
+        self.client = client
+
+    def describe(self) -> dict[str, Any]:
+        """A description for run records (redacted: no key, no header values)."""
+        return self.client.describe()
+
+    def close(self) -> None:
+        """Close the HTTP client."""
+        self.client.close()
+
+
+def open_client(config: ChatConfig, where: Path | None = None) -> ChatClient:
+    """The chat client of ``config``; a bad configuration names the manifest."""
+    try:
+        return ChatClient(config)
+    except SuiteError as exc:
+        raise SuiteError(
+            exc.message, path=where, line=exc.line, field=exc.field, hint=exc.hint
+        ) from exc
+
+
+class Recorded(Generic[T]):
+    """Outputs produced elsewhere, by key (case id, or case id and variant), replayed."""
+
+    def __init__(
+        self,
+        outputs: Mapping[str, T],
+        source: str = "the recorded outputs",
+        args: Mapping[str, Any] | None = None,
+    ) -> None:
+        self.outputs = outputs
+        self.source = source
+        self.args = dict(args or {})
+
+    def describe(self) -> dict[str, Any]:
+        """A description for run records."""
+        return {"kind": "recorded", **self.args}
+
+    def replay(self, keys: Iterable[str], what: str) -> tuple[dict[str, T], dict[str, str]]:
+        """The recorded output of each key, or the error ``no recorded <what> ...`` for it.
+
+        ``what`` is a template with ``{key}``, e.g. ``"answer for '{key}'"``.
+        """
+        found: dict[str, T] = {}
+        errors: dict[str, str] = {}
+        for key in keys:
+            value = self.outputs.get(key)
+            if value:
+                found[key] = value
+            else:
+                errors[key] = f"no recorded {what.format(key=key)} in {self.source}"
+        return found, errors
+
+
+def callable_kind(target: type[C], summary: str, *, can_search: bool = False) -> TargetKind[Any]:
+    """The ``callable`` kind building ``target`` around ``args.function``."""
+
+    def build(args: CallableArgs, context: TargetContext) -> C:
+        return target(load_callable(args.function, context.where), args.function)
+
+    return TargetKind(
+        name="callable", args=CallableArgs, factory=build, can_search=can_search, summary=summary
+    )
+
+
+def openai_kind(target: type[H], summary: str) -> TargetKind[Any]:
+    """The ``openai`` kind building ``target`` around a chat client of ``args``."""
+
+    def build(args: ChatConfig, context: TargetContext) -> H:
+        return target(open_client(args, context.where))
+
+    return TargetKind(name="openai", args=ChatConfig, factory=build, summary=summary)
+
+
+def recorded_kind(load: Callable[[Path], Mapping[str, T]], summary: str) -> TargetKind[Any]:
+    """The ``recorded`` kind: ``load(path)`` reads the outputs file named by ``args.path``."""
+
+    def build(args: RecordedArgs, context: TargetContext) -> Recorded[T]:
+        path = context.path(args.path)
+        return Recorded(load(path), str(path), args.model_dump())
+
+    return TargetKind(
+        name="recorded", args=RecordedArgs, factory=build, deterministic=True, summary=summary
+    )
