@@ -1,6 +1,7 @@
 """The generation stage: RAG cases, adversarial variants, generators, verifier and scoring."""
 
-from generation_eval._cases import VARIANTS, Generation, Passage, RagCase, variant_key
+from generation_eval._cases import CorpusDoc, Generation, Passage, RagCase, variant_key
+from generation_eval._counterfactual import answer_type, make_counterfactual
 from generation_eval._metrics import ANSWER_METRICS, BEHAVIOUR_METRICS, GENERATION_METRICS
 from generation_eval._pipeline import (
     NEGATIVES_RANKER,
@@ -27,16 +28,20 @@ from generation_eval._targets import (
 )
 from generation_eval._variants import (
     ADVERSARIAL,
+    ADVERSARIAL_VARIANTS,
+    VARIANTS,
     CaseVariant,
-    CorpusDoc,
-    answer_type,
+    Shown,
+    VariantKind,
+    VariantRegistry,
+    VariantSettings,
     build_variants,
-    make_counterfactual,
 )
 from generation_eval.verifier import ClaimVerdict, Verifier, VerifierSpec, build_verifier
 
 __all__ = [
     "ADVERSARIAL",
+    "ADVERSARIAL_VARIANTS",
     "ANSWER_METRICS",
     "BEHAVIOUR_METRICS",
     "GENERATION_METRICS",
@@ -58,6 +63,10 @@ __all__ = [
     "Generator",
     "Passage",
     "RagCase",
+    "Shown",
+    "VariantKind",
+    "VariantRegistry",
+    "VariantSettings",
     "Verifier",
     "VerifierSpec",
     "answer_type",

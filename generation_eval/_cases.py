@@ -11,16 +11,6 @@ from evalcore.errors import SuiteError
 from evalcore.records import variant_key as variant_key
 
 Expectation = Literal["answer", "abstain", "flag_conflict"]
-VARIANTS = (
-    "original",
-    "retrieved",
-    "missing_context",
-    "contradictory_context",
-    "counterfactual_only",
-    "noisy_context",
-)
-"""Variant names. ``original``: the case's own contexts (oracle); ``retrieved``: the retrieval
-stage's top-k (end-to-end); the rest are adversarial variants made from answerable cases."""
 
 
 class RagCase(CaseBase):
@@ -92,6 +82,21 @@ class Passage(BaseModel):
     doc_id: str
     title: str = ""
     text: str
+
+
+class CorpusDoc(BaseModel):
+    """A corpus document as the generation stage needs it (sentences optional)."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    doc_id: str = Field(min_length=1)
+    title: str = ""
+    text: str
+    sentences: list[str] = Field(default_factory=list)
+
+    def passage(self) -> Passage:
+        """The document as a context passage."""
+        return Passage(doc_id=self.doc_id, title=self.title, text=self.text)
 
 
 class Generation(BaseModel):

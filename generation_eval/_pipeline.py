@@ -60,11 +60,8 @@ def make_variants(
         inputs.documents,
         variants=options.variants,
         search=search,
-        seed=options.seed,
-        distractors=options.distractors,
+        settings=options.variant_settings().model_copy(update={"retrieved_by": retrieved_by}),
         retrieved=retrieved,
-        top_k=options.top_k,
-        retrieved_by=retrieved_by,
     )
 
 

@@ -172,7 +172,9 @@ def _examine(item: CaseVariant, output: Generation) -> tuple[dict[str, Any], Ans
     }
     ok, reason = citation_format_ok(answer, len(item.passages))
     found["format_ok"], found["format_reason"] = ok, reason
-    expected = [item.counterfactual] if item.variant == "counterfactual_only" else item.answers
+    # an answer expected over planted contexts (counterfactual_only): faithful is the plant
+    planted = item.counterfactual is not None and item.expect == "answer"
+    expected = [item.counterfactual] if planted else item.answers
     if item.counterfactual and item.answers:
         found["counterfactual_adopted"] = counterfactual_adopted(
             answer, item.counterfactual, item.answers
@@ -319,7 +321,7 @@ def _denominator(name: str, results: list[CaseResult], expects: Mapping[str, str
     if name in _EXPECTS_OF:
         return sum(expects.get(r.key) == _EXPECTS_OF[name] for r in results)
     if name == "counterfactual_adoption_rate":
-        return sum(r.variant in ("contradictory_context", "counterfactual_only") for r in results)
+        return sum(r.details.get("counterfactual") is not None for r in results)
     return len(results)
 
 

@@ -5,20 +5,17 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from evalcore.errors import SuiteError
 from evalcore.loaders import load_jsonl, load_jsonl_numbered
 from evalcore.suite import StageSpec, Suite, TargetSpec
-from generation_eval._cases import RagCase
-from generation_eval._variants import ADVERSARIAL, CorpusDoc
+from generation_eval._cases import CorpusDoc, RagCase
+from generation_eval._variants import ADVERSARIAL_VARIANTS, VariantSettings
 from generation_eval.verifier import VerifierSpec
 
 STAGE = "generation"
 
-AdversarialName = Literal[
-    "missing_context", "contradictory_context", "counterfactual_only", "noisy_context"
-]
 
 
 class GenerationOptions(BaseModel):
@@ -34,8 +31,8 @@ class GenerationOptions(BaseModel):
         "contexts pass.",
     )
     top_k: int = Field(default=5, ge=1, le=50, description="Retrieved passages per question.")
-    variants: list[AdversarialName] = Field(
-        default_factory=lambda: list(ADVERSARIAL),  # type: ignore[arg-type]
+    variants: list[str] = Field(
+        default_factory=lambda: list(ADVERSARIAL_VARIANTS.names),
         description="Adversarial variants made from every answerable case.",
     )
     distractors: int = Field(default=3, ge=0, le=20, description="Extra passages, noisy_context.")
@@ -54,6 +51,15 @@ class GenerationOptions(BaseModel):
         "calibration; it never decides the outcome.",
     )
     confidence: float = Field(default=0.95, gt=0.0, lt=1.0)
+
+    @field_validator("variants")
+    @classmethod
+    def _known_variants(cls, value: list[str]) -> list[str]:
+        return ADVERSARIAL_VARIANTS.validate(value)
+
+    def variant_settings(self) -> VariantSettings:
+        """The settings the variants are made with."""
+        return VariantSettings(seed=self.seed, distractors=self.distractors, top_k=self.top_k)
 
 
 class GenerationInputs(BaseModel):

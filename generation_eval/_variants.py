@@ -1,49 +1,45 @@
-"""Adversarial variants made deterministically (seeded) from each answerable case.
+"""Case variants: the original, the retrieved, and the adversarial ones, from one registry.
+
+Each adversarial variant is one small function in :data:`ADVERSARIAL_VARIANTS` (a
+:class:`VariantRegistry`): it gets one answerable case as :class:`Shown` (its passages, the
+hardest non-relevant documents, the seeded counterfactual, the settings) and returns the variant
+or the reason it could not be made. Names, validation of ``options.variants`` and labels derive
+from the registry. Built in:
 
 * ``missing_context``: the gold passages are removed and replaced by the hardest non-relevant
   passages (the top-ranked non-gold documents for the question) → the generator must abstain.
+* ``noisy_context``: the gold passages plus hard distractors → the answer must stay correct.
 * ``contradictory_context``: a copy of a gold passage whose answer span is replaced by a
   plausible counterfactual of the same type is shown beside the original → the answer must flag
   the conflict (and must not adopt the counterfactual).
 * ``counterfactual_only``: the counterfactual copy replaces the gold passage → whether the
   generator adopts the counterfactual (stays faithful to its context) is recorded.
-* ``noisy_context``: the gold passages plus hard distractors → the answer must stay correct.
 
-Every variant records how it was made (which passage, which span, which substitute, which
-distractors) in ``provenance``. The same cases, corpus, ranking and seed give the same variants.
+Every variant records how it was made in ``provenance``. The same cases, corpus, ranking and
+seed give the same variants.
 """
 
 from __future__ import annotations
 
-import hashlib
 import random
-import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from generation_eval._cases import Expectation, Passage, RagCase, variant_key
-
-ADVERSARIAL = ("missing_context", "contradictory_context", "counterfactual_only", "noisy_context")
+from generation_eval._cases import CorpusDoc, Expectation, Passage, RagCase, variant_key
+from generation_eval._counterfactual import (
+    Counterfactual,
+    answer_type,
+    make_counterfactual,
+    mentions_answer,
+    seeded_rng,
+)
 
 Search = Callable[[Mapping[str, str], int], Mapping[str, Sequence[str]]]
 """``search({query_id: text}, k) -> {query_id: [doc_id, ...]}`` best first (e.g. BM25)."""
-
-
-class CorpusDoc(BaseModel):
-    """A corpus document as the generation stage needs it (sentences optional)."""
-
-    model_config = ConfigDict(extra="ignore", frozen=True)
-
-    doc_id: str = Field(min_length=1)
-    title: str = ""
-    text: str
-    sentences: list[str] = Field(default_factory=list)
-
-    def passage(self) -> Passage:
-        """The document as a context passage."""
-        return Passage(doc_id=self.doc_id, title=self.title, text=self.text)
 
 
 class CaseVariant(BaseModel):
@@ -68,294 +64,252 @@ class CaseVariant(BaseModel):
         return variant_key(self.case_id, self.variant)
 
 
-# ------------------------------------------------------------------------ answer types
-_NUMBER = re.compile(r"(?<![\w.])[-−]?\d+(?:[.,]\d+)*(?![\w])")
-_YEAR = re.compile(r"^(1[5-9]\d\d|20\d\d)$")
-
-
-def answer_type(answer: str) -> str:
-    """``yes_no``, ``year``, ``number`` (holds a number) or ``entity``."""
-    text = answer.strip().lower()
-    if text in {"yes", "no"}:
-        return "yes_no"
-    if _YEAR.match(text):
-        return "year"
-    if _NUMBER.search(answer):
-        return "number"
-    return "entity"
-
-
-def _rng(seed: int, *parts: str) -> random.Random:
-    digest = hashlib.sha256("\x1f".join([str(seed), *parts]).encode()).digest()
-    return random.Random(int.from_bytes(digest[:8], "big"))
-
-
-def _format_like(value: float, template: str) -> str:
-    decimals = len(template.split(".")[1]) if "." in template else 0
-    text = f"{value:.{decimals}f}"
-    if "," in template and "." not in template and abs(value) >= 1000:
-        text = f"{round(value):,}"
-    return text
-
-
-def perturb_number(span: str, rng: random.Random) -> str | None:
-    """``span`` with its first number changed to a plausible different value, or None."""
-    match = _NUMBER.search(span)
-    if match is None:
-        return None
-    raw = match.group(0)
-    try:
-        value = float(raw.replace(",", "").replace("−", "-"))
-    except ValueError:
-        return None
-    percent = span[match.end() : match.end() + 2].lstrip().startswith("%") or "percent" in span
-    for _ in range(20):
-        factor = rng.choice([0.3, 0.5, 0.6, 0.7, 1.3, 1.5, 1.8, 2.0, 2.5, 3.0])
-        new = value * factor if value != 0 else rng.choice([1.0, 2.0, 5.0, 10.0])
-        if percent:
-            new = min(new, 99.0 if value < 100 else new)
-        text = _format_like(new, raw.replace(",", "") if "," not in raw else raw)
-        if text != raw and text.lstrip("-") != raw.lstrip("-−"):
-            return span[: match.start()] + text + span[match.end() :]
-    return None
-
-
-def perturb_year(span: str, rng: random.Random) -> str:
-    """A different, nearby year."""
-    year = int(span.strip())
-    shift = rng.choice([-9, -7, -5, -4, -3, 3, 4, 5, 7])
-    return str(year + shift)
-
-
-_NEGATABLE = re.compile(
-    r"\b(is|are|was|were|can|could|may|might|will|would|has|have|had|does|did|should|must)\b",
-    re.IGNORECASE,
-)
-_NEGATION = re.compile(r"\b(not|no longer)\s+", re.IGNORECASE)
-_SWAPS = {
-    "increased": "decreased",
-    "decreased": "increased",
-    "increases": "decreases",
-    "decreases": "increases",
-    "increase": "decrease",
-    "decrease": "increase",
-    "higher": "lower",
-    "lower": "higher",
-    "reduced": "increased",
-    "reduces": "increases",
-    "improved": "worsened",
-    "enhanced": "reduced",
-    "promotes": "inhibits",
-    "inhibits": "promotes",
-    "inhibited": "promoted",
-    "promoted": "inhibited",
-    "positively": "negatively",
-    "negatively": "positively",
-    "more": "less",
-    "less": "more",
-    "associated": "not associated",
-    "significant": "non-significant",
-}
-
-
-def negate_sentence(sentence: str) -> str | None:
-    """The sentence with its claim reversed (negation removed or inserted, direction swapped)."""
-    if _NEGATION.search(sentence):
-        return _NEGATION.sub("", sentence, count=1)
-    aux = _NEGATABLE.search(sentence)
-    if aux is not None:
-        return sentence[: aux.end()] + " not" + sentence[aux.end() :]
-    for word, opposite in _SWAPS.items():
-        found = re.search(rf"\b{word}\b", sentence, flags=re.IGNORECASE)
-        if found is not None:
-            return sentence[: found.start()] + opposite + sentence[found.end() :]
-    return None
-
-
-# ------------------------------------------------------------------------ counterfactuals
-class Counterfactual(BaseModel):
-    """A gold passage with its answer span replaced, and how it was made."""
+class VariantSettings(BaseModel):
+    """How variants are made: the seed, distractors, and the ``retrieved`` variant's depth."""
 
     model_config = ConfigDict(frozen=True)
 
-    passage: Passage
-    original_value: str
-    substitute: str
-    provenance: dict[str, Any]
-    pattern: str = Field(default="", description="Where the answer span occurs (a regex).")
-    case_sensitive: bool = True
-
-    def plant(self, text: str) -> str:
-        """``text`` with every occurrence of the answer span replaced by the substitute."""
-        if not self.pattern:
-            return text
-        flags = 0 if self.case_sensitive else re.IGNORECASE
-        return re.compile(self.pattern, flags).sub(_literal(self.substitute), text)
+    seed: int = 13
+    distractors: int = Field(default=3, ge=0)
+    top_k: int = Field(default=5, ge=1)
+    retrieved_by: str = "the retrieval target"
 
 
-def _shape(text: str) -> tuple[int, int, int, int]:
-    """Words, whether it has digits, capitals and hyphens: what makes entities look alike."""
-    return (
-        len(text.split()),
-        any(c.isdigit() for c in text),
-        sum(c.isupper() for c in text) > len(text) / 2,
-        "-" in text,
-    )
-
-
-def _shape_distance(a: str, b: str) -> int:
-    """How unlike two entity strings look (0: same shape), so substitutes stay plausible."""
-    return sum(abs(int(x) - int(y)) for x, y in zip(_shape(a), _shape(b), strict=True))
-
-
-def span_pattern(answer: str) -> re.Pattern[str]:
-    """Where ``answer`` occurs as a whole token run: not inside a word or a longer number.
-
-    Short answers and acronyms (at most three characters, or all capitals) match case-sensitively.
-    """
-    flags = 0 if len(answer) <= 3 or answer.isupper() else re.IGNORECASE
-    return re.compile(rf"(?<![\w.]){re.escape(answer)}(?!\w|[.,]\d)", flags)
-
-
-def _find_span(text: str, answers: Sequence[str]) -> tuple[str, int, re.Pattern[str]] | None:
-    for answer in answers:
-        pattern = span_pattern(answer)
-        found = pattern.search(text)
-        if found is not None:
-            return found.group(0), found.start(), pattern
-    return None
-
-
-def _literal(value: str) -> Callable[[re.Match[str]], str]:
-    """A replacement function that inserts ``value`` as is (no backslash escapes)."""
-
-    def replace(_: re.Match[str]) -> str:
-        return value
-
-    return replace
-
-
-def mentions_answer(text: str, answers: Sequence[str]) -> bool:
-    """Whether ``text`` states one of the (non yes/no) answers as a whole token run."""
-    return any(
-        span_pattern(a).search(text) for a in answers if a.strip().lower() not in {"yes", "no"}
-    )
-
-
-def make_counterfactual(
-    case: RagCase,
-    documents: Mapping[str, CorpusDoc],
-    pools: Mapping[str, Sequence[str]],
-    seed: int,
-) -> Counterfactual | str:
-    """The counterfactual passage for ``case``, or the reason none could be made."""
-    kind = answer_type(case.answers[0])
-    rng = _rng(seed, case.case_id, "counterfactual")
-    if kind == "yes_no":
-        for doc_id in case.gold_doc_ids:
-            doc = documents[doc_id]
-            for index in case.gold_sentences.get(doc_id, []):
-                if index >= len(doc.sentences):
-                    continue
-                sentence = doc.sentences[index]
-                negated = negate_sentence(sentence)
-                if negated is None or sentence not in doc.text:
-                    continue
-                flipped = "no" if case.answers[0].strip().lower() == "yes" else "yes"
-                at = doc.text.index(sentence)
-                return Counterfactual(
-                    passage=Passage(
-                        doc_id=doc_id, title=doc.title, text=doc.text.replace(sentence, negated)
-                    ),
-                    original_value=case.answers[0],
-                    substitute=flipped,
-                    provenance={
-                        "doc_id": doc_id,
-                        "method": "negation",
-                        "sentence_index": index,
-                        "offset": at,
-                        "original": sentence,
-                        "replacement": negated,
-                    },
-                )
-        return "no gold sentence of this yes/no case could be negated"
-    own = {a.strip().lower() for a in case.answers}
-    for doc_id in case.gold_doc_ids:
-        doc = documents[doc_id]
-        found = _find_span(doc.text, case.answers)
-        if found is None:
-            continue
-        span, at, pattern = found
-        kind = answer_type(span)  # the alias found decides the type, not the first one
-        substitute: str | None
-        try:
-            if kind == "year":
-                substitute, method = perturb_year(span, rng), "year_shift"
-            elif kind == "number":
-                substitute, method = perturb_number(span, rng), "number_perturbation"
-            else:
-                candidates = sorted(
-                    {
-                        p
-                        for p in pools.get("entity", [])
-                        if p.strip().lower() not in own and p.lower() not in doc.text.lower()
-                    },
-                    key=lambda p: (_shape_distance(span, p), p),
-                )
-                substitute = rng.choice(candidates[:3]) if candidates else None
-                method = "entity_from_other_case"
-        except ValueError:
-            substitute = None
-        if substitute is None:
-            continue
-        planted = substitute
-        return Counterfactual(
-            passage=Passage(
-                doc_id=doc_id,
-                title=doc.title,
-                text=pattern.sub(_literal(planted), doc.text),
-            ),
-            original_value=span,
-            substitute=substitute,
-            provenance={
-                "doc_id": doc_id,
-                "method": method,
-                "span": span,
-                "offset": at,
-                "substitute": substitute,
-                "occurrences": len(pattern.findall(doc.text)),
-            },
-            pattern=pattern.pattern,
-            case_sensitive=not pattern.flags & re.IGNORECASE,
-        )
-    return "no answer span was found in a gold passage"
-
-
-# ------------------------------------------------------------------------ variants
-def _shuffled(passages: list[Passage], rng: random.Random) -> list[Passage]:
+def shuffled(passages: Sequence[Passage], rng: random.Random) -> list[Passage]:
+    """The passages in a seeded random order."""
     out = list(passages)
     rng.shuffle(out)
     return out
 
 
-def _negatives(
+@dataclass
+class Shown:
+    """One answerable case as a variant function sees it."""
+
+    case: RagCase
+    documents: Mapping[str, CorpusDoc]
+    ranked: Sequence[str]
+    pools: Mapping[str, Sequence[str]]
+    settings: VariantSettings
+    gold: list[Passage] = field(init=False)
+    extra: list[Passage] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.gold = [self.documents[d].passage() for d in self.case.gold_doc_ids]
+        self.extra = [self.documents[d].passage() for d in self.case.context_doc_ids]
+
+    def order(self, variant: str) -> random.Random:
+        """The seeded stream that orders ``variant``'s passages (one stream per variant)."""
+        return seeded_rng(self.settings.seed, self.case.case_id, "order", variant)
+
+    @cached_property
+    def counterfactual(self) -> Counterfactual | str:
+        """The case's counterfactual passage (made once), or why none could be made."""
+        return make_counterfactual(self.case, self.documents, self.pools, self.settings.seed)
+
+    def negatives(self, count: int) -> list[tuple[int, str]]:
+        """``(rank, doc_id)`` of the top-ranked documents neither gold nor shown nor answering."""
+        exclude = set(self.case.gold_doc_ids) | set(self.case.context_doc_ids)
+        picked: list[tuple[int, str]] = []
+        for rank, doc_id in enumerate(self.ranked, start=1):
+            if doc_id in exclude or doc_id not in self.documents:
+                continue
+            if mentions_answer(self.documents[doc_id].text, self.case.answers):
+                continue
+            picked.append((rank, doc_id))
+            if len(picked) == count:
+                break
+        return picked
+
+    def variant(
+        self, name: str, expect: Expectation, passages: Sequence[Passage], **more: Any
+    ) -> CaseVariant:
+        """A variant of this case, its passages in ``name``'s seeded order."""
+        return CaseVariant(
+            case_id=self.case.case_id,
+            question=self.case.question,
+            answers=more.pop("answers", self.case.answers),
+            variant=name,
+            expect=expect,
+            passages=shuffled(passages, self.order(name)),
+            **more,
+        )
+
+
+Made = CaseVariant | str
+"""A variant, or the reason it could not be made for the case."""
+
+
+@dataclass(frozen=True)
+class VariantKind:
+    """One adversarial variant: its function, its app label, whether it needs the ranking."""
+
+    name: str
+    make: Callable[[Shown], Made]
+    label: str
+    needs_ranking: bool = False
+
+
+class VariantRegistry:
+    """The adversarial variants, in the order they are made."""
+
+    def __init__(self, kinds: Iterable[VariantKind]) -> None:
+        self.kinds: dict[str, VariantKind] = {k.name: k for k in kinds}
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        """Every variant name."""
+        return tuple(self.kinds)
+
+    @property
+    def labels(self) -> dict[str, str]:
+        """Variant name -> what it tests, for the app (the original and retrieved included)."""
+        return {**STRUCTURAL, **{k.name: k.label for k in self.kinds.values()}}
+
+    def validate(self, names: Iterable[str]) -> list[str]:
+        """``names`` when each is a variant here; else ValueError naming the choices."""
+        out = list(names)
+        unknown = [n for n in out if n not in self.kinds]
+        if unknown:
+            raise ValueError(f"unknown variant '{unknown[0]}'; use any of: {', '.join(self.names)}")
+        return out
+
+    def with_kind(self, kind: VariantKind) -> VariantRegistry:
+        """A new registry with ``kind`` added (or replacing the kind of that name)."""
+        return VariantRegistry([*self.kinds.values(), kind])
+
+
+STRUCTURAL = {
+    "original": "the case's own contexts (oracle)",
+    "retrieved": "the retrieval stage's top-k (end to end)",
+}
+"""The variants every case gets, apart from the adversarial ones."""
+
+BY_RANKER = "bm25 top non-relevant"
+
+
+def missing_context(s: Shown) -> Made:
+    """Gold passages swapped for the hardest non-relevant ones: the generator must abstain."""
+    negatives = s.negatives(len(s.gold) + len(s.extra))
+    if not negatives:
+        return "no non-relevant passage was ranked"
+    return s.variant(
+        "missing_context",
+        "abstain",
+        [s.documents[d].passage() for _, d in negatives],
+        answers=[],
+        provenance={
+            "removed": s.case.gold_doc_ids,
+            "kept": s.case.context_doc_ids,
+            "substitutes": [{"doc_id": d, "rank": r} for r, d in negatives],
+            "ranker": BY_RANKER,
+        },
+    )
+
+
+def noisy_context(s: Shown) -> Made:
+    """Gold passages plus hard distractors: the answer must stay correct."""
+    negatives = s.negatives(s.settings.distractors)
+    return s.variant(
+        "noisy_context",
+        "answer",
+        s.gold + s.extra + [s.documents[d].passage() for _, d in negatives],
+        provenance={
+            "distractors": [{"doc_id": d, "rank": r} for r, d in negatives],
+            "ranker": BY_RANKER,
+        },
+    )
+
+
+def contradictory_context(s: Shown) -> Made:
+    """A counterfactual copy beside the gold passage: the answer must flag the conflict."""
+    made = s.counterfactual
+    if isinstance(made, str):
+        return made
+    return s.variant(
+        "contradictory_context",
+        "flag_conflict",
+        s.gold + s.extra + [made.passage],
+        counterfactual=made.substitute,
+        provenance={**made.provenance, "original_value": made.original_value},
+    )
+
+
+def counterfactual_only(s: Shown) -> Made:
+    """Every statement of the answer swapped for the counterfactual (is it adopted?)."""
+    made = s.counterfactual
+    if isinstance(made, str):
+        return made
+    swapped = [
+        made.passage
+        if p.doc_id == made.passage.doc_id
+        else p.model_copy(update={"text": made.plant(p.text)})
+        for p in s.gold + s.extra
+    ]
+    return s.variant(
+        "counterfactual_only",
+        "answer",
+        swapped,
+        counterfactual=made.substitute,
+        provenance={**made.provenance, "original_value": made.original_value},
+    )
+
+
+ADVERSARIAL_VARIANTS = VariantRegistry(
+    [
+        VariantKind("missing_context", missing_context, "gold removed: must abstain", True),
+        VariantKind("noisy_context", noisy_context, "hard distractors added: stay right", True),
+        VariantKind(
+            "contradictory_context", contradictory_context, "a contradicting copy: flag it"
+        ),
+        VariantKind("counterfactual_only", counterfactual_only, "only a counterfactual: adopted?"),
+    ]
+)
+"""The built-in adversarial variants."""
+
+ADVERSARIAL = ADVERSARIAL_VARIANTS.names
+VARIANTS = (*STRUCTURAL, *ADVERSARIAL)
+"""Every built-in variant name: the original, the retrieved, then the adversarial ones."""
+
+
+def _structural(
     case: RagCase,
-    ranked: Sequence[str],
-    exclude: set[str],
-    count: int,
     documents: Mapping[str, CorpusDoc],
-) -> list[tuple[int, str]]:
-    """The top-ranked documents that are neither gold nor shown, nor state an answer."""
-    picked: list[tuple[int, str]] = []
-    for rank, doc_id in enumerate(ranked, start=1):
-        if doc_id in exclude or doc_id not in documents:
-            continue
-        if mentions_answer(documents[doc_id].text, case.answers):
-            continue
-        picked.append((rank, doc_id))
-        if len(picked) == count:
-            break
-    return picked
+    settings: VariantSettings,
+    retrieved: Mapping[str, Sequence[str]] | None,
+) -> list[CaseVariant]:
+    """The case's ``original`` (oracle contexts) and, with a ranking, its ``retrieved``."""
+    common: dict[str, Any] = {
+        "case_id": case.case_id,
+        "question": case.question,
+        "answers": case.answers,
+        "expect": case.expect,
+    }
+    shown = [documents[d].passage() for d in [*case.gold_doc_ids, *case.context_doc_ids]]
+    out = [
+        CaseVariant(
+            **common,
+            variant="original",
+            passages=shuffled(shown, seeded_rng(settings.seed, case.case_id, "order", "original")),
+            provenance={"contexts": "oracle", "gold_doc_ids": case.gold_doc_ids},
+        )
+    ]
+    if retrieved is not None:
+        top = list(retrieved.get(case.case_id, []))[: settings.top_k]
+        out.append(
+            CaseVariant(
+                **common,
+                variant="retrieved",
+                passages=[documents[d].passage() for d in top if d in documents],
+                provenance={
+                    "contexts": "retrieved",
+                    "retriever": settings.retrieved_by,
+                    "doc_ids": top,
+                    "gold_retrieved": sorted(set(top) & set(case.gold_doc_ids)),
+                },
+            )
+        )
+    return out
 
 
 def build_variants(
@@ -364,30 +318,27 @@ def build_variants(
     *,
     variants: Sequence[str],
     search: Search | None,
-    seed: int = 13,
-    distractors: int = 3,
+    settings: VariantSettings | None = None,
     retrieved: Mapping[str, Sequence[str]] | None = None,
-    top_k: int = 5,
-    retrieved_by: str = "the retrieval target",
+    registry: VariantRegistry = ADVERSARIAL_VARIANTS,
 ) -> tuple[list[CaseVariant], dict[str, str]]:
     """Every case's ``original`` plus the requested variants; and the variants not made.
 
-    ``search`` ranks the corpus for the hardest non-relevant passages (needed for
-    ``missing_context`` and ``noisy_context``). ``retrieved`` (case id -> ranked doc ids from the
-    retrieval target) adds a ``retrieved`` variant with the top ``top_k``. The second value maps
+    ``search`` ranks the corpus for the hardest non-relevant passages (for the variants that
+    need a ranking). ``retrieved`` (case id -> ranked doc ids from the retrieval target) adds a
+    ``retrieved`` variant with the top ``settings.top_k``. The second value maps
     ``case_id#variant`` to why that variant could not be made for that case.
     """
-    need_ranking = search is not None and any(
-        v in variants for v in ("missing_context", "noisy_context")
-    )
+    settings = settings or VariantSettings()
+    wanted = [k for k in registry.kinds.values() if k.name in set(registry.validate(variants))]
     depth = (
         10
-        + distractors
+        + settings.distractors
         + max((len(c.gold_doc_ids) + len(c.context_doc_ids) for c in cases), default=0)
     )
     ranking: Mapping[str, Sequence[str]] = (
         search({c.case_id: c.question for c in cases if c.expect == "answer"}, depth)
-        if need_ranking and search is not None
+        if search is not None and any(k.needs_ranking for k in wanted)
         else {}
     )
     pools: dict[str, list[str]] = {}
@@ -397,123 +348,14 @@ def build_variants(
     out: list[CaseVariant] = []
     skipped: dict[str, str] = {}
     for case in cases:
-
-        def order(variant: str, case_id: str = case.case_id) -> random.Random:
-            return _rng(seed, case_id, "order", variant)  # one stream per variant
-
-        gold = [documents[d].passage() for d in case.gold_doc_ids]
-        extra = [documents[d].passage() for d in case.context_doc_ids]
-        common: dict[str, Any] = {
-            "case_id": case.case_id,
-            "question": case.question,
-            "answers": case.answers,
-        }
-        out.append(
-            CaseVariant(
-                **common,
-                variant="original",
-                expect=case.expect,
-                passages=_shuffled(gold + extra, order("original")),
-                provenance={"contexts": "oracle", "gold_doc_ids": case.gold_doc_ids},
-            )
-        )
-        if retrieved is not None:
-            top = list(retrieved.get(case.case_id, []))[:top_k]
-            out.append(
-                CaseVariant(
-                    **common,
-                    variant="retrieved",
-                    expect=case.expect,
-                    passages=[documents[d].passage() for d in top if d in documents],
-                    provenance={
-                        "contexts": "retrieved",
-                        "retriever": retrieved_by,
-                        "doc_ids": top,
-                        "gold_retrieved": sorted(set(top) & set(case.gold_doc_ids)),
-                    },
-                )
-            )
+        out.extend(_structural(case, documents, settings, retrieved))
         if case.expect != "answer":
             continue
-        exclude = set(case.gold_doc_ids) | set(case.context_doc_ids)
-        ranked = ranking.get(case.case_id, [])
-        if "missing_context" in variants:
-            negatives = _negatives(case, ranked, exclude, len(gold) + len(extra), documents)
-            if negatives:
-                out.append(
-                    CaseVariant(
-                        **{**common, "answers": []},
-                        variant="missing_context",
-                        expect="abstain",
-                        passages=_shuffled(
-                            [documents[d].passage() for _, d in negatives],
-                            order("missing_context"),
-                        ),
-                        provenance={
-                            "removed": case.gold_doc_ids,
-                            "kept": case.context_doc_ids,
-                            "substitutes": [{"doc_id": d, "rank": r} for r, d in negatives],
-                            "ranker": "bm25 top non-relevant",
-                        },
-                    )
-                )
+        shown = Shown(case, documents, ranking.get(case.case_id, []), pools, settings)
+        for kind in wanted:
+            made = kind.make(shown)
+            if isinstance(made, str):
+                skipped[variant_key(case.case_id, kind.name)] = made
             else:
-                skipped[f"{case.case_id}#missing_context"] = "no non-relevant passage was ranked"
-        if "noisy_context" in variants:
-            negatives = _negatives(case, ranked, exclude, distractors, documents)
-            out.append(
-                CaseVariant(
-                    **common,
-                    variant="noisy_context",
-                    expect="answer",
-                    passages=_shuffled(
-                        gold + extra + [documents[d].passage() for _, d in negatives],
-                        order("noisy_context"),
-                    ),
-                    provenance={
-                        "distractors": [{"doc_id": d, "rank": r} for r, d in negatives],
-                        "ranker": "bm25 top non-relevant",
-                    },
-                )
-            )
-        wants_cf = [v for v in ("contradictory_context", "counterfactual_only") if v in variants]
-        if not wants_cf:
-            continue
-        made = make_counterfactual(case, documents, pools, seed)
-        if isinstance(made, str):
-            for name in wants_cf:
-                skipped[f"{case.case_id}#{name}"] = made
-            continue
-        planted = {**made.provenance, "original_value": made.original_value}
-        if "contradictory_context" in variants:
-            out.append(
-                CaseVariant(
-                    **common,
-                    variant="contradictory_context",
-                    expect="flag_conflict",
-                    passages=_shuffled(
-                        gold + extra + [made.passage], order("contradictory_context")
-                    ),
-                    counterfactual=made.substitute,
-                    provenance=planted,
-                )
-            )
-        if "counterfactual_only" in variants:
-            # every shown passage that states the answer gets the planted value
-            swapped = [
-                made.passage
-                if p.doc_id == made.passage.doc_id
-                else p.model_copy(update={"text": made.plant(p.text)})
-                for p in gold + extra
-            ]
-            out.append(
-                CaseVariant(
-                    **common,
-                    variant="counterfactual_only",
-                    expect="answer",
-                    passages=_shuffled(swapped, order("counterfactual_only")),
-                    counterfactual=made.substitute,
-                    provenance=planted,
-                )
-            )
+                out.append(made)
     return out, skipped

@@ -21,10 +21,13 @@ from app import data, ui
 from app.judge import calibration_panel
 from app.stages import case_view, run_view
 from evalcore.records import CaseResult, RunRecord, StageSummary
-from generation_eval import BEHAVIOUR_METRICS
+from generation_eval import ADVERSARIAL_VARIANTS, ANSWER_METRICS, BEHAVIOUR_METRICS
 
 BEHAVIOUR = BEHAVIOUR_METRICS
 """Behaviour rates of the generation stage, shown with their CIs."""
+
+LABELS = ADVERSARIAL_VARIANTS.labels
+"""What each variant tests, beside its figures."""
 
 LABEL_COLOURS = {
     "supported": "#d7f2dd",
@@ -58,13 +61,15 @@ def per_variant_table(summary: StageSummary) -> pd.DataFrame:
         rows.append(
             {
                 "variant": variant,
+                "tests": LABELS.get(variant, ""),
                 "n": int(entry.get("n", 0)),
                 "pass_rate": entry.get("pass_rate"),
                 "ci_low": rate.ci_low if rate else None,
                 "ci_high": rate.ci_high if rate else None,
                 **{
                     k: entry.get(k)
-                    for k in ("faithfulness", "citation_recall", "citation_precision", "answer_f1")
+                    for k in ANSWER_METRICS
+                    if k in ("faithfulness", "citation_recall", "citation_precision", "answer_f1")
                 },
             }
         )

@@ -3,8 +3,14 @@ import random
 import pytest
 from gen_fixtures import CASES, DOCUMENTS, fake_search
 
-from generation_eval import ADVERSARIAL, answer_type, build_variants, make_counterfactual
-from generation_eval._variants import negate_sentence, perturb_number
+from generation_eval import (
+    ADVERSARIAL,
+    VariantSettings,
+    answer_type,
+    build_variants,
+    make_counterfactual,
+)
+from generation_eval._counterfactual import negate_sentence, perturb_number
 
 
 def _build(**kwargs):
@@ -24,10 +30,10 @@ def test_every_answerable_case_gets_every_variant_and_abstain_cases_only_the_ori
 
 
 def test_variants_are_deterministic_for_a_seed_and_change_with_it():
-    a, _ = _build(seed=1)
-    b, _ = _build(seed=1)
+    a, _ = _build(settings=VariantSettings(seed=1))
+    b, _ = _build(settings=VariantSettings(seed=1))
     assert [v.model_dump() for v in a] == [v.model_dump() for v in b]
-    c, _ = _build(seed=2)
+    c, _ = _build(settings=VariantSettings(seed=2))
     assert [v.model_dump() for v in a] != [v.model_dump() for v in c]
 
 
