@@ -103,11 +103,12 @@ def score_agent(context: AgentContext) -> AgentReport:
         )
         turns = context.turns.get(case.case_id)
         usage = _usage(turns or [])
-        if case.case_id in context.errors:
-            results.append(head.error(context.errors[case.case_id], usage))
-            continue
-        if turns is None:
-            results.append(head.unmeasured("no recorded output for this case", usage))
+        missing = head.unscored(
+            context.errors.get(case.case_id), turns, "no recorded output for this case", usage
+        )
+        if missing is not None:
+            results.append(missing)
+        if missing is not None or turns is None:
             continue
         verdict: CaseVerdict = check_case(case, turns, context.mode)
         scores = {

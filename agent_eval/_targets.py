@@ -36,14 +36,14 @@ from evalcore.adapters import (
     Recorded,
     RecordedArgs,
     callable_kind,
+    live_target,
+    open_target,
     openai_kind,
     recorded_kind,
 )
-from evalcore.errors import SuiteError
 from evalcore.llm_client import parse_tool_calls
 from evalcore.suite import TargetSpec
 from evalcore.targets import (
-    TargetContext,
     TargetKind,
     TargetRegistry,
     closing_target,
@@ -193,14 +193,8 @@ TARGET_NAMES = AGENT_TARGETS.names
 
 def build_agent(spec: TargetSpec, where: Path | None = None) -> Agent:
     """Build a live agent (``callable``, ``openai``, ``baseline``) from its spec."""
-    target = AGENT_TARGETS.build(spec, TargetContext(where.parent if where else None))
-    if isinstance(target, Recorded):
-        raise SuiteError(
-            "the recorded target replays outputs; it is not a live agent",
-            path=where,
-            field="target.name",
-        )
-    return target
+    agent: Agent = live_target(AGENT_TARGETS, spec, where)
+    return agent
 
 
 # ---------------------------------------------------------------------------- driving
@@ -325,11 +319,8 @@ def run_agent(
     case's error; the run goes on. A bad spec raises :class:`SuiteError`.
     """
     started = time.perf_counter()
-    target = (
-        Recorded({k: list(v) for k, v in recorded.items()}, args=spec.args)
-        if spec.name == "recorded" and recorded is not None
-        else targets.build(spec, TargetContext(suite_root))
-    )
+    lists = {k: list(v) for k, v in recorded.items()} if recorded is not None else None
+    target = open_target(targets, spec, suite_root, lists)
     if isinstance(target, Recorded):
         turns, errors = target.replay([c.case_id for c in cases], "output for case '{key}'")
         return AgentRun(

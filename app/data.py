@@ -13,7 +13,6 @@ from typing import Any
 
 import pandas as pd
 import streamlit as st
-from sqlalchemy import select
 from sqlalchemy.engine import make_url
 
 from evalcore.cases import CaseBase
@@ -21,7 +20,7 @@ from evalcore.env import default_store_url
 from evalcore.loaders import load_jsonl
 from evalcore.outcomes import Outcome
 from evalcore.records import CaseResult, RunRecord
-from evalcore.store import ResultStore, case_results, runs
+from evalcore.store import ResultStore
 from evalcore.suite import load_suite
 
 TTL = 30
@@ -92,26 +91,11 @@ def case_frame(url: str, run_id: str, stage: str) -> pd.DataFrame:
     store = get_store(url)
     if store is None:
         return pd.DataFrame()
-    query = (
-        select(
-            case_results.c.case_id,
-            case_results.c.variant,
-            case_results.c.outcome,
-            case_results.c.failure_category,
-            case_results.c.reason,
-            case_results.c.category,
-            case_results.c.canary,
-            case_results.c.scores,
-        )
-        .where(case_results.c.run_id == run_id, case_results.c.stage == stage)
-        .order_by(case_results.c.id)
-    )
-    with store.engine.connect() as conn:
-        rows = conn.execute(query).mappings().all()
+    rows = store.case_rows(run_id, stage)
     base = pd.DataFrame(
-        [{k: v for k, v in r.items() if k != "scores"} for r in rows], columns=list(CASE_COLUMNS)
+        [r.model_dump(exclude={"scores"}) for r in rows], columns=list(CASE_COLUMNS)
     )
-    scores = pd.DataFrame([dict(r["scores"] or {}) for r in rows], index=base.index)
+    scores = pd.DataFrame([r.scores for r in rows], index=base.index)
     return pd.concat([base, scores], axis=1)
 
 
@@ -123,23 +107,7 @@ def case_result(
     store = get_store(url)
     if store is None:
         return None
-    query = (
-        select(case_results)
-        .where(
-            case_results.c.run_id == run_id,
-            case_results.c.stage == stage,
-            case_results.c.case_id == case_id,
-            case_results.c.variant == variant,
-        )
-        .order_by(case_results.c.id)
-        .limit(1)
-    )
-    with store.engine.connect() as conn:
-        row = conn.execute(query).mappings().first()
-    if row is None:
-        return None
-    fields = set(CaseResult.model_fields)
-    return CaseResult.model_validate({k: v for k, v in row.items() if k in fields})
+    return store.case_result(run_id, stage, case_id, variant)
 
 
 @st.cache_data(ttl=TTL, show_spinner=False, max_entries=256)
@@ -152,17 +120,7 @@ def case_variants(url: str, run_id: str, stage: str, case_id: str) -> pd.DataFra
     store = get_store(url)
     if store is None:
         return pd.DataFrame(columns=columns)
-    query = (
-        select(*(case_results.c[c] for c in columns))
-        .where(
-            case_results.c.run_id == run_id,
-            case_results.c.stage == stage,
-            case_results.c.case_id == case_id,
-        )
-        .order_by(case_results.c.id)
-    )
-    with store.engine.connect() as conn:
-        rows = [dict(r) for r in conn.execute(query).mappings().all()]
+    rows = [r.model_dump(include=set(columns)) for r in store.case_rows(run_id, stage, case_id)]
     rows.sort(key=lambda r: r["variant"] != "original")
     return pd.DataFrame(rows, columns=columns).drop_duplicates("variant")
 
@@ -179,15 +137,7 @@ def split_key(key: str) -> tuple[str, str]:
 def case_stages(url: str, run_id: str, case_id: str) -> list[str]:
     """The stages of a run that hold a result for ``case_id``."""
     store = get_store(url)
-    if store is None:
-        return []
-    query = (
-        select(case_results.c.stage)
-        .where(case_results.c.run_id == run_id, case_results.c.case_id == case_id)
-        .distinct()
-    )
-    with store.engine.connect() as conn:
-        return sorted(str(s) for s in conn.execute(query).scalars())
+    return store.case_stages(run_id, case_id) if store is not None else []
 
 
 @st.cache_data(ttl=TTL, show_spinner=False, max_entries=64)
@@ -197,32 +147,17 @@ def case_history(url: str, suite: str, case_id: str) -> pd.DataFrame:
     columns = ["started_at", "run_id", "stage", "variant", "outcome", "reason", "primary_score"]
     if store is None:
         return pd.DataFrame(columns=columns)
-    query = (
-        select(
-            runs.c.started_at,
-            runs.c.run_id,
-            case_results.c.stage,
-            case_results.c.variant,
-            case_results.c.outcome,
-            case_results.c.reason,
-            case_results.c.primary_score,
-        )
-        .join(runs, runs.c.run_id == case_results.c.run_id)
-        .where(runs.c.suite_name == suite, case_results.c.case_id == case_id)
-        .order_by(runs.c.started_at.desc(), case_results.c.id)
-    )
-    with store.engine.connect() as conn:
-        rows = conn.execute(query).mappings().all()
-    return pd.DataFrame([dict(r) for r in rows], columns=columns)
+    rows = store.case_history(suite, case_id)
+    return pd.DataFrame([r.model_dump() for r in rows], columns=columns)
 
 
 def _case_model(stage: str) -> tuple[type[CaseBase], str] | None:
     if stage == "retrieval":
-        from retrieval_eval._stage import RetrievalCase
+        from retrieval_eval import RetrievalCase
 
         return RetrievalCase, "query_id"
     if stage == "agent":
-        from agent_eval._cases import AgentCase
+        from agent_eval import AgentCase
 
         return AgentCase, "case_id"
     if stage == "generation":

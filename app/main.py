@@ -16,16 +16,13 @@ if _ROOT not in sys.path:  # `streamlit run app/main.py` puts app/, not the repo
     sys.path.insert(0, _ROOT)
 
 from app import data  # noqa: E402
+from app.ui import PAGES  # noqa: E402
 
 st.set_page_config(page_title="evalstage", layout="wide")
 
 pages = [
-    st.Page("app_pages/runs.py", title="Runs", url_path="runs", default=True),
-    st.Page("app_pages/run.py", title="Run", url_path="run"),
-    st.Page("app_pages/compare.py", title="Compare", url_path="compare"),
-    st.Page("app_pages/case.py", title="Case", url_path="case"),
-    st.Page("app_pages/suite.py", title="Suite", url_path="suite"),
-    st.Page("app_pages/judge.py", title="Judge", url_path="judge"),
+    st.Page(file, title=title, url_path=name, default=i == 0)
+    for i, (name, (file, title)) in enumerate(PAGES.items())
 ]
 navigation = st.navigation(pages)
 with st.sidebar:

@@ -15,14 +15,16 @@ import streamlit as st
 from app import data
 from evalcore.records import RunRecord, StageSummary
 
-PAGES = {
-    "runs": "app_pages/runs.py",
-    "run": "app_pages/run.py",
-    "compare": "app_pages/compare.py",
-    "case": "app_pages/case.py",
-    "suite": "app_pages/suite.py",
+PAGES: dict[str, tuple[str, str]] = {
+    "runs": ("app_pages/runs.py", "Runs"),
+    "run": ("app_pages/run.py", "Run"),
+    "compare": ("app_pages/compare.py", "Compare"),
+    "case": ("app_pages/case.py", "Case"),
+    "suite": ("app_pages/suite.py", "Suite"),
+    "judge": ("app_pages/judge.py", "Judge"),
 }
-"""Page files, relative to ``app/main.py``, by name."""
+"""Every page of the app, by name (its URL path): its file, relative to ``app/main.py``, and its
+title. The first is the default page."""
 
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:&])")
 
@@ -34,7 +36,7 @@ def md_escape(text: str) -> str:
 
 def link(page: str, label: str, **params: str) -> None:
     """A link to another page of the app with query parameters (label shown literally)."""
-    st.page_link(PAGES[page], label=md_escape(label), query_params=params or None)
+    st.page_link(PAGES[page][0], label=md_escape(label), query_params=params or None)
 
 
 def case_link(run_id: str, stage: str, case_id: str, variant: str = "original") -> None:

@@ -15,7 +15,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from evalcore.errors import SuiteError
 from evalcore.llm_client import ChatClient, ChatConfig
-from evalcore.targets import TargetContext, TargetKind, load_callable
+from evalcore.suite import TargetSpec
+from evalcore.targets import TargetContext, TargetKind, TargetRegistry, load_callable
 
 T = TypeVar("T")
 C = TypeVar("C", bound="CallableTarget")
@@ -138,3 +139,27 @@ def recorded_kind(load: Callable[[Path], Mapping[str, T]], summary: str) -> Targ
     return TargetKind(
         name="recorded", args=RecordedArgs, factory=build, deterministic=True, summary=summary
     )
+
+
+def open_target(
+    registry: TargetRegistry[Any],
+    spec: TargetSpec,
+    suite_root: Path | None,
+    recorded: Mapping[str, Any] | None = None,
+) -> Any:
+    """The target ``spec`` names; ``recorded`` (outputs already loaded) serves ``recorded``."""
+    if spec.name == "recorded" and recorded is not None:
+        return Recorded(dict(recorded), args=spec.args)
+    return registry.build(spec, TargetContext(suite_root))
+
+
+def live_target(registry: TargetRegistry[Any], spec: TargetSpec, where: Path | None) -> Any:
+    """The live system ``spec`` names (not a replay of recorded outputs)."""
+    target = registry.build(spec, TargetContext(where.parent if where else None))
+    if isinstance(target, Recorded):
+        raise SuiteError(
+            f"the recorded target replays outputs; it is not a live {registry.stage} target",
+            path=where,
+            field="target.name",
+        )
+    return target

@@ -50,6 +50,23 @@ class CaseHead(BaseModel):
             details=dict(details or {}),
         )
 
+    def unscored(
+        self,
+        error: str | None,
+        output: object | None,
+        reason: str,
+        details: Mapping[str, Any] | None = None,
+    ) -> CaseResult | None:
+        """``error`` when the target failed, ``unmeasured`` (``reason``) when there is no output.
+
+        None when the case has an output to score.
+        """
+        if error is not None:
+            return self.error(error, details)
+        if output is None:
+            return self.unmeasured(reason, details)
+        return None
+
     def scored(
         self,
         failure: FailureCategory | None,

@@ -7,9 +7,11 @@ written in one transaction, so a failed write leaves nothing behind.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from pydantic import BaseModel
 from sqlalchemy import (
     JSON,
     Boolean,
@@ -35,6 +37,32 @@ from evalcore.records import CaseResult, RunRecord, StageSummary
 from evalcore.suite import STAGES
 
 metadata = MetaData()
+
+
+class CaseRow(BaseModel):
+    """One stored result without its details: what tables of many results show."""
+
+    case_id: str
+    variant: str
+    outcome: str
+    failure_category: str | None
+    reason: str
+    category: str
+    canary: bool
+    scores: dict[str, float]
+
+
+class HistoryRow(BaseModel):
+    """One case's result in one run: when, which run, stage and variant, outcome."""
+
+    started_at: datetime
+    run_id: str
+    stage: str
+    variant: str
+    outcome: str
+    reason: str
+    primary_score: float | None
+
 
 runs = Table(
     "runs",
@@ -194,6 +222,69 @@ class ResultStore:
         return [
             CaseResult.model_validate({k: v for k, v in r.items() if k in fields}) for r in rows
         ]
+
+    def case_rows(self, run_id: str, stage: str, case_id: str | None = None) -> list[CaseRow]:
+        """The results of one stage of a run (of one case, with ``case_id``), without details."""
+        query = select(*(case_results.c[c] for c in CaseRow.model_fields)).where(
+            case_results.c.run_id == run_id, case_results.c.stage == stage
+        )
+        if case_id is not None:
+            query = query.where(case_results.c.case_id == case_id)
+        with self.engine.connect() as conn:
+            rows = conn.execute(query.order_by(case_results.c.id)).mappings().all()
+        return [CaseRow.model_validate({**r, "scores": r["scores"] or {}}) for r in rows]
+
+    def case_result(
+        self, run_id: str, stage: str, case_id: str, variant: str = "original"
+    ) -> CaseResult | None:
+        """One case's full result (details included) in one stage of a run, for one variant."""
+        query = (
+            select(case_results)
+            .where(
+                case_results.c.run_id == run_id,
+                case_results.c.stage == stage,
+                case_results.c.case_id == case_id,
+                case_results.c.variant == variant,
+            )
+            .order_by(case_results.c.id)
+            .limit(1)
+        )
+        with self.engine.connect() as conn:
+            row = conn.execute(query).mappings().first()
+        if row is None:
+            return None
+        fields = set(CaseResult.model_fields)
+        return CaseResult.model_validate({k: v for k, v in row.items() if k in fields})
+
+    def case_stages(self, run_id: str, case_id: str) -> list[str]:
+        """The stages of a run that hold a result for ``case_id``, sorted."""
+        query = (
+            select(case_results.c.stage)
+            .where(case_results.c.run_id == run_id, case_results.c.case_id == case_id)
+            .distinct()
+        )
+        with self.engine.connect() as conn:
+            return sorted(str(s) for s in conn.execute(query).scalars())
+
+    def case_history(self, suite: str, case_id: str) -> list[HistoryRow]:
+        """The result of ``case_id`` in every run of ``suite``, newest first."""
+        query = (
+            select(
+                runs.c.started_at,
+                runs.c.run_id,
+                case_results.c.stage,
+                case_results.c.variant,
+                case_results.c.outcome,
+                case_results.c.reason,
+                case_results.c.primary_score,
+            )
+            .join(runs, runs.c.run_id == case_results.c.run_id)
+            .where(runs.c.suite_name == suite, case_results.c.case_id == case_id)
+            .order_by(runs.c.started_at.desc(), case_results.c.id)
+        )
+        with self.engine.connect() as conn:
+            rows = conn.execute(query).mappings().all()
+        return [HistoryRow.model_validate(dict(r)) for r in rows]
 
     def save_calibration(self, record: CalibrationRecord) -> None:
         """Store a judge calibration record (keyed by its id)."""

@@ -241,11 +241,12 @@ def score_generation(context: GenerationContext, verifier: Verifier) -> Generati
             "counterfactual": item.counterfactual,
             **_usage(output),
         }
-        if item.key in context.errors:
-            results.append(head.error(context.errors[item.key], details))
-            continue
-        if output is None:
-            results.append(head.unmeasured("no output for this variant", details))
+        missing = head.unscored(
+            context.errors.get(item.key), output, "no output for this variant", details
+        )
+        if missing is not None:
+            results.append(missing)
+        if missing is not None or output is None:
             continue
         found = examined[item.key]
         category, reason = _decide(item, found, context.faithfulness_threshold)

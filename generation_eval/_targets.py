@@ -33,6 +33,8 @@ from evalcore.adapters import (
     OpenAITarget,
     Recorded,
     callable_kind,
+    live_target,
+    open_target,
     openai_kind,
     recorded_kind,
 )
@@ -40,7 +42,6 @@ from evalcore.errors import SuiteError
 from evalcore.loaders import iter_jsonl, validation_error
 from evalcore.suite import TargetSpec
 from evalcore.targets import (
-    TargetContext,
     TargetKind,
     TargetRegistry,
     closing_target,
@@ -195,14 +196,8 @@ TARGET_NAMES = GENERATION_TARGETS.names
 
 def build_generator(spec: TargetSpec, where: Path | None = None) -> Generator:
     """Build a live generator (``extractive``, ``callable``, ``openai``) from its spec."""
-    target = GENERATION_TARGETS.build(spec, TargetContext(where.parent if where else None))
-    if isinstance(target, Recorded):
-        raise SuiteError(
-            "the recorded target replays answers; it is not a live generator",
-            path=where,
-            field="target.name",
-        )
-    return target
+    generator: Generator = live_target(GENERATION_TARGETS, spec, where)
+    return generator
 
 
 def run_generator(
@@ -219,11 +214,7 @@ def run_generator(
     reading ``args.path``.
     """
     started = time.perf_counter()
-    target = (
-        Recorded(recorded, args=spec.args)
-        if spec.name == "recorded" and recorded is not None
-        else targets.build(spec, TargetContext(suite_root))
-    )
+    target = open_target(targets, spec, suite_root, recorded)
     if isinstance(target, Recorded):
         outputs, errors = target.replay([i.key for i in variants], "answer for '{key}'")
         return GenerationRun(

@@ -96,7 +96,7 @@ for stage in present:
                 "retired in": case.get("retired_in"),
             }
         )
-    view = stages.CASE_VIEWS.get(stage, stages.generic_case_view)
+    view = stages.case_view_of(stage)
     view(url, run, result, case)
 
 st.header("History")

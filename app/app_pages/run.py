@@ -34,5 +34,5 @@ if not present:
 tabs = st.tabs([s.stage for s in present])
 for tab, summary in zip(tabs, present, strict=True):
     with tab:
-        view = stages.RUN_VIEWS.get(summary.stage, stages.generic_run_view)
+        view = stages.run_view_of(summary.stage)
         view(url, run, summary)

@@ -1,13 +1,14 @@
-"""Per-stage views, registered by stage name.
+"""Per-stage views, by stage name, listed once in :data:`STAGE_VIEWS`.
 
-A stage gets a tab on the Run page by registering one function with :func:`run_view`, and a
-section on the Case page with :func:`case_view`. A run shows tabs only for the stages it holds;
-a stage without a registered view falls back to :func:`generic_run_view`.
+A stage's module under ``app/stages/`` holds its Run-page tab and its Case-page section; one
+line of :data:`STAGE_VIEWS` names them. A run shows tabs only for the stages it holds; a stage
+without views falls back to :func:`generic_run_view` and :func:`generic_case_view`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import streamlit as st
@@ -20,28 +21,13 @@ RunView = Callable[[str, RunRecord, StageSummary], None]
 CaseView = Callable[[str, RunRecord, CaseResult, dict[str, Any] | None], None]
 """``(store_url, run, result, suite_case_or_None) -> None``: renders one case of that stage."""
 
-RUN_VIEWS: dict[str, RunView] = {}
-CASE_VIEWS: dict[str, CaseView] = {}
 
+@dataclass(frozen=True)
+class StageViews:
+    """A stage's Run-page tab and Case-page section."""
 
-def run_view(stage: str) -> Callable[[RunView], RunView]:
-    """Register the Run-page tab of ``stage``."""
-
-    def register(func: RunView) -> RunView:
-        RUN_VIEWS[stage] = func
-        return func
-
-    return register
-
-
-def case_view(stage: str) -> Callable[[CaseView], CaseView]:
-    """Register the Case-page section of ``stage``."""
-
-    def register(func: CaseView) -> CaseView:
-        CASE_VIEWS[stage] = func
-        return func
-
-    return register
+    run: RunView
+    case: CaseView
 
 
 def generic_run_view(url: str, run: RunRecord, summary: StageSummary) -> None:
@@ -57,4 +43,23 @@ def generic_case_view(
     st.code(result.model_dump_json(indent=2), language="json")
 
 
-from app.stages import agent, generation, retrieval  # noqa: E402, F401  (registers the views)
+from app.stages import agent, generation, generation_case, retrieval  # noqa: E402
+
+STAGE_VIEWS: dict[str, StageViews] = {
+    "retrieval": StageViews(retrieval.retrieval_run_view, retrieval.retrieval_case_view),
+    "generation": StageViews(generation.generation_run_view, generation_case.generation_case_view),
+    "agent": StageViews(agent.agent_run_view, agent.agent_case_view),
+}
+"""The stages with their own views."""
+
+
+def run_view_of(stage: str) -> RunView:
+    """The Run-page tab of ``stage`` (the generic one for a stage without views)."""
+    views = STAGE_VIEWS.get(stage)
+    return views.run if views is not None else generic_run_view
+
+
+def case_view_of(stage: str) -> CaseView:
+    """The Case-page section of ``stage`` (the generic one for a stage without views)."""
+    views = STAGE_VIEWS.get(stage)
+    return views.case if views is not None else generic_case_view

@@ -10,7 +10,6 @@ import pandas as pd
 import streamlit as st
 
 from app import data, ui
-from app.stages import case_view, run_view
 from evalcore.records import CaseResult, RunRecord, StageSummary
 
 CALL_COLUMNS = [
@@ -39,7 +38,6 @@ def call_diff(result: CaseResult) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=CALL_COLUMNS)
 
 
-@run_view("agent")
 def agent_run_view(url: str, run: RunRecord, summary: StageSummary) -> None:
     """The agent tab of the Run page."""
     config = summary.config
@@ -131,7 +129,6 @@ def agent_run_view(url: str, run: RunRecord, summary: StageSummary) -> None:
     ui.link("case", f"Case {chosen}", run_id=run.run_id, case_id=str(chosen), stage=summary.stage)
 
 
-@case_view("agent")
 def agent_case_view(
     url: str, run: RunRecord, result: CaseResult, case: dict[str, Any] | None
 ) -> None:

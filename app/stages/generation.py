@@ -2,7 +2,8 @@
 
 The run view shows per-variant rates, the adversarial matrix, behaviour rates with CIs, the
 faithfulness distribution, citation recall/precision, failure categories and a per-case table;
-the case view one case variant with its contexts, claims and provenance.
+the case view (:mod:`app.stages.generation_case`) one case variant with its contexts, claims and
+provenance.
 
 Everything the generator wrote (answers, claims) and every passage is shown as plain text, code
 or table cells, never as Markdown or HTML.
@@ -10,17 +11,12 @@ or table cells, never as Markdown or HTML.
 
 from __future__ import annotations
 
-import json
-from typing import Any
-
 import altair as alt
 import pandas as pd
 import streamlit as st
 
 from app import data, ui
-from app.judge import calibration_panel
-from app.stages import case_view, run_view
-from evalcore.records import CaseResult, RunRecord, StageSummary
+from evalcore.records import RunRecord, StageSummary
 from generation_eval import ADVERSARIAL_VARIANTS, ANSWER_METRICS, BEHAVIOUR_METRICS
 
 BEHAVIOUR = BEHAVIOUR_METRICS
@@ -28,13 +24,6 @@ BEHAVIOUR = BEHAVIOUR_METRICS
 
 LABELS = ADVERSARIAL_VARIANTS.labels
 """What each variant tests, beside its figures."""
-
-LABEL_COLOURS = {
-    "supported": "#d7f2dd",
-    "unsupported": "#fff1c2",
-    "contradicted": "#f9d0d0",
-}
-"""Row background of a claim by its verifier label."""
 
 
 def variant_metric(name: str, variant: str) -> str:
@@ -66,11 +55,7 @@ def per_variant_table(summary: StageSummary) -> pd.DataFrame:
                 "pass_rate": entry.get("pass_rate"),
                 "ci_low": rate.ci_low if rate else None,
                 "ci_high": rate.ci_high if rate else None,
-                **{
-                    k: entry.get(k)
-                    for k in ANSWER_METRICS
-                    if k in ("faithfulness", "citation_recall", "citation_precision", "answer_f1")
-                },
+                **{k: entry.get(k) for k in ANSWER_METRICS},
             }
         )
     return pd.DataFrame(rows)
@@ -101,7 +86,6 @@ def _rate_chart(rows: pd.DataFrame, y_title: str) -> alt.LayerChart:
     return bars + points
 
 
-@run_view("generation")
 def generation_run_view(url: str, run: RunRecord, summary: StageSummary) -> None:
     """The generation tab of the Run page."""
     config = summary.config
@@ -270,201 +254,3 @@ def generation_run_view(url: str, run: RunRecord, summary: StageSummary) -> None
         chosen = str(st.selectbox("Open a case variant from this page", keys, key="gen_case"))
         case_id, variant = data.split_key(chosen)
         ui.case_link(run.run_id, summary.stage, case_id, variant)
-
-
-def provenance_lines(variant: str, provenance: dict[str, Any]) -> list[str]:
-    """How a variant's contexts were made, in words (one line per fact; unknown keys verbatim)."""
-    rest = dict(provenance)
-    lines: list[str] = []
-
-    def docs(items: list[Any]) -> str:
-        return ", ".join(
-            f"{i.get('doc_id')} (rank {i.get('rank')})" if isinstance(i, dict) else str(i)
-            for i in items
-        )
-
-    if "doc_id" in rest and "span" in rest:
-        lines.append(
-            f"planted in passage of {rest.pop('doc_id')} by {rest.pop('method', '?')}: "
-            f"span '{rest.pop('span')}' at offset {rest.pop('offset', '?')} replaced by "
-            f"'{rest.pop('substitute', '?')}' (original value '{rest.pop('original_value', '?')}')"
-        )
-    if "contexts" in rest:
-        lines.append(f"contexts: {rest.pop('contexts')}")
-    if "doc_ids" in rest:
-        lines.append(f"retrieved documents: {', '.join(map(str, rest.pop('doc_ids')))}")
-    if "gold_retrieved" in rest:
-        gold = rest.pop("gold_retrieved")
-        lines.append(f"gold documents retrieved: {', '.join(map(str, gold)) or 'none'}")
-    if "removed" in rest:
-        lines.append(f"removed gold documents: {', '.join(map(str, rest.pop('removed')))}")
-    if "kept" in rest:
-        lines.append(f"kept: {', '.join(map(str, rest.pop('kept'))) or 'none'}")
-    if "substitutes" in rest:
-        lines.append(f"substitute passages: {docs(rest.pop('substitutes'))}")
-    if "distractors" in rest:
-        lines.append(f"distractor passages: {docs(rest.pop('distractors'))}")
-    if "ranker" in rest:
-        lines.append(f"chosen by: {rest.pop('ranker')}")
-    lines.extend(f"{k}: {v}" for k, v in rest.items())
-    if not lines:
-        lines.append(f"{variant}: no provenance recorded")
-    return lines
-
-
-def passage_role(passage: dict[str, Any], provenance: dict[str, Any]) -> str:
-    """What a passage is in its variant, read from the variant's provenance.
-
-    ``planted`` (the counterfactual copy: the substitute sits at the recorded offset), ``source
-    of planted``, ``substitute``, ``distractor`` or ``gold (retrieved)``; empty otherwise.
-    """
-    doc_id = str(passage.get("doc_id"))
-    if provenance.get("span") and str(provenance.get("doc_id")) == doc_id:
-        offset = provenance.get("offset")
-        substitute = str(provenance.get("substitute", ""))
-        text = str(passage.get("text", ""))
-        if isinstance(offset, int) and text[offset : offset + len(substitute)] == substitute:
-            return "planted"
-        return "source of planted"
-    for name, role in (("substitutes", "substitute"), ("distractors", "distractor")):
-        for item in provenance.get(name) or []:
-            if isinstance(item, dict) and str(item.get("doc_id")) == doc_id:
-                return role
-    if doc_id in map(str, provenance.get("gold_retrieved") or []):
-        return "gold (retrieved)"
-    return ""
-
-
-def passages_table(details: dict[str, Any]) -> pd.DataFrame:
-    """The contexts, numbered from 1, with the claims citing them and the evidence they gave."""
-    claims = details.get("claims") or []
-    provenance = details.get("provenance") or {}
-    rows = []
-    for n, passage in enumerate(details.get("passages") or [], 1):
-        citing = [i for i, c in enumerate(claims, 1) if n in (c.get("citations") or [])]
-        deciding = [i for i, c in enumerate(claims, 1) if c.get("context") == n]
-        rows.append(
-            {
-                "n": n,
-                "cited": "✓" if citing else "",
-                "cited by claims": ", ".join(map(str, citing)),
-                "evidence for claims": ", ".join(map(str, deciding)),
-                "role": passage_role(passage, provenance),
-                "doc_id": passage.get("doc_id"),
-                "title": passage.get("title", ""),
-                "text": passage.get("text", ""),
-            }
-        )
-    return pd.DataFrame(rows)
-
-
-def claims_table(details: dict[str, Any]) -> pd.DataFrame:
-    """One row per claim: label, support, contradiction, citations and the deciding evidence."""
-    rows = [
-        {
-            "claim": i,
-            "label": c.get("label"),
-            "text": c.get("text", ""),
-            "citations": ", ".join(map(str, c.get("citations") or [])),
-            "citations support it": c.get("citations_support"),
-            "irrelevant citations": ", ".join(map(str, c.get("irrelevant_citations") or [])),
-            "support": c.get("support"),
-            "contradiction": c.get("contradiction"),
-            "evidence passage": c.get("context"),
-            "evidence": c.get("evidence", ""),
-        }
-        for i, c in enumerate(details.get("claims") or [], 1)
-    ]
-    return pd.DataFrame(rows)
-
-
-def _colour_rows(row: pd.Series) -> list[str]:
-    colour = LABEL_COLOURS.get(str(row.get("label")), "")
-    return [f"background-color: {colour}" if colour else ""] * len(row)
-
-
-@case_view("generation")
-def generation_case_view(
-    url: str, run: RunRecord, result: CaseResult, case: dict[str, Any] | None
-) -> None:
-    """One case variant: question, expectation, answer, contexts, claims, provenance, cues."""
-    details = result.details
-    st.text("Question:")
-    st.code(str(details.get("question") or (case or {}).get("question", "")), language=None)
-    facts: dict[str, Any] = {
-        "expect": details.get("expect"),
-        "acceptable answers": details.get("answers"),
-    }
-    if details.get("counterfactual"):
-        facts["planted value"] = details["counterfactual"]
-    if details.get("own_category"):
-        facts["own failure category (before attribution to retrieval)"] = details["own_category"]
-    ui.kv_text(facts)
-
-    st.subheader("Provenance of the contexts")
-    st.text("\n".join(provenance_lines(result.variant, details.get("provenance") or {})))
-
-    st.subheader("Answer")
-    if "answer" not in details:
-        st.text(f"No answer was scored ({result.outcome.value}): {result.reason}")
-    else:
-        st.code(str(details["answer"]), language=None, wrap_lines=True)
-        ui.kv_text(
-            {
-                "abstained": f"{details.get('abstained')} (cue: {details.get('abstention_cue')})",
-                "conflict flagged": (
-                    f"{details.get('conflict_flagged')} (cue: {details.get('conflict_cue')})"
-                ),
-                "citation format": f"{details.get('format_ok')} ({details.get('format_reason')})",
-                "counterfactual adopted": details.get("counterfactual_adopted"),
-                "faithfulness": details.get("faithfulness"),
-                "citation recall": details.get("citation_recall"),
-                "citation precision": details.get("citation_precision"),
-                "answer match / token F1 / exact": (
-                    f"{details.get('alias_match')} / {details.get('token_f1')} / "
-                    f"{details.get('exact_match')}"
-                ),
-            }
-        )
-
-    claims = claims_table(details)
-    if not claims.empty:
-        st.subheader("Claims (coloured by support)")
-        st.dataframe(claims.style.apply(_colour_rows, axis=1), hide_index=True)
-        for claim in claims.to_dict("records"):
-            label = str(claim["label"]) if claim["label"] in LABEL_COLOURS else "unlabelled"
-            number = claim["evidence passage"]
-            where = f"passage {int(number)}" if number else "no passage"
-            # only fixed words and numbers go through Markdown here; the claim text below is text
-            heading = f"Claim {claim['claim']}: {label} (evidence from {where})"
-            if label == "contradicted":
-                st.error(heading, icon="✖")
-            elif label == "unsupported":
-                st.warning(heading, icon="⚠")
-            else:
-                st.success(heading, icon="✔")
-            st.text(f"claim: {claim['text']}\nevidence: {claim['evidence']}")
-
-    passages = passages_table(details)
-    if not passages.empty:
-        st.subheader("Contexts (cited passages marked)")
-        st.dataframe(passages, hide_index=True)
-        for row in passages.itertuples():
-            mark = "  ← cited" if row.cited else ""
-            role = f"  ({row.role})" if row.role else ""
-            st.text(f"[{row.n}] {row.doc_id} · {row.title}{role}{mark}")
-            st.code(str(row.text), language=None, wrap_lines=True)
-
-    usage = {
-        k: details[k]
-        for k in ("latency_ms", "prompt_tokens", "completion_tokens")
-        if details.get(k) is not None
-    }
-    if usage:
-        ui.kv_text(usage)
-    if isinstance(details.get("judge"), dict):  # a judge score beside the deterministic checks
-        st.subheader("Judge")
-        st.text(f"decided by: {', '.join(details.get('decided_by') or []) or 'unknown'}")
-        calibration_panel(url, details["judge"])
-    with st.expander("Stored details (JSON)"):
-        st.code(json.dumps(details, indent=2, ensure_ascii=False, default=str), language="json")

@@ -10,7 +10,6 @@ import pandas as pd
 import streamlit as st
 
 from app import data, ui
-from app.stages import case_view, run_view
 from evalcore.records import CaseResult, RunRecord, StageSummary
 
 _CUTOFF = re.compile(r"^(?P<family>[A-Za-z_]+)@(?P<k>\d+)$")
@@ -26,7 +25,6 @@ def cutoff_families(names: list[str]) -> dict[str, list[tuple[int, str]]]:
     return {f: sorted(ks) for f, ks in families.items() if len(ks) > 1}
 
 
-@run_view("retrieval")
 def retrieval_run_view(url: str, run: RunRecord, summary: StageSummary) -> None:
     """The retrieval tab of the Run page."""
     config = summary.config
@@ -112,7 +110,6 @@ def _case_links(run: RunRecord, stage: str, case_ids: list[str], key: str) -> No
         ui.link("case", f"Case {chosen}", run_id=run.run_id, case_id=str(chosen), stage=stage)
 
 
-@case_view("retrieval")
 def retrieval_case_view(
     url: str, run: RunRecord, result: CaseResult, case: dict[str, Any] | None
 ) -> None:

@@ -424,7 +424,7 @@ def test_large_run_renders(
 
 
 def test_cli_command_line_points_at_the_app() -> None:
-    from flows.cli_app import APP_MAIN, app_command_line
+    from cli.serve import APP_MAIN, app_command_line
 
     line = app_command_line("sqlite:////x.db", 8765)
     assert Path(line[4]) == APP_MAIN and APP_MAIN.is_file()

@@ -8,7 +8,7 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from agent_eval import load_agent_cases
-from flows.cli import app
+from cli import app
 
 ROOT = Path(__file__).resolve().parents[2]
 BFCL = ROOT / "tests" / "data" / "bfcl"

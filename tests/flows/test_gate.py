@@ -17,12 +17,12 @@ import pytest
 from suite_fixtures import TINY_QUERIES
 from typer.testing import CliRunner
 
+from cli import app
 from evalcore import ResultStore, load_suite, sqlite_url
 from evalcore.outcomes import Outcome
 from evalcore.records import RunRecord
 from evalcore.report import stage_summary
 from evalcore.suite import TargetSpec
-from flows.cli import app
 from flows.retrieval import retrieve_batch, score_batch
 from retrieval_eval import load_retrieval_inputs
 

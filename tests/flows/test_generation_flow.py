@@ -9,8 +9,8 @@ import pytest
 from suite_fixtures import write_tiny_rag_suite
 from typer.testing import CliRunner
 
+from cli import app
 from evalcore import ResultStore, sqlite_url
-from flows.cli import app
 from generation_eval import VARIANTS
 
 

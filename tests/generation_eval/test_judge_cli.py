@@ -8,12 +8,13 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from cli import app
+from cli.judge_render import judge_status_line
 from evalcore.errors import SuiteError
 from evalcore.gates import judge_gates
 from evalcore.store import ResultStore, sqlite_url
 from evalcore.suite import load_suite
-from flows.cli import app
-from flows.judge import calibrate_judge, judge_check, judge_status_line, resolve_inputs
+from flows.judge import calibrate_judge, judge_check, resolve_inputs
 
 DEMO = Path(__file__).resolve().parents[2] / "suites/demo/judge"
 runner = CliRunner()

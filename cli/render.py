@@ -1,0 +1,141 @@
+"""Renderers of stored runs: the JSON summary and the rich tables ``run``/``show`` print."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.table import Table
+
+from agent_eval import AGENT_METRICS
+from cli._common import out
+from evalcore.metrics import MetricCatalog
+from evalcore.records import RunRecord
+from generation_eval import GENERATION_METRICS
+from retrieval_eval import RETRIEVAL_METRICS
+
+STAGE_METRICS: dict[str, MetricCatalog] = {
+    "retrieval": RETRIEVAL_METRICS,
+    "generation": GENERATION_METRICS,
+    "agent": AGENT_METRICS,
+}
+"""Each stage's metric declaration, for ``evalstage metrics`` and the docs."""
+
+
+def metrics_markdown() -> str:
+    """``docs/metrics.md``: every metric every stage declares (``evalstage metrics --markdown``)."""
+    lines = [
+        "# Metrics",
+        "",
+        "Generated from the stages' declarations by `evalstage metrics --markdown`; "
+        "`tests/test_extending.py` checks that it is current. A per-variant name "
+        "(`name:variant`) and a cutoff name (`ndcg@10` for `ndcg@k`) take the direction of their "
+        "base; `none` marks a behaviour flag, right or wrong only against the expectation.",
+    ]
+    for stage, catalog in STAGE_METRICS.items():
+        lines += ["", f"## {stage}", "", "| metric | better | definition |", "| --- | --- | --- |"]
+        lines += [f"| `{m.name}` | {m.direction} | {m.definition} |" for m in catalog.metrics]
+    return "\n".join(lines) + "\n"
+
+
+def run_summary(run: RunRecord) -> dict[str, Any]:
+    """The machine-readable summary of a run: id, suite, status, every aggregate with its CI."""
+    return {
+        "run_id": run.run_id,
+        "suite": run.suite_name,
+        "suite_version": run.suite_version,
+        "suite_hash": run.suite_hash,
+        "status": run.status,
+        "started_at": run.started_at.isoformat(),
+        "finished_at": run.finished_at.isoformat() if run.finished_at else None,
+        "git_commit": run.git_commit,
+        "flow_run_id": run.flow_run_id,
+        "stages": {
+            s.stage: {
+                "target": s.target,
+                "n_cases": s.n_cases,
+                "outcomes": s.outcomes,
+                "failure_categories": s.failure_categories,
+                "error_codes": s.error_codes,
+                "seconds": round(s.seconds, 3),
+                **{
+                    key: s.config[key]
+                    for key in ("per_variant", "matrix", "per_category", "latency_ms", "tokens")
+                    if key in s.config
+                },
+                "metrics": {
+                    m.name: {
+                        "value": m.value,
+                        "ci_low": m.ci_low,
+                        "ci_high": m.ci_high,
+                        "n": m.n,
+                        "coverage": m.coverage,
+                        "direction": m.direction,
+                    }
+                    for m in s.metrics
+                },
+            }
+            for s in run.stages
+        },
+    }
+
+
+def print_run(run: RunRecord) -> None:
+    """Print a run's id, status and per-stage aggregates as tables."""
+    colour = {"completed": "green", "invalid": "red"}.get(run.status, "yellow")
+    out.print(
+        f"run [bold]{run.run_id}[/]  suite [bold]{run.suite_name}[/] v{run.suite_version}  "
+        f"status [{colour}]{run.status}[/]  started {run.started_at:%Y-%m-%d %H:%M:%S}",
+        soft_wrap=True,
+    )
+    for stage in run.stages:
+        outcomes = ", ".join(f"{k} {v}" for k, v in sorted(stage.outcomes.items()))
+        table = Table(
+            title=f"{stage.stage} · {stage.target.get('name')} · {stage.n_cases} cases · "
+            f"{outcomes} · {stage.seconds:.1f}s",
+            title_justify="left",
+        )
+        for column in ("metric", "value", "95% CI", "n", "coverage"):
+            table.add_column(column, justify="left" if column == "metric" else "right")
+        per_variant = stage.config.get("per_variant")
+        for m in stage.metrics:
+            if per_variant and ":" in m.name and not m.name.startswith("rate:"):
+                continue  # per-variant values are in the variant table below
+            table.add_row(
+                m.name,
+                f"{m.value:.4f}",
+                f"[{m.ci_low:.4f}, {m.ci_high:.4f}]",
+                str(m.n),
+                f"{m.coverage:.0%}",
+            )
+        out.print(table)
+        if per_variant:
+            print_variants(per_variant, stage.config.get("matrix", {}))
+        if stage.failure_categories:
+            cats = ", ".join(f"{k} {v}" for k, v in sorted(stage.failure_categories.items()))
+            out.print(f"failures by category: {cats}", soft_wrap=True)
+        if stage.error_codes:
+            codes = ", ".join(f"{k} {v}" for k, v in sorted(stage.error_codes.items()))
+            out.print(f"error codes (cases): {codes}", soft_wrap=True)
+
+
+def print_variants(per_variant: dict[str, Any], matrix: dict[str, dict[str, int]]) -> None:
+    """Print the generation stage's per-variant aggregates and its adversarial matrix."""
+    names = {
+        "pass_rate": "pass",
+        "faithfulness": "faithful",
+        "citation_recall": "cite R",
+        "citation_precision": "cite P",
+        "answer_match": "answer",
+    }
+    table = Table(title="per variant", title_justify="left")
+    table.add_column("variant")
+    for column in ("n", *names.values()):
+        table.add_column(column, justify="right")
+    for variant, values in per_variant.items():
+        cells = [f"{values[n]:.3f}" if n in values else "—" for n in names]
+        table.add_row(variant, str(int(values.get("n", 0))), *cells)
+    out.print(table)
+    out.print("adversarial matrix (variant: outcome or failure category, count)")
+    for variant, counts in matrix.items():
+        row = ", ".join(f"{k} {v}" for k, v in sorted(counts.items(), key=lambda kv: -kv[1]))
+        out.print(f"  {variant}: {row}", soft_wrap=True, highlight=False)

@@ -1,0 +1,203 @@
+"""The stage tools: ``evalstage retrieval|generation|agent ...`` (no suite, no store)."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from cli._common import JsonOption, err, fail, out
+from evalcore.errors import SuiteError
+
+retrieval_app = typer.Typer(help="Retrieval tools: trec_eval-compatible scoring and search.")
+generation_app = typer.Typer(help="Generation tools: verify claims against contexts.")
+agent_app = typer.Typer(help="Agent tools: check tool calls, import BFCL data.")
+
+
+@retrieval_app.command("score")
+def retrieval_score(
+    qrels: Annotated[Path, typer.Option("--qrels", help="TREC qrels file.")],
+    run_file: Annotated[Path, typer.Option("--run", help="TREC run file.")],
+    measure: Annotated[
+        list[str] | None,
+        typer.Option("-m", "--measure", help="Measure (repeatable): P_5, ndcg_cut.10,20, ndcg@10…"),
+    ] = None,
+    per_query: Annotated[bool, typer.Option("-q", help="Print per-query values too.")] = False,
+    complete: Annotated[
+        bool, typer.Option("-c", help="Average over all qrels queries; missing ones score 0.")
+    ] = False,
+    level: Annotated[int, typer.Option("-l", help="Relevance level (minimum grade).")] = 1,
+    max_docs: Annotated[
+        int | None, typer.Option("-M", help="Only the first N docs of each query.")
+    ] = None,
+) -> None:
+    """Score a run against qrels and print trec_eval's output format."""
+    from retrieval_eval import EvalOptions, evaluate, parse_measures, read_qrels, read_run
+    from retrieval_eval.cli_format import DEFAULT_MEASURES, format_trec_eval
+
+    try:
+        specs = [m for text in (measure or DEFAULT_MEASURES) for m in parse_measures(text)]
+        judgments = read_qrels(qrels)
+        ranking, run_id = read_run(run_file)
+    except SuiteError as exc:
+        raise fail(exc) from exc
+    options = EvalOptions(
+        relevance_level=level, missing_queries="zero" if complete else "skip", max_docs=max_docs
+    )
+    result = evaluate(judgments, ranking, specs, options)
+    sys.stdout.write(format_trec_eval(result, specs, run_id=run_id, per_query=per_query))
+
+
+@retrieval_app.command("search")
+def retrieval_search(
+    corpus: Annotated[
+        Path, typer.Option("--corpus", help="JSONL corpus (doc_id/_id, title, text).")
+    ],
+    queries: Annotated[
+        Path, typer.Option("--queries", help="Queries: JSONL (query_id/_id + query/text) or TSV.")
+    ],
+    retriever: Annotated[str, typer.Option("--retriever", help="bm25, dense or hybrid.")] = "bm25",
+    k: Annotated[int, typer.Option("-k", help="Documents per query.")] = 100,
+    out_path: Annotated[Path, typer.Option("--out", help="TREC run file to write.")] = Path(
+        "run.trec"
+    ),
+    args: Annotated[
+        str | None, typer.Option("--args", help="JSON options of the retriever.")
+    ] = None,
+) -> None:
+    """Search a corpus with a built-in retriever and write a TREC run file."""
+    from evalcore.suite import TargetSpec
+    from retrieval_eval import build_retriever, write_run
+    from retrieval_eval.cli_format import read_corpus, read_queries
+
+    try:
+        spec = TargetSpec(name=retriever, args=json.loads(args or "{}"))
+        documents = read_corpus(corpus)
+        topics = read_queries(queries)
+        engine = build_retriever(spec)
+    except SuiteError as exc:
+        raise fail(exc) from exc
+    except ValueError as exc:
+        err.print(f"[bold red]error:[/] --args: {exc}")
+        raise typer.Exit(code=2) from exc
+    with err.status(f"indexing {len(documents)} documents with {retriever}…"):
+        engine.index(documents)
+    with err.status(f"searching {len(topics)} queries…"):
+        ranking = engine.search(topics, k)
+    write_run(out_path, ranking, f"evalstage-{retriever}")
+    err.print(f"wrote {sum(len(v) for v in ranking.values())} lines to {out_path}")
+
+
+@agent_app.command("check")
+def agent_check(
+    cases: Annotated[Path, typer.Option("--cases", help="agent.jsonl cases file.")],
+    outputs: Annotated[Path, typer.Option("--outputs", help="Recorded outputs (JSONL).")],
+    mode: Annotated[str, typer.Option("--mode", help="strict or bfcl.")] = "strict",
+    as_json: JsonOption = False,
+) -> None:
+    """Check recorded tool calls against the cases; print per-case verdicts and the aggregate."""
+    from agent_eval import AgentContext, load_agent_cases, load_outputs, score_agent
+
+    if mode not in ("strict", "bfcl"):
+        err.print(f"[bold red]error:[/] --mode must be strict or bfcl, not {mode!r}")
+        raise typer.Exit(code=2)
+    try:
+        loaded = load_agent_cases(cases)
+        turns = load_outputs(outputs)
+    except SuiteError as exc:
+        raise fail(exc) from exc
+    report = score_agent(AgentContext(cases=loaded, turns=turns, errors={}, mode=mode))
+    if as_json:
+        payload = {
+            "mode": mode,
+            "metrics": {m.name: m.model_dump(exclude={"name"}) for m in report.metrics},
+            "outcomes": report.outcomes,
+            "error_codes": report.error_codes,
+            "cases": [
+                {
+                    "case_id": r.case_id,
+                    "outcome": r.outcome.value,
+                    "codes": r.reason.split(", ") if r.reason else [],
+                    "scores": r.scores,
+                }
+                for r in report.results
+            ],
+        }
+        sys.stdout.write(json.dumps(payload, indent=2) + "\n")
+        return
+    table = Table("case", "category", "outcome", "call F1", "codes")
+    for r in report.results:
+        colour = "green" if r.outcome == "pass" else "red"
+        table.add_row(
+            r.case_id,
+            r.category,
+            f"[{colour}]{r.outcome.value}[/]",
+            f"{r.scores.get('call_f1', 0.0):.2f}",
+            r.reason,
+        )
+    out.print(table)
+    for m in report.metrics:
+        out.print(f"{m.name}: {m.value:.4f} [{m.ci_low:.4f}, {m.ci_high:.4f}] (n={m.n})")
+    if report.error_codes:
+        out.print(
+            "error codes (cases): "
+            + ", ".join(f"{k} {v}" for k, v in sorted(report.error_codes.items()))
+        )
+
+
+@agent_app.command("import-bfcl")
+def agent_import_bfcl(
+    questions: Annotated[Path, typer.Argument(help="BFCL question file (JSON lines).")],
+    possible_answers: Annotated[
+        Path | None, typer.Argument(help="BFCL possible_answer file; omit for irrelevance.")
+    ] = None,
+    out_path: Annotated[Path, typer.Option("--out", help="agent.jsonl to write.")] = Path(
+        "agent.jsonl"
+    ),
+) -> None:
+    """Convert BFCL questions (and possible answers) into evalstage agent cases."""
+    from agent_eval import import_bfcl, write_cases_jsonl
+
+    try:
+        imported = import_bfcl(questions, possible_answers)
+    except SuiteError as exc:
+        raise fail(exc) from exc
+    write_cases_jsonl(imported, out_path)
+    kinds = sum(1 for c in imported if c.expect == "no_call")
+    err.print(f"wrote {len(imported)} cases ({kinds} no_call) to {out_path}")
+
+
+@generation_app.command("verify")
+def generation_verify(
+    input_path: Annotated[
+        Path, typer.Option("--input", help='JSONL of {"id", "context": str or [str], "claim"}.')
+    ],
+    output_path: Annotated[
+        Path, typer.Option("--output", help='JSONL of {"id", "support", "label"} to write.')
+    ],
+    verifier: Annotated[
+        str, typer.Option("--verifier", help="Verifier backend: offline, nli or llm.")
+    ] = "offline",
+    verifier_args: Annotated[
+        str | None, typer.Option("--verifier-args", help='JSON args, e.g. {"model": "..."}.')
+    ] = None,
+) -> None:
+    """Score claims against their contexts with the faithfulness verifier, in one batch."""
+    from generation_eval.verifier import VerifierSpec, build_verifier, verify_file
+
+    try:
+        spec = VerifierSpec.model_validate(
+            {"name": verifier, "args": json.loads(verifier_args or "{}")}
+        )
+    except ValueError as exc:
+        err.print(f"[bold red]error:[/] --verifier/--verifier-args: {exc}")
+        raise typer.Exit(code=2) from exc
+    try:
+        count = verify_file(input_path, output_path, build_verifier(spec))
+    except SuiteError as exc:
+        raise fail(exc) from exc
+    err.print(f"wrote {count} verdicts to {output_path}")
