@@ -39,7 +39,10 @@ AGENT_METRICS = MetricCatalog(
             definition="harmonic mean of call precision and call recall",
             headline=True,
         ),
-        *(rate(code, f"share of measured cases showing {code}") for code in sorted(ERROR_CODES)),
+        *(
+            rate(code.value, f"share of measured cases showing {code.value}: {code.description}")
+            for code in sorted(ERROR_CODES, key=lambda c: c.value)
+        ),
     )
 )
 """What :func:`score_agent` reports (each with a bootstrap CI and its coverage)."""
