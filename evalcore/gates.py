@@ -10,11 +10,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel
 
-from evalcore.calibration import CalibrationRecord
 from evalcore.compare import (
     MEASURED_OUTCOMES,
     StageComparison,
@@ -23,34 +21,24 @@ from evalcore.compare import (
     paired_delta,
     paired_values,
 )
-from evalcore.errors import SuiteError
-from evalcore.loaders import yaml_line
+from evalcore.gate_result import GateKind, GateResult, GateStatus, unknown_metric
+from evalcore.judge_gate import JudgeCheck, judge_gates
 from evalcore.outcomes import Outcome
 from evalcore.records import CaseResult, RunRecord, StageSummary
-from evalcore.suite import Bound, GatesSpec, RegressionSpec
+from evalcore.suite import GatesSpec, RegressionSpec
 
-GateStatus = Literal["pass", "fail", "skipped"]
-GateKind = Literal["threshold", "canaries", "regression", "category", "judge"]
-
-class GateResult(BaseModel):
-    """One check of the gate and its verdict."""
-
-    model_config = ConfigDict(frozen=True)
-
-    name: str
-    kind: GateKind
-    status: GateStatus
-    stage: str | None = None
-    metric: str | None = None
-    value: float | None = None
-    threshold: str | None = None
-    baseline: float | None = None
-    delta: float | None = None
-    ci_low: float | None = None
-    ci_high: float | None = None
-    p_value: float | None = None
-    n: int | None = None
-    detail: str = ""
+__all__ = [
+    "GateKind",
+    "GateReport",
+    "GateResult",
+    "GateStatus",
+    "JudgeCheck",
+    "canary_gate",
+    "evaluate_gates",
+    "judge_gates",
+    "regression_gates",
+    "threshold_gates",
+]
 
 
 class GateReport(BaseModel):
@@ -68,15 +56,6 @@ class GateReport(BaseModel):
     def failed(self) -> list[GateResult]:
         """The gates that failed."""
         return [g for g in self.gates if g.status == "fail"]
-
-
-def _unknown_metric(
-    message: str, keys: tuple[str, ...], manifest_path: Path | None, hint: str
-) -> SuiteError:
-    line = None
-    if manifest_path is not None and manifest_path.is_file():
-        line = yaml_line(manifest_path, manifest_path.read_text("utf-8"), keys)
-    return SuiteError(message, path=manifest_path, line=line, field=".".join(keys), hint=hint)
 
 
 def threshold_gates(
@@ -108,7 +87,7 @@ def threshold_gates(
                 continue
             reported = [m.name for m in summary.metrics]
             if metric not in reported:
-                raise _unknown_metric(
+                raise unknown_metric(
                     f"metric '{metric}' is not reported by stage '{stage}'; "
                     f"reported: {', '.join(reported) or 'none'}",
                     ("gates", "thresholds", stage, metric),
@@ -239,7 +218,7 @@ def regression_gates(
         names = spec.metrics.get(stage, [])
         for metric in names:
             if metric not in b_values:
-                raise _unknown_metric(
+                raise unknown_metric(
                     f"metric '{metric}' has no per-case values in stage '{stage}'; "
                     f"per-case metrics: {', '.join(b_values)}",
                     ("gates", "regression", "metrics", stage),
@@ -266,89 +245,6 @@ def regression_gates(
             right = b_cats.get(category) or dict.fromkeys(_measured_keys(candidate), 0.0)
             gates.append(_regression_gate("category", stage, category, left, right, spec, True))
     return [g for g in gates if g is not None]
-
-
-class JudgeCheck(BaseModel):
-    """The suite's judge as the gate sees it: its identity and the stored calibrations."""
-
-    model_config = ConfigDict(frozen=True)
-
-    prompt_name: str
-    prompt_sha256: str
-    model: str
-    calibrations: list[CalibrationRecord]
-
-
-def judge_gates(
-    bounds: dict[str, Bound], judge: JudgeCheck, manifest_path: Path | None = None
-) -> list[GateResult]:
-    """Refuse a judge whose calibration is missing, stale (another prompt hash) or too low.
-
-    The newest calibration with the judge's prompt hash and model counts. Without one, the gate
-    fails as *stale* when the model (or prompt name) was calibrated with another prompt hash, and
-    as *missing* otherwise. Each bound then checks one calibration figure (e.g. ``kappa``).
-    """
-    short = judge.prompt_sha256[:12]
-    name = f"judge {judge.prompt_name}@{short} {judge.model}"
-    fresh = [
-        c
-        for c in judge.calibrations
-        if c.prompt_sha256 == judge.prompt_sha256 and c.model == judge.model
-    ]
-    if not fresh:
-        stale = [
-            c
-            for c in judge.calibrations
-            if c.model == judge.model or c.prompt_name == judge.prompt_name
-        ]
-        if stale:
-            old = stale[0]
-            detail = (
-                f"stale: the newest calibration ({old.calibration_id}) is for prompt "
-                f"{old.prompt_name}@{old.prompt_sha256[:12]} and model {old.model}; this judge "
-                f"is {judge.prompt_name}@{short} with {judge.model}; re-run evalstage judge "
-                "calibrate"
-            )
-        else:
-            detail = "missing: this judge was never calibrated; run evalstage judge calibrate"
-        return [GateResult(name=f"{name} calibration", kind="judge", status="fail", detail=detail)]
-    record = fresh[0]
-    gates = [
-        GateResult(
-            name=f"{name} calibration",
-            kind="judge",
-            status="pass",
-            n=record.n_measured,
-            detail=f"calibration {record.calibration_id} on {record.labels_name} "
-            f"({record.created_at:%Y-%m-%d})",
-        )
-    ]
-    for metric, bound in bounds.items():
-        if metric not in record.metric_names:
-            raise _unknown_metric(
-                f"calibration figure '{metric}' is not in the judge's calibration; "
-                f"recorded: {', '.join(record.metric_names)}",
-                ("gates", "judge", metric),
-                manifest_path,
-                "use one of the recorded figures (see: evalstage judge calibrations)",
-            )
-        value = record.metric(metric)
-        held = bound.holds(value.value)
-        gates.append(
-            GateResult(
-                name=f"judge {metric}",
-                kind="judge",
-                status="pass" if held else "fail",
-                metric=metric,
-                value=value.value,
-                threshold=bound.describe(),
-                ci_low=value.ci_low,
-                ci_high=value.ci_high,
-                n=value.n,
-                detail="" if held else f"below its gate: needs {bound.describe()}",
-            )
-        )
-    return gates
 
 
 def _measured_keys(results: Sequence[CaseResult]) -> list[str]:
@@ -396,9 +292,7 @@ def evaluate_gates(
         for stage in shared:
             a, b = _by_stage(baseline_results, stage), _by_stage(results, stage)
             comparisons.append(compare_stage(stage, a, b))
-            gates.extend(
-                regression_gates(spec.regression, run.stage(stage), a, b, manifest_path)
-            )
+            gates.extend(regression_gates(spec.regression, run.stage(stage), a, b, manifest_path))
         if not shared:
             gates.append(
                 GateResult(
