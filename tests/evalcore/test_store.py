@@ -94,3 +94,25 @@ def test_failed_write_leaves_nothing(tmp_path: Path) -> None:
 @pytest.mark.postgres
 def test_postgres_roundtrip(postgres_url: str) -> None:
     roundtrip(ResultStore(postgres_url))
+
+
+def test_read_methods_for_the_app_and_cli(tmp_path: Path) -> None:
+    store = ResultStore(sqlite_url(tmp_path / "read.db"))
+    old, old_results = make_run("r-old", 0)
+    new, new_results = make_run("r-new", 5)
+    store.save_run(old, old_results)
+    store.save_run(new, new_results)
+    rows = store.case_rows("r-old", "retrieval")
+    assert [(r.case_id, r.outcome, r.failure_category) for r in rows] == [
+        ("q1", "pass", None),
+        ("q2", "fail", "retrieval_miss"),
+    ]
+    assert rows[0].scores == {"ndcg@10": 1.0}
+    assert [r.case_id for r in store.case_rows("r-old", "retrieval", "q2")] == ["q2"]
+    full = store.case_result("r-old", "retrieval", "q2")
+    assert full is not None and full.details == {"top10": ["d9"]}
+    assert store.case_result("r-old", "retrieval", "q2", variant="noisy") is None
+    assert store.case_stages("r-old", "q1") == ["retrieval"]
+    history = store.case_history("s", "q2")
+    assert [h.run_id for h in history] == ["r-new", "r-old"]
+    assert history[0].outcome == "fail" and history[0].primary_score == 0.0
