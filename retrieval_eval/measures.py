@@ -15,48 +15,59 @@ from dataclasses import dataclass
 
 from evalcore.errors import SuiteError
 
-CUTOFF_FAMILIES = frozenset({"P", "recall", "ndcg_cut", "map_cut", "success"})
+
+@dataclass(frozen=True)
+class Family:
+    """What a measure family is called and whether it takes a cutoff ``k``.
+
+    ``own``: evalstage's name (``ndcg`` for ``ndcg_cut``, written ``ndcg@10``); ``aliases``:
+    other evalstage spellings; ``count``: its 'all' value is a sum (printed as an integer).
+    How it is computed is its kernel in :mod:`retrieval_eval._kernels`.
+    """
+
+    cutoff: bool
+    own: str
+    aliases: tuple[str, ...] = ()
+    count: bool = False
+
+
+FAMILIES: dict[str, Family] = {
+    "P": Family(cutoff=True, own="precision", aliases=("p",)),
+    "recall": Family(cutoff=True, own="recall", aliases=("r",)),
+    "ndcg_cut": Family(cutoff=True, own="ndcg"),
+    "map_cut": Family(cutoff=True, own="map", aliases=("ap",)),
+    "success": Family(cutoff=True, own="hit", aliases=("success",)),
+    "recip_rank": Family(cutoff=False, own="mrr", aliases=("rr", "recip_rank")),
+    "map": Family(cutoff=False, own="map", aliases=("ap",)),
+    "ndcg": Family(cutoff=False, own="ndcg"),
+    "Rprec": Family(cutoff=False, own="r-precision", aliases=("rprec", "r_precision")),
+    "num_q": Family(cutoff=False, own="num_q", count=True),
+    "num_ret": Family(cutoff=False, own="num_ret", count=True),
+    "num_rel": Family(cutoff=False, own="num_rel", count=True),
+    "num_rel_ret": Family(cutoff=False, own="num_rel_ret", count=True),
+}
+"""Every measure family by its trec_eval name: the one table of what can be measured."""
+
+CUTOFF_FAMILIES = frozenset(f for f, x in FAMILIES.items() if x.cutoff)
 """Families that require a cutoff ``k``."""
 
-PLAIN_FAMILIES = frozenset(
-    {"map", "ndcg", "recip_rank", "Rprec", "num_q", "num_ret", "num_rel", "num_rel_ret"}
-)
+PLAIN_FAMILIES = frozenset(f for f, x in FAMILIES.items() if not x.cutoff)
 """Families without a cutoff."""
 
-COUNT_FAMILIES = frozenset({"num_q", "num_ret", "num_rel", "num_rel_ret"})
+COUNT_FAMILIES = frozenset(f for f, x in FAMILIES.items() if x.count)
 """Families whose 'all' value is a sum (printed as an integer), not a mean."""
 
 _EVALSTAGE_NAMES = {
-    "precision": "P",
-    "p": "P",
-    "recall": "recall",
-    "r": "recall",
-    "ndcg": "ndcg_cut",
-    "map": "map_cut",
-    "ap": "map_cut",
-    "hit": "success",
-    "success": "success",
+    name: f for f, x in FAMILIES.items() if x.cutoff for name in (x.own, *x.aliases)
 }
 _EVALSTAGE_PLAIN = {
-    "mrr": "recip_rank",
-    "rr": "recip_rank",
-    "recip_rank": "recip_rank",
-    "map": "map",
-    "ap": "map",
-    "ndcg": "ndcg",
-    "rprec": "Rprec",
-    "r-precision": "Rprec",
-    "r_precision": "Rprec",
+    name: f
+    for f, x in FAMILIES.items()
+    if not x.cutoff and not x.count
+    for name in (x.own, *x.aliases)
 }
-_OWN_NAME = {
-    "P": "precision",
-    "recall": "recall",
-    "ndcg_cut": "ndcg",
-    "map_cut": "map",
-    "success": "hit",
-    "recip_rank": "mrr",
-    "Rprec": "r-precision",
-}
+_OWN_NAME = {f: x.own for f, x in FAMILIES.items()}
+_TREC_CUTOFF = re.compile(rf"({'|'.join(re.escape(f) for f in sorted(CUTOFF_FAMILIES))})([._])(.+)")
 
 KNOWN_NAMES = (
     "trec_eval: P_k recall_k ndcg_cut_k map_cut_k success_k recip_rank map ndcg Rprec "
@@ -154,7 +165,7 @@ def parse_measures(text: str) -> list[Measure]:
         return [Measure(_EVALSTAGE_PLAIN[text.lower()])]
     if text in PLAIN_FAMILIES:
         return [Measure(text)]
-    match = re.fullmatch(r"(P|recall|ndcg_cut|map_cut|success)([._])(.+)", text)
+    match = _TREC_CUTOFF.fullmatch(text)
     if match is None:
         raise _unknown(original)
     family, sep, rest = match.groups()

@@ -151,3 +151,14 @@ def test_extending_doc_names_a_place_per_kind_of_extension() -> None:
         "evalcore/adapters.py",
     ):
         assert place in text, place
+
+
+def test_every_measure_family_has_one_kernel_and_one_declaration() -> None:
+    from retrieval_eval import RETRIEVAL_METRICS
+    from retrieval_eval._kernels import KERNELS
+    from retrieval_eval.measures import FAMILIES, family_name
+
+    assert set(FAMILIES) == set(KERNELS)
+    declared = set(RETRIEVAL_METRICS.names)
+    for family, spec in FAMILIES.items():
+        assert spec.count or family_name(family) in declared, family
