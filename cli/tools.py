@@ -174,7 +174,10 @@ def agent_import_bfcl(
 @generation_app.command("verify")
 def generation_verify(
     input_path: Annotated[
-        Path, typer.Option("--input", help='JSONL of {"id", "context": str or [str], "claim"}.')
+        Path,
+        typer.Option(
+            "--input", help='JSONL of {"id", "context": str or [str], "claim", "question"?}.'
+        ),
     ],
     output_path: Annotated[
         Path, typer.Option("--output", help='JSONL of {"id", "support", "label"} to write.')

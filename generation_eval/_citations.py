@@ -23,7 +23,7 @@ from generation_eval._cases import Passage
 from generation_eval._claims import Claim
 from generation_eval.verifier import ClaimVerdict, Verifier
 
-Item = tuple[str, tuple[str, ...]]
+Item = tuple[str, tuple[str, ...], str | None]
 
 
 def passage_text(passage: Passage) -> str:
@@ -36,15 +36,18 @@ def passage_text(passage: Passage) -> str:
 
 @dataclass
 class Requests:
-    """Deduplicated ``(claim, contexts)`` verification requests and their verdicts."""
+    """Deduplicated ``(claim, contexts, question)`` verification requests and their verdicts.
+
+    The question (the case's) lets the verifier read a short answer as the claim it makes.
+    """
 
     items: list[Item] = field(default_factory=list)
     index: dict[Item, int] = field(default_factory=dict)
     verdicts: list[ClaimVerdict] = field(default_factory=list)
 
-    def add(self, claim: str, contexts: Sequence[str]) -> int:
+    def add(self, claim: str, contexts: Sequence[str], question: str | None = None) -> int:
         """Register a request; return its position."""
-        item = (claim, tuple(contexts))
+        item = (claim, tuple(contexts), question)
         if item not in self.index:
             self.index[item] = len(self.items)
             self.items.append(item)
@@ -54,11 +57,13 @@ class Requests:
         """Verify every request not verified yet, in one batch."""
         todo = self.items[len(self.verdicts) :]
         if todo:
-            self.verdicts.extend(verifier.verify([(c, list(ctx)) for c, ctx in todo]))
+            self.verdicts.extend(
+                verifier.verify([(c, list(ctx)) for c, ctx, _ in todo], [q for _, _, q in todo])
+            )
 
-    def get(self, claim: str, contexts: Sequence[str]) -> ClaimVerdict:
+    def get(self, claim: str, contexts: Sequence[str], question: str | None = None) -> ClaimVerdict:
         """The verdict of a verified request."""
-        return self.verdicts[self.index[(claim, tuple(contexts))]]
+        return self.verdicts[self.index[(claim, tuple(contexts), question)]]
 
 
 @dataclass
@@ -67,6 +72,7 @@ class AnswerCheck:
 
     claims: list[Claim]
     passages: list[str]
+    question: str | None = None
 
     def valid_citations(self, claim: Claim) -> list[int]:
         """The claim's citations that name an existing passage (1-based)."""
@@ -79,16 +85,16 @@ class AnswerCheck:
     def first_pass(self, requests: Requests) -> None:
         """Each claim against all passages (faithfulness) and against its citations (recall)."""
         for claim in self.claims:
-            requests.add(claim.text, self.passages)
+            requests.add(claim.text, self.passages, self.question)
             refs = self.valid_citations(claim)
             if refs:
-                requests.add(claim.text, self.cited(refs))
+                requests.add(claim.text, self.cited(refs), self.question)
 
     def _jointly_supported(self, claim: Claim, requests: Requests) -> bool:
         refs = self.valid_citations(claim)
         if not refs or len(refs) != len(set(claim.citations)):
             return False  # no citation, or one naming a passage that does not exist
-        return requests.get(claim.text, self.cited(refs)).label == "supported"
+        return requests.get(claim.text, self.cited(refs), self.question).label == "supported"
 
     def second_pass(self, requests: Requests) -> None:
         """Single-citation and leave-one-out checks for supported multi-citation claims."""
@@ -96,15 +102,17 @@ class AnswerCheck:
             refs = self.valid_citations(claim)
             if len(refs) > 1 and self._jointly_supported(claim, requests):
                 for ref in refs:
-                    requests.add(claim.text, self.cited([ref]))
-                    requests.add(claim.text, self.cited([r for r in refs if r != ref]))
+                    requests.add(claim.text, self.cited([ref]), self.question)
+                    requests.add(
+                        claim.text, self.cited([r for r in refs if r != ref]), self.question
+                    )
 
     def score(self, requests: Requests) -> dict[str, Any]:
         """Per-claim verdicts, faithfulness and ALCE citation recall/precision."""
         rows: list[dict[str, Any]] = []
         supported = entailed = precise = total_citations = 0
         for claim in self.claims:
-            verdict = requests.get(claim.text, self.passages)
+            verdict = requests.get(claim.text, self.passages, self.question)
             supported += verdict.label == "supported"
             joint = self._jointly_supported(claim, requests)
             entailed += joint
@@ -112,11 +120,14 @@ class AnswerCheck:
             irrelevant: list[int] = []
             if joint and len(refs) > 1:
                 for ref in refs:
-                    alone = requests.get(claim.text, self.cited([ref])).label == "supported"
+                    alone = (
+                        requests.get(claim.text, self.cited([ref]), self.question).label
+                        == "supported"
+                    )
                     rest = [r for r in refs if r != ref]
-                    if not alone and requests.get(claim.text, self.cited(rest)).label == (
-                        "supported"
-                    ):
+                    if not alone and requests.get(
+                        claim.text, self.cited(rest), self.question
+                    ).label == ("supported"):
                         irrelevant.append(ref)
                 precise += len(refs) - len(irrelevant)
             else:

@@ -197,7 +197,8 @@ def _examine(item: CaseVariant, output: Generation) -> tuple[dict[str, Any], Ans
                 f"citations name passages {bad}, outside 1..{len(item.passages)}"
             )
     claims = [c for c in claims if not detect_abstention(c.text).detected]
-    return found, AnswerCheck(claims=claims, passages=[passage_text(p) for p in item.passages])
+    passages = [passage_text(p) for p in item.passages]
+    return found, AnswerCheck(claims=claims, passages=passages, question=item.question)
 
 
 def _rate(values: Sequence[bool]) -> list[float]:

@@ -1,4 +1,4 @@
-"""FactCC-style synthetic pairs from abstract sentences: copies, perturbations, other sentences."""
+"""FactCC-style perturbations: a statement changed in direction, negation, number or entity."""
 
 from __future__ import annotations
 
@@ -6,10 +6,7 @@ import random
 import re
 from collections.abc import Sequence
 
-from generation_eval.verifier._protocol import Label
-from generation_eval.verifier._scifact import Claim, Example
-
-__all__ = ["augment_claims", "augment_sentences", "perturb"]
+__all__ = ["perturb", "swap_entity"]
 
 _PAIRS = [
     ("increase", "decrease"), ("increases", "decreases"), ("increased", "decreased"),
@@ -99,7 +96,8 @@ def perturb(text: str, rng: random.Random) -> tuple[str, str] | None:
     return None
 
 
-def _swap_entity(text: str, donors: Sequence[str], rng: random.Random) -> str | None:
+def swap_entity(text: str, donors: Sequence[str], rng: random.Random) -> str | None:
+    """``text`` with one name or term replaced by one from ``donors`` (None if none fits)."""
     mine = list(_ENTITY_RE.finditer(text))
     donor_words: list[str] = [w for d in donors for w in _ENTITY_RE.findall(d)]
     if not mine or not donor_words:
@@ -109,60 +107,3 @@ def _swap_entity(text: str, donors: Sequence[str], rng: random.Random) -> str | 
     if not candidates:
         return None
     return text[: m.start()] + rng.choice(candidates) + text[m.end() :]
-
-
-def augment_sentences(
-    abstracts: Sequence[Sequence[str]], n: int, rng: random.Random
-) -> list[Example]:
-    """Synthetic pairs from ``n`` sampled sentences of ``abstracts`` (train abstracts only).
-
-    For a sentence *s* with premise = *s* or its window (previous, *s*, next): *s* itself is
-    supported (parentheticals sometimes dropped); a perturbed *s* (direction/negation/number)
-    contradicted; another sentence of the abstract outside the window, or *s* with an entity
-    swapped in from another abstract, unsupported.
-    """
-    pool = [(a, i) for a, sentences in enumerate(abstracts) for i, s in enumerate(sentences)
-            if 6 <= len(s.split()) <= 45]  # fmt: skip
-    rng.shuffle(pool)
-    examples: list[Example] = []
-    for a, i in pool[:n]:
-        sentences = abstracts[a]
-        sentence = sentences[i]
-        window = " ".join(sentences[max(0, i - 1) : i + 2])
-        premise = window if rng.random() < 0.5 else sentence
-        hypothesis = sentence
-        if rng.random() < 0.5:
-            hypothesis = " ".join(re.sub(r"\s*\([^()]*\)", "", sentence).split()) or sentence
-        examples.append(Example(premise, hypothesis, "supported", 1.0, "aug-copy"))
-        changed = perturb(hypothesis, rng)
-        if changed is not None:
-            examples.append(Example(premise, changed[0], "contradicted", 1.0, f"aug-{changed[1]}"))
-        others = [j for j in range(len(sentences)) if abs(j - i) > 1]
-        label: Label = "unsupported"
-        if others and rng.random() < 0.6:
-            other = sentences[rng.choice(others)]
-            examples.append(Example(premise, other, label, 1.0, "aug-other"))
-        else:
-            donor = abstracts[rng.randrange(len(abstracts))]
-            swapped = _swap_entity(hypothesis, donor, rng)
-            if swapped is not None:
-                examples.append(Example(premise, swapped, label, 1.0, "aug-entity"))
-    return examples
-
-
-def augment_claims(
-    claims: Sequence[Claim], corpus: dict[str, list[str]], rng: random.Random
-) -> list[Example]:
-    """Perturbed SUPPORT claims against their rationale: contradicted (real claim wording)."""
-    examples: list[Example] = []
-    for claim in claims:
-        for doc, sets in claim.evidence.items():
-            sentences = corpus.get(doc, [])
-            for label, indices in sets[:1]:
-                if label != "supported" or not sentences:
-                    continue
-                changed = perturb(claim.text, rng)
-                if changed is not None:
-                    premise = " ".join(sentences[i] for i in sorted(set(indices)))
-                    examples.append(Example(premise, changed[0], "contradicted", 1.0, "aug-claim"))
-    return examples

@@ -32,7 +32,7 @@ class VerifierSpec(BaseModel):
     name: Literal["offline", "nli", "llm"] = "offline"
     args: dict[str, Any] = Field(default_factory=dict)
     thresholds: Thresholds | None = None
-    top_m: int | None = Field(default=40, ge=1)
+    top_m: int | None = Field(default=4, ge=1)
 
 
 def build_scorer(spec: VerifierSpec) -> PairScorer:

@@ -1,4 +1,4 @@
-"""Batch verification of a JSONL file of ``{id, context, claim}`` records."""
+"""Batch verification of a JSONL file of ``{id, context, claim[, question]}`` records."""
 
 from __future__ import annotations
 
@@ -10,19 +10,26 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from evalcore.errors import SuiteError
 from evalcore.files import write_text_atomic
 from evalcore.loaders import load_jsonl
+from generation_eval.verifier._protocol import ClaimVerdict
+from generation_eval.verifier._sentences import split_sentences
 from generation_eval.verifier._verifier import Verifier
 
 __all__ = ["PairRecord", "verify_file"]
 
 
 class PairRecord(BaseModel):
-    """One input line: an id, the context (a passage or a list of passages) and the claim."""
+    """One input line: an id, the context, the claim and optionally its question.
+
+    The context is a passage or a list of passages; the claim one sentence or several (an
+    answer, a summary).
+    """
 
     model_config = ConfigDict(extra="ignore")
 
     id: str | int
     context: str | list[str]
     claim: str = Field(min_length=1)
+    question: str | None = None
 
     @field_validator("claim")
     @classmethod
@@ -38,23 +45,66 @@ def _load(path: Path) -> list[PairRecord]:
     return load_jsonl(path, PairRecord, id_field="id")
 
 
+def combine(verdicts: list[ClaimVerdict]) -> ClaimVerdict:
+    """One verdict for a text of several sentences: its weakest sentence decides.
+
+    Contradicted if any sentence is, else unsupported if any is, else supported; support is the
+    lowest sentence support, contradiction the highest; the evidence is the deciding sentence's.
+    """
+    if len(verdicts) == 1:
+        return verdicts[0]
+    for label in ("contradicted", "unsupported", "supported"):
+        hits = [v for v in verdicts if v.label == label]
+        if hits:
+            deciding = min(hits, key=lambda v: v.support)
+            break
+    return ClaimVerdict(
+        support=min(v.support for v in verdicts),
+        contradiction=max(v.contradiction for v in verdicts),
+        label=deciding.label,
+        context_index=deciding.context_index,
+        evidence=deciding.evidence,
+        checks=deciding.checks,
+    )
+
+
 def verify_file(input_path: str | Path, output_path: str | Path, verifier: Verifier) -> int:
     """Verify every line of ``input_path``; write one score line per input line.
 
-    Input lines are ``{"id", "context": str | [str], "claim": str}``; output lines are
-    ``{"id", "support", "contradiction", "label", "context_index", "evidence"}``. Every line is
-    validated before anything is scored; a bad line raises :class:`SuiteError` naming the file,
-    line and field, and no output is written. The output is written atomically. Returns the
-    number of records.
+    Input lines are ``{"id", "context": str | [str], "claim": str, "question"?: str}``; output
+    lines are ``{"id", "support", "contradiction", "label", "context_index", "evidence"}``, plus
+    ``"sentences"`` (each sentence's label and support) when the claim has several sentences:
+    each is verified on its own and the weakest decides (:func:`combine`). With a ``question``,
+    a short answer is rewritten into the claim it makes first (``"claim_from_question"``). Every
+    line is validated before anything is scored; a bad line raises :class:`SuiteError` naming
+    the file, line and field, and no output is written. The output is written atomically.
+    Returns the number of records.
     """
     source = Path(input_path)
     records = _load(source)
-    items = [(r.claim, [r.context] if isinstance(r.context, str) else r.context) for r in records]
-    verdicts = verifier.verify(items)
+    items: list[tuple[str, list[str]]] = []
+    questions: list[str | None] = []
+    spans: list[tuple[int, int]] = []
+    for r in records:
+        contexts = [r.context] if isinstance(r.context, str) else r.context
+        sentences = split_sentences(r.claim) or [r.claim.strip()]
+        spans.append((len(items), len(items) + len(sentences)))
+        items += [(s, contexts) for s in sentences]
+        questions += [r.question] * len(sentences)
+    verdicts = verifier.verify(items, questions)
     lines = []
-    for record, verdict in zip(records, verdicts, strict=True):
+    for record, (start, end) in zip(records, spans, strict=True):
+        parts = verdicts[start:end]
+        verdict = combine(parts)
         row = {"id": record.id, **verdict.model_dump(include={"support", "contradiction", "label"})}
         row |= {"context_index": verdict.context_index, "evidence": verdict.evidence}
+        if "claim_from_question" in verdict.checks:
+            row["claim_from_question"] = verdict.checks["claim_from_question"]
+        if len(parts) > 1:
+            row["sentences"] = [
+                {"text": items[start + i][0], "label": v.label, "support": round(v.support, 4)}
+                for i, v in enumerate(parts)
+            ]
         lines.append(json.dumps(row, ensure_ascii=False))
     write_text_atomic(output_path, "".join(f"{line}\n" for line in lines))
     return len(records)

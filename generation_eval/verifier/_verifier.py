@@ -14,6 +14,7 @@ from generation_eval.verifier._cache import PairCache, pair_key
 from generation_eval.verifier._checks import explicit_checks
 from generation_eval.verifier._fusion import Fusion, window_features
 from generation_eval.verifier._protocol import LABELS, ClaimVerdict, Label, PairScorer
+from generation_eval.verifier._question import answer_claim
 from generation_eval.verifier._windows import Window, select_windows
 
 __all__ = ["Thresholds", "Verifier", "decide", "passage_premise"]
@@ -53,9 +54,10 @@ def _clip(value: float) -> float:
 class Verifier:
     """Judges claims against context passages with a :class:`PairScorer`.
 
-    For ``"sentence"`` scorers each context is split into sentences; every sentence and adjacent
-    pair (at most ``top_m`` per claim, the most lexically similar; plus one joint window across
-    the two best contexts) is scored in one batched call; support is the best window's
+    For ``"sentence"`` scorers each short context is a window of its own and each long one is
+    split into sentences and adjacent pairs (at most ``top_m`` windows per claim, the most
+    lexically similar; plus one joint window across the two best contexts), all scored in one
+    batched call; support is the best window's
     P(supported), contradiction the best P(contradicted), and the deciding window is the
     evidence. When the scorer ships a fitted :class:`Fusion` (the offline scorer does), the
     label and scores come from it instead: the window probabilities combined with word overlap,
@@ -70,7 +72,7 @@ class Verifier:
         *,
         thresholds: Thresholds | None = None,
         cache: PairCache | None = None,
-        top_m: int | None = 40,
+        top_m: int | None = 4,
     ) -> None:
         self.scorer = scorer
         self.thresholds = thresholds if thresholds is not None else _default_thresholds(scorer)
@@ -127,10 +129,41 @@ class Verifier:
             out[row] = known[key]
         return out
 
-    def verify(self, items: Sequence[tuple[str, Sequence[str]]]) -> list[ClaimVerdict]:
-        """One verdict per ``(claim, contexts)`` item, in order."""
+    def verify(
+        self,
+        items: Sequence[tuple[str, Sequence[str]]],
+        questions: Sequence[str | None] | None = None,
+    ) -> list[ClaimVerdict]:
+        """One verdict per ``(claim, contexts)`` item, in order.
+
+        With ``questions`` (one per item, ``None`` where there is none), a short answer is
+        first rewritten into the claim it makes (:func:`answer_claim`); the model judges that
+        claim and the lexical checks read the answer's own words. The verdict's ``checks``
+        record the rewritten claim and the rule that made it.
+        """
+        focus = [claim for claim, _ in items]
+        rewrites: list[str | None] = [None] * len(items)
+        if questions is not None:
+            claims = []
+            for i, ((claim, ctx), question) in enumerate(zip(items, questions, strict=True)):
+                made = answer_claim(question, claim)
+                if made.rule != "as_is":
+                    rewrites[i] = f"{made} ({made.rule})"
+                claims.append((str(made), ctx))
+            items = claims
         if self.scorer.granularity == "passage":
-            return self._verify_passages(items)
+            verdicts = self._verify_passages(items)
+        else:
+            verdicts = self._verify_windows(items, focus)
+        return [
+            v if note is None
+            else v.model_copy(update={"checks": {**v.checks, "claim_from_question": note}})
+            for v, note in zip(verdicts, rewrites, strict=True)
+        ]  # fmt: skip
+
+    def _verify_windows(
+        self, items: Sequence[tuple[str, Sequence[str]]], focus: Sequence[str]
+    ) -> list[ClaimVerdict]:
         verbatim = [_verbatim(claim, ctx) for claim, ctx in items]
         windows = [
             [] if found is not None else select_windows(claim, list(ctx), self.top_m)
@@ -140,22 +173,29 @@ class Verifier:
         probs = self.score(pairs)
         verdicts: list[ClaimVerdict] = []
         row = 0
-        for (claim, _), claim_windows, found in zip(items, windows, verbatim, strict=True):
-            if found is not None:
-                verdicts.append(found)
-                continue
-            block = probs[row : row + len(claim_windows)]
-            row += len(claim_windows)
-            verdicts.append(self._aggregate(claim, claim_windows, block))
+        for index, ((claim, ctx), claim_windows) in enumerate(zip(items, windows, strict=True)):
+            found = verbatim[index]
+            if found is None:
+                block = probs[row : row + len(claim_windows)]
+                row += len(claim_windows)
+                found = self._aggregate(claim, claim_windows, block, list(ctx), focus[index])
+            verdicts.append(found)
         return verdicts
 
-    def _aggregate(self, claim: str, windows: list[Window], block: np.ndarray) -> ClaimVerdict:
+    def _aggregate(
+        self,
+        claim: str,
+        windows: list[Window],
+        block: np.ndarray,
+        contexts: Sequence[str] = (),
+        focus: str | None = None,
+    ) -> ClaimVerdict:
         if not windows:
             return ClaimVerdict(
                 support=0.0, contradiction=0.0, label="unsupported", checks={"no_evidence": True}
             )
         if self.fusion is not None:
-            return self._fused(claim, windows, block, self.fusion)
+            return self._fused(claim, windows, block, self.fusion, contexts, focus)
         best_support = int(np.argmax(block[:, 0]))
         best_contra = int(np.argmax(block[:, 1]))
         support = _clip(block[best_support, 0])
@@ -175,15 +215,26 @@ class Verifier:
         )
 
     def _fused(
-        self, claim: str, windows: list[Window], block: np.ndarray, fusion: Fusion
+        self,
+        claim: str,
+        windows: list[Window],
+        block: np.ndarray,
+        fusion: Fusion,
+        contexts: Sequence[str] = (),
+        focus: str | None = None,
     ) -> ClaimVerdict:
-        row, best_overlap, checks = window_features(claim, [w.text for w in windows], block)
+        texts = [w.text for w in windows]
+        row, best_overlap, checks = window_features(claim, texts, block, contexts, focus)
         probs = fusion.probabilities(row)[0]
         label = LABELS[int(np.argmax(probs))]
         index = int(np.argmax(block[:, 1])) if label == "contradicted" else best_overlap
         deciding = windows[index]
         if index != best_overlap:
-            checks = explicit_checks(claim, deciding.text)
+            checks = {
+                **explicit_checks(focus or claim, deciding.text),
+                "numbers_missing": checks["numbers_missing"],
+                "names_missing": checks["names_missing"],
+            }
         checks["fused"] = True
         if deciding.joint:
             checks["joint_window"] = True

@@ -1,4 +1,4 @@
-"""Premise windows: the sentences and adjacent sentence pairs of a claim's contexts."""
+"""Premise windows: whole short contexts, and the sentences and sentence pairs of long ones."""
 
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ class Window:
     text: str
     width: int = 1
     joint: bool = False
+    whole: bool = False
 
 
 def lexical_overlap(claim: str, text: str) -> float:
@@ -42,25 +43,43 @@ def build_windows(contexts: Sequence[str], span: int = 2) -> list[Window]:
     return windows
 
 
+WHOLE_WORDS = 90
+"""A context of at most this many words is also scored whole (one window, all its sentences)."""
+
+
 def select_windows(
-    claim: str, contexts: Sequence[str], top_m: int | None, span: int = 2
+    claim: str,
+    contexts: Sequence[str],
+    top_m: int | None,
+    span: int = 2,
+    whole_words: int = WHOLE_WORDS,
 ) -> list[Window]:
     """The windows to score for ``claim``.
 
-    With ``top_m``, only the ``top_m`` windows of highest :func:`lexical_overlap` (ties keep
-    document order). With two or more contexts, one more *joint* window joins the best single
-    sentence of each of the two best contexts, for claims that need both.
+    A context of at most ``whole_words`` words is one *whole* window (a claim that rests on
+    several of its sentences is judged against all of them); a longer one gives its sentences
+    and runs of up to ``span`` adjacent sentences. With ``top_m``, only the ``top_m`` windows
+    of highest :func:`lexical_overlap` are kept (ties keep document order). With two or more
+    contexts, one more *joint* window joins the best single sentence of each of the two best
+    contexts, for claims that need both.
     """
     windows = build_windows(contexts, span)
-    overlap = [lexical_overlap(claim, w.text) for w in windows]
-    if top_m is not None and len(windows) > top_m:
-        ranked = sorted(range(len(windows)), key=lambda i: (-overlap[i], i))[:top_m]
-        chosen = [windows[i] for i in sorted(ranked)]
+    whole = {i for i, c in enumerate(contexts) if 0 < len(c.split()) <= whole_words}
+    candidates = [
+        Window(i, " ".join(contexts[i].split()), width=0, whole=True) for i in sorted(whole)
+    ]
+    candidates += [w for w in windows if w.context_index not in whole]
+    candidates.sort(key=lambda w: w.context_index)
+    overlap = [lexical_overlap(claim, w.text) for w in candidates]
+    if top_m is not None and len(candidates) > top_m:
+        ranked = sorted(range(len(candidates)), key=lambda i: (-overlap[i], i))[:top_m]
+        chosen = [candidates[i] for i in sorted(ranked)]
     else:
-        chosen = list(windows)
+        chosen = list(candidates)
     best: dict[int, tuple[float, str]] = {}
-    for window, score in zip(windows, overlap, strict=True):
+    for window in windows:
         if window.width == 1:
+            score = lexical_overlap(claim, window.text)
             current = best.get(window.context_index)
             if current is None or score > current[0]:
                 best[window.context_index] = (score, window.text)

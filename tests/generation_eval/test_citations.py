@@ -40,3 +40,15 @@ def test_uncited_or_out_of_range_citations_do_not_count():
     scores = _score("Aspirin reduced stroke risk by 32% over five years. Coral reefs bleach [7].")
     assert scores["citation_recall"] == 0.0 and scores["citation_precision"] == 0.0
     assert scores["citations"] == 1
+
+
+def test_a_short_answer_is_checked_as_the_claim_it_makes_with_the_question():
+    passages = ["Coral reefs bleach when water warms."]
+    question = "What do coral reefs do when water warms?"
+    # "Bleach [1]." alone has one content word, in the passage; with the question it becomes a
+    # claim whose words are all there too, and the verdict says how it was read.
+    check = AnswerCheck(claims=split_claims("Bleach [1]."), passages=passages, question=question)
+    claim = check_answers([check], Verifier(LexicalScorer()))[0]["claims"][0]
+    assert claim["checks"]["claim_from_question"] == "Coral reefs Bleach when water warms. (wh_do)"
+    wrong = AnswerCheck(claims=split_claims("Melt [1]."), passages=passages, question=question)
+    assert check_answers([wrong], Verifier(LexicalScorer()))[0]["faithfulness"] == 0.0

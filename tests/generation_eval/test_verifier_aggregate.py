@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
 import pytest
+from verifier_fakes import KeywordScorer
 
 from evalcore.errors import SuiteError
 from generation_eval.verifier import (
@@ -27,38 +27,6 @@ from generation_eval.verifier._fusion import FEATURES, fit_fusion
 from generation_eval.verifier._metrics import auroc, balanced_accuracy
 from generation_eval.verifier._verifier import decide
 from generation_eval.verifier._windows import build_windows, select_windows
-
-
-class KeywordScorer:
-    """Supported when the premise holds the hypothesis verbatim; contradicted when it holds the
-    hypothesis with 'not' added; otherwise unsupported. Counts the pairs it is given."""
-
-    granularity: Literal["sentence", "passage"] = "sentence"
-
-    def __init__(self) -> None:
-        self.calls = 0
-        self.pairs = 0
-
-    @property
-    def identity(self) -> str:
-        return "fake:keyword@1"
-
-    def score_pairs(self, pairs: Sequence[tuple[str, str]]) -> np.ndarray:
-        self.calls += 1
-        self.pairs += len(pairs)
-        rows = []
-        for premise, hypothesis in pairs:
-            core = hypothesis.rstrip(".")
-            if core in premise:
-                rows.append([0.9, 0.05, 0.05])
-            elif core.replace(" is ", " is not ") in premise:
-                rows.append([0.05, 0.9, 0.05])
-            else:
-                rows.append([0.1, 0.1, 0.8])
-        return np.asarray(rows)
-
-    def describe(self) -> dict[str, Any]:
-        return {"backend": "fake"}
 
 
 class PassageScorer(KeywordScorer):
@@ -88,9 +56,20 @@ def test_windows_are_sentences_and_adjacent_pairs() -> None:
     assert [w.text for w in windows] == [
         "A one.", "B two.", "C three.", "A one. B two.", "B two. C three."
     ]  # fmt: skip
-    chosen = select_windows("B two", ["A one. B two. C three.", "D four. E five."], top_m=2)
+    contexts = ["A one. B two. C three.", "D four. E five."]
+    chosen = select_windows("B two", contexts, top_m=2, whole_words=0)
     assert next(w.text for w in chosen if not w.joint) == "B two."
     assert sum(w.joint for w in chosen) == 1
+
+
+def test_short_contexts_are_scored_whole_and_long_ones_by_sentence() -> None:
+    contexts = ["A one. B two. C three.", "D four. E five. " * 40]
+    chosen = select_windows("B two five", contexts, top_m=3)
+    assert chosen[0].whole and chosen[0].text == contexts[0] and chosen[0].context_index == 0
+    assert not any(w.whole for w in chosen[1:])  # the long context is cut into sentences
+    assert {w.text for w in chosen[1:] if not w.joint} <= {"E five.", "D four. E five.",
+                                                           "E five. D four."}  # fmt: skip
+    assert len([w for w in chosen if not w.joint]) == 3 and chosen[-1].joint
 
 
 def test_decide_thresholds() -> None:

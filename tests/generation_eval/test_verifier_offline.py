@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
@@ -84,14 +85,60 @@ def test_missing_weights_say_how_to_fix(tmp_path: Path) -> None:
         OfflineScorer(tmp_path / "none.safetensors")
 
 
+def _tiny_data(folder: Path) -> Path:
+    folder.mkdir()
+    rows = [
+        ("The cat sat on the mat.", "A cat sat on a mat.", "supported"),
+        ("The cat sat on the mat.", "The cat did not sit on the mat.", "contradicted"),
+        ("The cat sat on the mat.", "The dog barked at noon.", "unsupported"),
+        ("Prices rose by 5% in 2020.", "Prices rose in 2020.", "supported"),
+        ("Prices rose by 5% in 2020.", "Prices fell by 5% in 2020.", "contradicted"),
+        ("Prices rose by 5% in 2020.", "Wages doubled last year.", "unsupported"),
+    ]
+    lines = [
+        json.dumps(
+            {
+                "premise": p,
+                "hypothesis": h,
+                "label": label,
+                "source": "toy_nli",
+                "split": "dev" if i % 3 == 0 else "train",
+            }
+        )
+        for i, (p, h, label) in enumerate(rows * 3)
+    ]
+    (folder / "toy_nli.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    (folder / "not_listed.jsonl").write_text(lines[0] + "\n", encoding="utf-8")
+    return folder
+
+
 @pytest.mark.slow
-def test_training_is_reproducible() -> None:
+def test_training_is_reproducible(tmp_path: Path) -> None:
     from generation_eval.verifier.train import TrainConfig, train
 
-    cfg = TrainConfig(epochs=1, aug_sentences=10, max_train=24, max_dev_items=3, batch_size=8)
-    first = train(cfg, log=False)
-    second = train(cfg, log=False)
+    data = _tiny_data(tmp_path / "data")
+    cfg = TrainConfig(max_steps=3, batch_size=4, synthetic=2, eval_every=2, sources=("toy_nli",))
+    first = train(cfg, data, log=False)
+    second = train(cfg, data, log=False)
     assert first.state.keys() == second.state.keys()
     for key, value in first.state.items():
         assert torch.equal(value, second.state[key]), key
-    assert first.thresholds == second.thresholds
+    assert first.dev == {**second.dev, "train_seconds": first.dev["train_seconds"]}
+    assert first.sources.keys() == {"toy_nli"}  # a source not listed is never read
+    assert first.dev["per_source"]["toy_nli"]["n"] == 6
+
+
+def test_decontamination_drops_pairs_sharing_long_passages(tmp_path: Path) -> None:
+    from generation_eval.verifier._pairs import load_pairs, ngrams
+
+    data = tmp_path / "data"
+    data.mkdir()
+    held = "the quick brown fox jumps over the lazy dog near the river bank at dawn today"
+    rows = [
+        {"premise": held, "hypothesis": "A fox jumps.", "label": "supported"},
+        {"premise": "Other text entirely.", "hypothesis": "Text.", "label": "supported"},
+    ]
+    (data / "s.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    train, dev, counts = load_pairs(data, contamination=ngrams(held.upper()))
+    assert [p.premise for p in train + dev] == ["Other text entirely."]
+    assert counts["s"]["decontaminated"] == 1

@@ -1,0 +1,184 @@
+"""Build the verifier's held-out evaluation sets (evaluation only: never train on these).
+
+Makes three JSONL files in ``--out``, one object per line with ``id, context, claim,
+[question], label, domain, source`` (+ the extra fields noted), labels ``supported`` /
+``unsupported``; all sampling uses ``random.Random(0)``:
+
+- ``halueval_qa.jsonl`` (1,000 lines): RUCAIBox/HaluEval @ b7253db3cdaa0ab2c382f92b26b390109174f77e,
+  ``generation/qa/qa_one-turn_data.json`` (the released ``data/qa_data.json`` is over 4 MiB and
+  absent from the snapshot). Each of the 500 items gives its right answer (supported) and its
+  hallucinated answer (unsupported); ``question`` is set.
+- ``qags.jsonl`` (953 lines): W4ngatang/qags @ 47798e9b63344e2d3fb4df2def6edc18e9402d30,
+  ``data/mturk_{cnndm,xsum}.jsonl``. One line per summary sentence, labelled by the majority of
+  the MTurk yes/no votes (ties dropped); extra field ``votes``.
+- ``begin.jsonl`` (1,000 lines): google/BEGIN-dataset @ 6e65f0d5a1ed1b9574643a7640ff1678d4e979b5,
+  ``{cmu-dog,topicalchat,wow}/begin_dev_*.tsv`` and ``wow/begin_test_wow.tsv``. "Fully
+  attributable" -> supported, "Not fully attributable" -> unsupported, "Generic" dropped; 500 of
+  each; extra fields ``dialogue_history`` and ``model``.
+
+Run::
+
+    python bench/verifier_data/build_heldout.py --mirror DIR --out DIR
+
+``--mirror`` holds one git copy per repository in a folder named ``owner+name``; its git
+directory is ``owner+name/repo/.git``, ``owner+name/repo`` (a bare copy) or ``owner+name`` itself.
+Files are read with ``git show <commit>:<path>``. README.md in this folder has the details.
+"""
+
+from __future__ import annotations
+
+import argparse
+import collections
+import csv
+import io
+import json
+import random
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+HALUEVAL = ("RUCAIBox/HaluEval", "b7253db3cdaa0ab2c382f92b26b390109174f77e")
+QAGS = ("W4ngatang/qags", "47798e9b63344e2d3fb4df2def6edc18e9402d30")
+BEGIN = ("google/BEGIN-dataset", "6e65f0d5a1ed1b9574643a7640ff1678d4e979b5")
+
+HALUEVAL_PATH = "generation/qa/qa_one-turn_data.json"
+HALUEVAL_ITEMS = 500
+BEGIN_PATHS = (
+    "cmu-dog/begin_dev_cmu.tsv",
+    "topicalchat/begin_dev_tc.tsv",
+    "wow/begin_dev_wow.tsv",
+    "wow/begin_test_wow.tsv",
+)
+BEGIN_LABELS = {"Fully attributable": "supported", "Not fully attributable": "unsupported"}
+BEGIN_PER_LABEL = 500
+
+Record = dict[str, Any]
+
+
+def git_dir(mirror: Path, repo: str) -> Path:
+    """The git directory of ``owner/name`` inside the mirror folder."""
+    folder = mirror / repo.replace("/", "+")
+    for candidate in (folder / "repo" / ".git", folder / "repo"):
+        if candidate.is_dir():
+            return candidate
+    return folder
+
+
+def show(mirror: Path, source: tuple[str, str], path: str) -> str:
+    """The text of ``path`` at the source's commit."""
+    repo, commit = source
+    command = ["git", "--git-dir", str(git_dir(mirror, repo)), "show", f"{commit}:{path}"]
+    return subprocess.run(command, capture_output=True, check=True).stdout.decode("utf-8")
+
+
+def cite(source: tuple[str, str], path: str) -> str:
+    """The ``source`` field: ``owner/name@<short commit> <path>``."""
+    repo, commit = source
+    return f"{repo}@{commit[:7]} {path}"
+
+
+def halueval_qa(mirror: Path) -> list[Record]:
+    text = show(mirror, HALUEVAL, HALUEVAL_PATH)
+    items = [json.loads(line) for line in text.splitlines() if line.strip()]
+    order = list(range(len(items)))
+    random.Random(0).shuffle(order)
+    rows = []
+    for i in order[:HALUEVAL_ITEMS]:
+        item = items[i]
+        for label, key in (("supported", "right_answer"), ("unsupported", "hallucinated_answer")):
+            rows.append(
+                {
+                    "id": f"halueval_qa_oneturn_{i}_{key.split('_')[0]}",
+                    "context": item["knowledge"],
+                    "claim": item[key],
+                    "question": item["question"],
+                    "label": label,
+                    "domain": "open_domain_qa",
+                    "source": cite(HALUEVAL, HALUEVAL_PATH),
+                }
+            )
+    return rows
+
+
+def qags(mirror: Path) -> list[Record]:
+    rows = []
+    for subset in ("cnndm", "xsum"):
+        path = f"data/mturk_{subset}.jsonl"
+        for article_index, line in enumerate(show(mirror, QAGS, path).splitlines()):
+            article = json.loads(line)
+            for sentence_index, sentence in enumerate(article["summary_sentences"]):
+                votes = [r["response"].strip().lower() for r in sentence["responses"]]
+                yes = votes.count("yes")
+                no = votes.count("no")
+                if yes == no:
+                    continue
+                rows.append(
+                    {
+                        "id": f"qags_{subset}_{article_index}_{sentence_index}",
+                        "context": article["article"],
+                        "claim": sentence["sentence"],
+                        "label": "supported" if yes > no else "unsupported",
+                        "domain": f"summarization_{subset}",
+                        "source": cite(QAGS, path),
+                        "votes": f"{yes}yes/{no}no",
+                    }
+                )
+    return rows
+
+
+def begin(mirror: Path) -> list[Record]:
+    pool: dict[str, list[Record]] = collections.defaultdict(list)
+    for path in BEGIN_PATHS:
+        text = show(mirror, BEGIN, path)
+        reader = csv.DictReader(io.StringIO(text), delimiter="\t", quoting=csv.QUOTE_NONE)
+        split = "test" if "test" in path else "dev"
+        for k, row in enumerate(reader):
+            label = BEGIN_LABELS.get((row.get("begin_label") or "").strip())
+            if label is None:
+                continue
+            pool[label].append(
+                {
+                    "id": f"begin_{row['data_source']}_{split}_{k}",
+                    "context": row["knowledge"],
+                    "dialogue_history": row["message"],
+                    "claim": row["response"],
+                    "label": label,
+                    "domain": f"dialogue_{row['data_source']}",
+                    "source": cite(BEGIN, path),
+                    "model": row["model_name"],
+                }
+            )
+    print("BEGIN pool", {label: len(rows) for label, rows in pool.items()}, flush=True)
+    rng = random.Random(0)
+    rows = []
+    for label in ("supported", "unsupported"):
+        candidates = pool[label][:]
+        rng.shuffle(candidates)
+        rows += candidates[:BEGIN_PER_LABEL]
+    rng.shuffle(rows)
+    return rows
+
+
+def write(out: Path, name: str, rows: list[Record]) -> None:
+    with open(out / f"{name}.jsonl", "w", encoding="utf-8") as handle:
+        for row in rows:
+            handle.write(json.dumps(row, ensure_ascii=False) + "\n")
+    labels = collections.Counter(row["label"] for row in rows)
+    domains = collections.Counter(row["domain"] for row in rows)
+    print(name, len(rows), dict(labels), dict(domains), flush=True)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    parser.add_argument("--mirror", type=Path, required=True, help="folder of owner+name copies")
+    parser.add_argument("--out", type=Path, required=True, help="output folder")
+    args = parser.parse_args(argv)
+    args.out.mkdir(parents=True, exist_ok=True)
+    for name, build in (("halueval_qa", halueval_qa), ("qags", qags), ("begin", begin)):
+        write(args.out, name, build(args.mirror))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
