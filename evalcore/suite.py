@@ -8,6 +8,7 @@ from typing import Any, Literal, TypeVar
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from evalcore.errors import SuiteError
+from evalcore.files import read_text
 from evalcore.hashing import files_hash
 from evalcore.loaders import load_yaml_model, validate_yaml_section, yaml_line
 
@@ -213,7 +214,7 @@ def load_suite(root: str | Path) -> Suite:
             raise SuiteError(
                 f"unknown stage '{stage}'",
                 path=manifest_path,
-                line=yaml_line(manifest_path, manifest_path.read_text("utf-8"), ("stages", stage)),
+                line=yaml_line(manifest_path, read_text(manifest_path), ("stages", stage)),
                 field=f"stages.{stage}",
                 hint=f"use one of: {', '.join(STAGES)}",
             )
@@ -222,7 +223,7 @@ def load_suite(root: str | Path) -> Suite:
             raise SuiteError(
                 f"the gates name stage '{stage}', which the suite does not declare",
                 path=manifest_path,
-                line=yaml_line(manifest_path, manifest_path.read_text("utf-8"), keys),
+                line=yaml_line(manifest_path, read_text(manifest_path), keys),
                 field=".".join(keys),
                 hint=f"declared stages: {', '.join(manifest.stages)}",
             )
@@ -230,7 +231,7 @@ def load_suite(root: str | Path) -> Suite:
         raise SuiteError(
             "the gates set bounds on the judge, but the suite declares no judge",
             path=manifest_path,
-            line=yaml_line(manifest_path, manifest_path.read_text("utf-8"), ("gates", "judge")),
+            line=yaml_line(manifest_path, read_text(manifest_path), ("gates", "judge")),
             field="gates.judge",
             hint="add a top-level 'judge: {spec: judge/judge.yaml}' section, or remove gates.judge",
         )
