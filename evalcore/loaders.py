@@ -124,7 +124,7 @@ def parse_json(text: str, path: Path | None = None, line: int | None = None) -> 
             hint=f"flatten the record: at most {MAX_JSON_DEPTH} levels of objects and lists",
         )
     try:
-        return json.loads(text, parse_float=_finite_float, parse_constant=_reject_constant)
+        value = json.loads(text, parse_float=_finite_float, parse_constant=_reject_constant)
     except json.JSONDecodeError as exc:
         raise SuiteError(
             f"not valid JSON ({exc.msg} at column {exc.colno})",
@@ -146,6 +146,35 @@ def parse_json(text: str, path: Path | None = None, line: int | None = None) -> 
             line=line,
             hint="write ordinary numbers, strings, lists and objects",
         ) from None
+    if _SURROGATE_ESCAPE.search(text) and _has_lone_surrogate(value):
+        raise SuiteError(
+            "a string holds half of a UTF-16 surrogate pair (an escape \\ud800-\\udfff alone)",
+            path=path,
+            line=line,
+            hint="write the character itself, or both halves of the pair",
+        )
+    return value
+
+
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+
+
+def _has_lone_surrogate(value: Any) -> bool:
+    """Whether a string in ``value`` (keys included) cannot be encoded as UTF-8."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+        elif isinstance(item, str):
+            try:
+                item.encode("utf-8")
+            except UnicodeEncodeError:
+                return True
+    return False
 
 
 def iter_jsonl(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
@@ -167,6 +196,12 @@ def iter_jsonl(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
                 hint="write one {...} object per line",
             )
         yield number, value
+
+
+def _noun(name: str) -> str:
+    if name.endswith("Case"):
+        return "cases"
+    return "documents" if "Doc" in name else "records"
 
 
 def load_jsonl(
@@ -217,7 +252,7 @@ def load_jsonl_numbered(
             seen[key] = number
         records.append((number, record))
     if not records and not allow_empty:
-        what = noun or ("cases" if model.__name__.endswith("Case") else "records")
+        what = noun or _noun(model.__name__)
         raise SuiteError(
             f"no {what}: the file is empty (or holds only blank lines)",
             path=path,

@@ -180,4 +180,10 @@ def read_beir(
                 field="score",
                 hint="write the relevance score as an integer",
             ) from None
+    if not qrels:
+        raise SuiteError(
+            "no judgements: the BEIR qrels file has no rows",
+            path=qrels_path,
+            hint="write BEIR qrels as: query-id<TAB>corpus-id<TAB>score",
+        )
     return documents, queries, dict(qrels)
