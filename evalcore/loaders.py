@@ -98,7 +98,7 @@ def _reject_constant(text: str) -> float:
     raise _NotFinite(text)
 
 
-def _too_deep(text: str) -> bool:
+def json_too_deep(text: str) -> bool:
     """Whether objects and lists nest more than :data:`MAX_JSON_DEPTH` deep (strings aside)."""
     if text.count("[") + text.count("{") <= MAX_JSON_DEPTH:
         return False  # the common case, decided at C speed
@@ -116,7 +116,7 @@ def parse_json(text: str, path: Path | None = None, line: int | None = None) -> 
     Bad JSON, ``NaN``/``Infinity`` (or a number too large for a float), an integer too long to
     convert and nesting deeper than :data:`MAX_JSON_DEPTH` raise :class:`SuiteError`.
     """
-    if _too_deep(text):
+    if json_too_deep(text):
         raise SuiteError(
             f"JSON nested more than {MAX_JSON_DEPTH} levels deep",
             path=path,

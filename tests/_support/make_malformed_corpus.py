@@ -441,6 +441,26 @@ add(
     line=1,
 )
 
+CYCLE_TOOL = {
+    "type": "function",
+    "function": {
+        "name": "add",
+        "parameters": {
+            "type": "object",
+            "properties": {"a": {"$ref": "#/$defs/A"}},
+            "$defs": {"A": {"allOf": [{"$ref": "#/$defs/B"}]}, "B": {"$ref": "#/$defs/A"}},
+        },
+    },
+}
+add(
+    "agent/ref_cycle.jsonl",
+    jl({**AGENT, "tools": [CYCLE_TOOL]}),
+    A,
+    "$ref cycle",
+    line=1,
+    field="tools.0.function.parameters",
+)
+
 # recorded agent outputs
 AO = "agent_outputs"
 add("outputs/empty.jsonl", b"", AO, "no recorded outputs")

@@ -125,3 +125,52 @@ def test_a_file_that_is_not_utf8_names_its_line(tmp_path: Path) -> None:
     with pytest.raises(SuiteError) as info:
         load_jsonl(path, RetrievalCase)
     assert info.value.line == 2 and "UTF-8" in info.value.render()
+
+
+def _agent_case(parameters: dict[str, object]) -> dict[str, object]:
+    tool = {"type": "function", "function": {"name": "f", "parameters": parameters}}
+    return {
+        "case_id": "c1",
+        "messages": [{"role": "user", "content": "x"}],
+        "tools": [tool],
+        "expected_calls": [{"name": "f", "arguments": {"a": [1]}}],
+    }
+
+
+def test_a_ref_cycle_is_refused_but_a_recursive_tree_is_fine(tmp_path: Path) -> None:
+    from agent_eval import load_agent_cases
+
+    tree = {
+        "$defs": {
+            "Node": {
+                "type": "object",
+                "properties": {"kids": {"type": "array", "items": {"$ref": "#/$defs/Node"}}},
+            }
+        },
+        "type": "object",
+        "properties": {"a": {"type": "integer"}, "t": {"$ref": "#/$defs/Node"}},
+    }
+    path = tmp_path / "agent.jsonl"
+    path.write_text(json.dumps(_agent_case(tree)) + "\n")
+    assert len(load_agent_cases(path)) == 1
+    path.write_text(json.dumps(_agent_case({"type": "object", "not": {"$ref": "#"}})) + "\n")
+    with pytest.raises(SuiteError, match=r"\$ref cycle"):
+        load_agent_cases(path)
+
+
+def test_deeply_nested_string_arguments_fail_that_case_only(tmp_path: Path) -> None:
+    from agent_eval import AgentContext, load_agent_cases, load_outputs, score_agent
+
+    schema = {"type": "object", "properties": {"a": {"type": "integer"}}}
+    cases = tmp_path / "agent.jsonl"
+    cases.write_text(json.dumps(_agent_case(schema)) + "\n")
+    raw = '{"a": 1, "x": ' + "[" * 3000 + "]" * 3000 + "}"
+    outputs = tmp_path / "out.jsonl"
+    outputs.write_text(
+        json.dumps({"case_id": "c1", "tool_calls": [{"name": "f", "arguments": raw}]})
+    )
+    context = AgentContext(
+        cases=load_agent_cases(cases), turns=load_outputs(outputs), errors={}, mode="strict"
+    )
+    (result,) = score_agent(context).results
+    assert result.outcome != "pass"
