@@ -71,8 +71,16 @@ def _gzip_error(path: Path, line: int | None, exc: BaseException) -> SuiteError:
     )
 
 
+def is_file(path: Path) -> bool:
+    """``path.is_file()``, False (not an error) for a name too long or otherwise impossible."""
+    try:
+        return path.is_file()
+    except (OSError, ValueError):  # ENAMETOOLONG, a NUL byte in the name, ...
+        return False
+
+
 def _open_binary(path: Path, what: str, hint: str) -> BinaryIO:
-    if not path.is_file():
+    if not is_file(path):
         raise SuiteError(f"{what} not found", path=path, hint=hint)
     try:
         handle: BinaryIO = path.open("rb")

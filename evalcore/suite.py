@@ -8,7 +8,7 @@ from typing import Any, Literal, TypeVar
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from evalcore.errors import SuiteError
-from evalcore.files import read_text
+from evalcore.files import is_file, read_text
 from evalcore.hashing import files_hash
 from evalcore.loaders import load_yaml_model, validate_yaml_section, yaml_line
 
@@ -174,7 +174,7 @@ class Suite(BaseModel):
     def corpus_path(self, relative: str) -> Path:
         """A corpus file named in the manifest; ``x.jsonl`` also finds a gzipped ``x.jsonl.gz``."""
         path = self.path(relative)
-        if not path.exists() and path.with_suffix(".jsonl.gz").exists():
+        if not is_file(path) and is_file(path.with_suffix(".jsonl.gz")):
             return path.with_suffix(".jsonl.gz")
         return path
 
@@ -200,10 +200,17 @@ class Suite(BaseModel):
         return spec, checked
 
 
+def _is_dir(path: Path) -> bool:
+    try:
+        return path.is_dir()
+    except (OSError, ValueError):  # a name too long, a NUL byte in it, ...
+        return False
+
+
 def load_suite(root: str | Path) -> Suite:
     """Load ``root/suite.yaml`` and hash every file of the suite folder."""
     folder = Path(root)
-    if not folder.is_dir():
+    if not _is_dir(folder):
         raise SuiteError(
             "suite folder not found", path=folder, hint="pass a folder holding suite.yaml"
         )
