@@ -7,14 +7,13 @@ connected groups of cited abstracts, so no abstract is shared across splits.
 
 from __future__ import annotations
 
-import gzip
 import hashlib
-import json
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from evalcore.loaders import iter_jsonl
 from generation_eval.verifier._protocol import Label
 from generation_eval.verifier._windows import lexical_overlap
 
@@ -68,11 +67,8 @@ class ClaimItem:
 
 
 def _iter_json(path: Path) -> Iterator[dict[str, Any]]:
-    opener = gzip.open if path.suffix == ".gz" else open
-    with opener(path, "rt", encoding="utf-8") as handle:
-        for line in handle:
-            if line.strip():
-                yield json.loads(line)
+    for _, row in iter_jsonl(path):  # plain or gzipped; bad bytes are a SuiteError
+        yield row
 
 
 def load_claims(path: Path = CLAIMS_PATH) -> list[Claim]:
