@@ -121,6 +121,12 @@ def load_outputs(path: Path) -> dict[str, list[AgentTurn]]:
                 hint='keep one line per (case_id, turn); number later turns with "turn": 1, 2, ...',
             )
         turns[turn] = (line, output)
+    if not found:
+        raise SuiteError(
+            "no recorded outputs: the file is empty (or holds only blank lines)",
+            path=path,
+            hint='write one {"case_id": "...", "tool_calls": [...]} object per line',
+        )
     result: dict[str, list[AgentTurn]] = {}
     for case_id, turns in found.items():
         numbers = sorted(turns)

@@ -59,21 +59,89 @@ def _refs(node: Any) -> list[str]:
     return []
 
 
+def _resolve(schema: dict[str, Any], ref: str) -> Any:
+    """The node a local ``$ref`` (``#/$defs/x``) points at, or None."""
+    node: Any = schema
+    for part in ref[1:].split("/")[1:]:
+        key = part.replace("~1", "/").replace("~0", "~")
+        if isinstance(node, dict) and key in node:
+            node = node[key]
+        elif isinstance(node, list) and key.isdigit() and int(key) < len(node):
+            node = node[int(key)]
+        else:
+            return None
+    return node
+
+
 def _unresolved_ref(schema: dict[str, Any]) -> str | None:
     """The first ``$ref`` that does not point inside the schema itself, if any."""
     for ref in _refs(schema):
         if not ref.startswith("#"):
             return ref  # remote references would need the network
-        node: Any = schema
-        for part in ref[1:].split("/")[1:]:
-            key = part.replace("~1", "/").replace("~0", "~")
-            if isinstance(node, dict) and key in node:
-                node = node[key]
-            elif isinstance(node, list) and key.isdigit() and int(key) < len(node):
-                node = node[int(key)]
-            else:
-                return ref
+        if _resolve(schema, ref) is None:
+            return ref
     return None
+
+
+_SAME_INSTANCE_LISTS = ("allOf", "anyOf", "oneOf")
+_SAME_INSTANCE_SCHEMAS = ("not", "if", "then", "else")
+
+
+def _same_instance(schema: dict[str, Any], node: Any) -> list[Any]:
+    """The subschemas applied to the same value as ``node`` ($ref, allOf, not, ...)."""
+    if not isinstance(node, dict):
+        return []
+    found: list[Any] = []
+    ref = node.get("$ref")
+    if isinstance(ref, str) and ref.startswith("#"):
+        found.append(_resolve(schema, ref))
+    for key in _SAME_INSTANCE_LISTS:
+        if isinstance(node.get(key), list):
+            found.extend(node[key])
+    found.extend(node[key] for key in _SAME_INSTANCE_SCHEMAS if key in node)
+    if isinstance(node.get("dependentSchemas"), dict):
+        found.extend(node["dependentSchemas"].values())
+    return [item for item in found if isinstance(item, dict)]
+
+
+def _ref_cycle(schema: dict[str, Any]) -> bool:
+    """Whether ``$ref`` (through allOf, not, ...) leads back to itself without entering a value.
+
+    Such a schema (``A: {$ref: B}, B: {$ref: A}``) can never be checked: validation would recurse
+    forever. A recursive schema that goes through ``properties`` or ``items`` (a tree) is fine.
+    """
+    nodes: list[Any] = [schema]
+    stack: list[Any] = [schema]
+    while stack:  # every subschema, wherever it sits
+        node = stack.pop()
+        children = (
+            node.values() if isinstance(node, dict) else node if isinstance(node, list) else []
+        )
+        for child in children:
+            if isinstance(child, dict | list):
+                stack.append(child)
+                if isinstance(child, dict):
+                    nodes.append(child)
+    done: set[int] = set()
+    for start in nodes:
+        if id(start) in done:
+            continue
+        path: set[int] = set()
+        work: list[tuple[Any, bool]] = [(start, False)]
+        while work:
+            node, leaving = work.pop()
+            if leaving:
+                path.discard(id(node))
+                done.add(id(node))
+                continue
+            if id(node) in path:
+                return True
+            if id(node) in done:
+                continue
+            path.add(id(node))
+            work.append((node, True))
+            work.extend((child, False) for child in _same_instance(schema, node))
+    return False
 
 
 def validate_case(case: AgentCase, path: Path, line: int) -> None:
@@ -119,6 +187,15 @@ def validate_case(case: AgentCase, path: Path, line: int) -> None:
                 line=line,
                 field=f"tools.{i}.function.parameters",
                 hint="point $ref at a definition inside the schema, e.g. #/$defs/Location",
+            )
+        if isinstance(schema, dict) and _ref_cycle(schema):
+            raise SuiteError(
+                f"tool '{name}' has a $ref cycle: a $ref leads back to itself without "
+                "entering a property or an item, so no value could ever be checked",
+                path=path,
+                line=line,
+                field=f"tools.{i}.function.parameters",
+                hint="make each recursive $ref go through 'properties' or 'items'",
             )
     for t, turn in enumerate(case.expected_turns()):
         for c, call in enumerate(turn.calls):

@@ -32,7 +32,7 @@ def retrieval_score(
     ] = False,
     level: Annotated[int, typer.Option("-l", help="Relevance level (minimum grade).")] = 1,
     max_docs: Annotated[
-        int | None, typer.Option("-M", help="Only the first N docs of each query.")
+        int | None, typer.Option("-M", min=1, help="Only the first N docs of each query.")
     ] = None,
 ) -> None:
     """Score a run against qrels and print trec_eval's output format."""

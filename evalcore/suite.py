@@ -8,6 +8,7 @@ from typing import Any, Literal, TypeVar
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from evalcore.errors import SuiteError
+from evalcore.files import is_file, read_text
 from evalcore.hashing import files_hash
 from evalcore.loaders import load_yaml_model, validate_yaml_section, yaml_line
 
@@ -173,7 +174,7 @@ class Suite(BaseModel):
     def corpus_path(self, relative: str) -> Path:
         """A corpus file named in the manifest; ``x.jsonl`` also finds a gzipped ``x.jsonl.gz``."""
         path = self.path(relative)
-        if not path.exists() and path.with_suffix(".jsonl.gz").exists():
+        if not is_file(path) and is_file(path.with_suffix(".jsonl.gz")):
             return path.with_suffix(".jsonl.gz")
         return path
 
@@ -199,10 +200,17 @@ class Suite(BaseModel):
         return spec, checked
 
 
+def _is_dir(path: Path) -> bool:
+    try:
+        return path.is_dir()
+    except (OSError, ValueError):  # a name too long, a NUL byte in it, ...
+        return False
+
+
 def load_suite(root: str | Path) -> Suite:
     """Load ``root/suite.yaml`` and hash every file of the suite folder."""
     folder = Path(root)
-    if not folder.is_dir():
+    if not _is_dir(folder):
         raise SuiteError(
             "suite folder not found", path=folder, hint="pass a folder holding suite.yaml"
         )
@@ -213,7 +221,7 @@ def load_suite(root: str | Path) -> Suite:
             raise SuiteError(
                 f"unknown stage '{stage}'",
                 path=manifest_path,
-                line=yaml_line(manifest_path, manifest_path.read_text("utf-8"), ("stages", stage)),
+                line=yaml_line(manifest_path, read_text(manifest_path), ("stages", stage)),
                 field=f"stages.{stage}",
                 hint=f"use one of: {', '.join(STAGES)}",
             )
@@ -222,7 +230,7 @@ def load_suite(root: str | Path) -> Suite:
             raise SuiteError(
                 f"the gates name stage '{stage}', which the suite does not declare",
                 path=manifest_path,
-                line=yaml_line(manifest_path, manifest_path.read_text("utf-8"), keys),
+                line=yaml_line(manifest_path, read_text(manifest_path), keys),
                 field=".".join(keys),
                 hint=f"declared stages: {', '.join(manifest.stages)}",
             )
@@ -230,7 +238,7 @@ def load_suite(root: str | Path) -> Suite:
         raise SuiteError(
             "the gates set bounds on the judge, but the suite declares no judge",
             path=manifest_path,
-            line=yaml_line(manifest_path, manifest_path.read_text("utf-8"), ("gates", "judge")),
+            line=yaml_line(manifest_path, read_text(manifest_path), ("gates", "judge")),
             field="gates.judge",
             hint="add a top-level 'judge: {spec: judge/judge.yaml}' section, or remove gates.judge",
         )

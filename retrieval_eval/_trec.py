@@ -2,25 +2,30 @@
 
 from __future__ import annotations
 
-import csv
+import math
 from collections import defaultdict
 from pathlib import Path
 
+from pydantic import ValidationError
+
 from evalcore.cases import Document
 from evalcore.errors import SuiteError
-from evalcore.files import write_text_atomic
-from evalcore.loaders import iter_jsonl, open_text
+from evalcore.files import iter_lines, write_text_atomic
+from evalcore.loaders import iter_jsonl, validation_error
 from retrieval_eval._evaluate import rank_documents
 from retrieval_eval._types import Qrels, Ranking
 
 
 def read_qrels(path: str | Path) -> Qrels:
-    """Read ``qid iter docno grade`` lines; ``#`` in column 0 starts a comment."""
+    """Read ``qid iter docno grade`` lines; ``#`` in column 0 starts a comment.
+
+    Lines are read by :func:`evalcore.files.iter_lines` (BOM, CRLF, non-UTF-8 and gzip are
+    errors or handled there); a file without judgements is an error.
+    """
     source = Path(path)
-    if not source.is_file():
-        raise SuiteError("qrels file not found", path=source, hint="check the --qrels path")
     qrels: Qrels = defaultdict(dict)
-    for number, line in enumerate(open_text(source), start=1):
+    lines = iter_lines(source, what="qrels file", hint="check the --qrels path")
+    for number, line in lines:
         if line.startswith("#") or not line.strip():
             continue
         parts = line.split()
@@ -42,6 +47,12 @@ def read_qrels(path: str | Path) -> Qrels:
                 field="grade",
                 hint="write the relevance grade as an integer such as 0, 1 or 2",
             ) from None
+    if not qrels:
+        raise SuiteError(
+            "no judgements: the qrels file has no qrels lines",
+            path=source,
+            hint="write qrels lines as: query_id iteration doc_id grade",
+        )
     return dict(qrels)
 
 
@@ -52,11 +63,9 @@ def read_run(path: str | Path) -> tuple[Ranking, str]:
     the run id is ignored; a doc id repeated within a query is an error.
     """
     source = Path(path)
-    if not source.is_file():
-        raise SuiteError("run file not found", path=source, hint="check the --run path")
     run: dict[str, dict[str, float]] = defaultdict(dict)
     run_id = ""
-    for number, line in enumerate(open_text(source), start=1):
+    for number, line in iter_lines(source, what="run file", hint="check the --run path"):
         parts = line.split()
         if not parts:
             continue
@@ -77,15 +86,24 @@ def read_run(path: str | Path) -> tuple[Ranking, str]:
                 hint="each document may appear once per query; remove the duplicate line",
             )
         try:
-            run[qid][docno] = float(score)
+            value = float(score)
         except ValueError:
+            value = math.nan
+        if not math.isfinite(value):
             raise SuiteError(
-                f"score '{score}' is not a number",
+                f"score '{score}' is not a finite number",
                 path=source,
                 line=number,
                 field="score",
-                hint="the fifth column must be a number",
-            ) from None
+                hint="the fifth column must be an ordinary number (not nan or inf)",
+            )
+        run[qid][docno] = value
+    if not run:
+        raise SuiteError(
+            "no run lines: the run file is empty",
+            path=source,
+            hint="write run lines as: query_id Q0 doc_id rank score run_name",
+        )
     return dict(run), run_id
 
 
@@ -110,41 +128,62 @@ def read_beir(
     """Read a BEIR folder: ``corpus.jsonl``, ``queries.jsonl`` and ``qrels/<split>.tsv``."""
     root = Path(folder)
     corpus_path = root / "corpus.jsonl"
-    documents = [
-        Document(
-            doc_id=str(obj.get("_id", "")), title=obj.get("title", ""), text=obj.get("text", "")
-        )
-        for _, obj in iter_jsonl(corpus_path)
-    ]
-    queries = {str(obj["_id"]): str(obj["text"]) for _, obj in iter_jsonl(root / "queries.jsonl")}
-    qrels_path = root / "qrels" / f"{split}.tsv"
-    if not qrels_path.is_file():
-        raise SuiteError(
-            "BEIR qrels file not found",
-            path=qrels_path,
-            hint=f"add qrels/{split}.tsv or pick a split",
-        )
-    qrels: Qrels = defaultdict(dict)
-    with qrels_path.open(encoding="utf-8", newline="") as handle:
-        reader = csv.reader(handle, delimiter="\t")
-        for number, row in enumerate(reader, start=1):
-            if number == 1 and row and not row[-1].lstrip("-").isdigit():
-                continue  # header: query-id corpus-id score
-            if len(row) != 3:
-                raise SuiteError(
-                    f"expected 3 tab-separated columns, found {len(row)}",
-                    path=qrels_path,
-                    line=number,
-                    hint="write BEIR qrels as: query-id<TAB>corpus-id<TAB>score",
+    documents: list[Document] = []
+    for number, obj in iter_jsonl(corpus_path):
+        try:
+            documents.append(
+                Document(
+                    doc_id=str(obj.get("_id", "")),
+                    title=obj.get("title") or "",
+                    text=obj.get("text", ""),
                 )
-            try:
-                qrels[row[0]][row[1]] = int(row[2])
-            except ValueError:
-                raise SuiteError(
-                    f"score '{row[2]}' is not an integer",
-                    path=qrels_path,
-                    line=number,
-                    field="score",
-                    hint="write the relevance score as an integer",
-                ) from None
+            )
+        except ValidationError as exc:
+            raise validation_error(exc, Document, corpus_path, number) from exc
+    queries_path = root / "queries.jsonl"
+    queries: dict[str, str] = {}
+    for number, obj in iter_jsonl(queries_path):
+        if "_id" not in obj or not isinstance(obj.get("text"), str):
+            raise SuiteError(
+                "a BEIR query needs '_id' and 'text'",
+                path=queries_path,
+                line=number,
+                field="_id" if "_id" not in obj else "text",
+                hint='write {"_id": "1", "text": "..."} per line',
+            )
+        queries[str(obj["_id"])] = obj["text"]
+    qrels_path = root / "qrels" / f"{split}.tsv"
+    qrels: Qrels = defaultdict(dict)
+    lines = iter_lines(
+        qrels_path, what="BEIR qrels file", hint=f"add qrels/{split}.tsv or pick a split"
+    )
+    for number, text in lines:
+        if not text.strip():
+            continue
+        row = text.split("\t")
+        if number == 1 and row and not row[-1].strip().lstrip("-").isdigit():
+            continue  # header: query-id corpus-id score
+        if len(row) != 3:
+            raise SuiteError(
+                f"expected 3 tab-separated columns, found {len(row)}",
+                path=qrels_path,
+                line=number,
+                hint="write BEIR qrels as: query-id<TAB>corpus-id<TAB>score",
+            )
+        try:
+            qrels[row[0]][row[1]] = int(row[2])
+        except ValueError:
+            raise SuiteError(
+                f"score '{row[2]}' is not an integer",
+                path=qrels_path,
+                line=number,
+                field="score",
+                hint="write the relevance score as an integer",
+            ) from None
+    if not qrels:
+        raise SuiteError(
+            "no judgements: the BEIR qrels file has no rows",
+            path=qrels_path,
+            hint="write BEIR qrels as: query-id<TAB>corpus-id<TAB>score",
+        )
     return documents, queries, dict(qrels)

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from pydantic import ValidationError
+
 from evalcore.cases import Document
 from evalcore.errors import SuiteError
-from evalcore.loaders import iter_jsonl, open_text
+from evalcore.files import iter_lines
+from evalcore.loaders import iter_jsonl, validation_error
 from retrieval_eval._evaluate import Evaluation
 from retrieval_eval.measures import Measure
 
@@ -63,8 +66,21 @@ def read_corpus(path: Path) -> list[Document]:
         if doc_id in seen:
             raise SuiteError(f"duplicate doc_id '{doc_id}'", path=path, line=number, field="doc_id")
         seen.add(doc_id)
-        documents.append(Document(doc_id=doc_id, title=obj.get("title") or "", text=obj["text"]))
+        try:
+            document = Document(doc_id=doc_id, title=obj.get("title") or "", text=obj["text"])
+        except ValidationError as exc:
+            raise validation_error(exc, Document, path, number) from exc
+        documents.append(document)
+    if not documents:
+        raise SuiteError(
+            "no documents: the corpus file is empty",
+            path=path,
+            hint='write one {"doc_id": "...", "text": "..."} object per line',
+        )
     return documents
+
+
+_QUERY_HINT = 'write one {"query_id": "1", "query": "..."} per line, or query_id<TAB>text'
 
 
 def read_queries(path: Path) -> dict[str, str]:
@@ -82,11 +98,11 @@ def read_queries(path: Path) -> dict[str, str]:
                     hint='write {"query_id": "1", "query": "..."}',
                 )
             queries[str(qid)] = text
+        if not queries:
+            raise SuiteError("no queries: the file is empty", path=path, hint=_QUERY_HINT)
         return queries
-    if not path.is_file():
-        raise SuiteError("queries file not found", path=path, hint="check the --queries path")
     queries = {}
-    for number, line in enumerate(open_text(path), start=1):
+    for number, line in iter_lines(path, what="queries file", hint="check the --queries path"):
         if not line.strip():
             continue
         if "\t" not in line:
@@ -96,6 +112,8 @@ def read_queries(path: Path) -> dict[str, str]:
                 line=number,
                 hint="separate the query id and the text with a tab, or use JSONL",
             )
-        qid, text = line.rstrip("\n").split("\t", 1)
+        qid, text = line.split("\t", 1)
         queries[qid] = text
+    if not queries:
+        raise SuiteError("no queries: the file is empty", path=path, hint=_QUERY_HINT)
     return queries

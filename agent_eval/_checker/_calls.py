@@ -19,6 +19,7 @@ from agent_eval._cases import AgentCase
 from agent_eval._checker._codes import ErrorCode
 from agent_eval._checker._verdicts import CheckMode
 from agent_eval._schema import tool_function
+from evalcore.loaders import MAX_JSON_DEPTH, json_too_deep
 
 
 @dataclass(slots=True)
@@ -102,13 +103,15 @@ def _parse_arguments(raw: Any, mode: CheckMode) -> tuple[dict[str, Any] | None, 
         return raw, ""
     if not isinstance(raw, str):
         return None, f"arguments must be a JSON object or a JSON string, got {type(raw).__name__}"
+    if json_too_deep(raw):
+        return None, f"arguments are nested more than {MAX_JSON_DEPTH} levels deep: {short(raw)}"
     try:
         value = (
             json.loads(raw, parse_constant=_reject_constant)
             if mode == "strict"
             else json.loads(raw)  # BFCL decodes with Python's json, which accepts NaN
         )
-    except ValueError as exc:
+    except (ValueError, RecursionError) as exc:
         return None, f"arguments are not valid JSON ({exc}): {short(raw)}"
     if not isinstance(value, dict):
         return None, f"arguments must be a JSON object, got {type(value).__name__}: {short(raw)}"

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from evalcore.errors import SuiteError
+from evalcore.files import is_file
 
 
 def find_file(
@@ -18,7 +19,7 @@ def find_file(
     if base is not None:
         candidates.insert(0, base / ref)
     candidates.append(Path(ref))
-    path = next((p for p in candidates if p.is_file()), None)
+    path = next((p for p in candidates if is_file(p)), None)
     if path is None:
         known = ", ".join(sorted(p.stem for p in bundled.glob(f"*{suffix}")))
         kind = "a .md file" if suffix == ".md" else "a YAML file"

@@ -13,11 +13,12 @@ import re
 from pathlib import Path
 from typing import Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field
 
 from evalcore.errors import SuiteError
+from evalcore.files import read_text
 from evalcore.hashing import content_hash
+from evalcore.loaders import safe_load_yaml
 from generation_eval.judge._files import find_file
 
 JudgeMode = Literal["pairwise", "rubric"]
@@ -74,7 +75,7 @@ def _split(path: Path, text: str) -> tuple[dict[str, object], str]:
     head, sep, body = text[4:].partition("\n---\n")
     if not sep:
         raise SuiteError("the front matter is not closed", path=path, hint="add a line ---")
-    meta = yaml.safe_load(head)
+    meta = safe_load_yaml(head, path)
     if not isinstance(meta, dict):
         raise SuiteError("the front matter is not a mapping", path=path, line=2)
     return meta, body
@@ -84,7 +85,7 @@ def load_prompt(ref: str | Path, base: Path | None = None) -> JudgePrompt:
     """Load a prompt by bundled name (``pairwise-v1``) or by path (relative to ``base``)."""
     path = find_file(ref, base, PROMPTS_DIR, ".md", what="judge prompt", field="prompt")
     data = path.read_bytes()
-    meta, body = _split(path, data.decode("utf-8"))
+    meta, body = _split(path, read_text(path, what="judge prompt"))
     parts = _SECTION.split(body)
     sections = {parts[i]: parts[i + 1].strip("\n") for i in range(1, len(parts) - 1, 2)}
     if "user" not in sections:

@@ -18,6 +18,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from evalcore.errors import SuiteError
+from evalcore.files import read_text
 from evalcore.llm_client import ChatConfig
 from evalcore.loaders import load_yaml_model, yaml_line
 from generation_eval.judge._backends import ChatBackend, JudgeBackend, RecordedBackend
@@ -55,7 +56,7 @@ def _backend(spec: BackendSpec, path: Path, client_kwargs: dict[str, Any]) -> Ju
             raise SuiteError(
                 "a recorded judge needs args.path",
                 path=path,
-                line=yaml_line(path, path.read_text("utf-8"), ("backend", "args")),
+                line=yaml_line(path, read_text(path), ("backend", "args")),
                 field="backend.args.path",
                 hint="name the recording file (JSONL), relative to the spec",
             )
@@ -68,7 +69,7 @@ def _backend(spec: BackendSpec, path: Path, client_kwargs: dict[str, Any]) -> Ju
         raise SuiteError(
             str(first["msg"]),
             path=path,
-            line=yaml_line(path, path.read_text("utf-8"), loc),
+            line=yaml_line(path, read_text(path), loc),
             field=".".join(str(p) for p in loc),
             hint="give base_url and model explicitly (there is no default judge model)",
         ) from exc
