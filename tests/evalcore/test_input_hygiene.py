@@ -10,10 +10,10 @@ import pytest
 from suite_fixtures import write_tiny_suite
 from typer.testing import CliRunner
 
+from cli.main import app
 from evalcore import SuiteError, load_jsonl, load_suite
 from evalcore.files import iter_lines, read_text
 from evalcore.loaders import MAX_JSON_DEPTH, parse_json, safe_load_yaml
-from flows.cli import app
 from retrieval_eval import (
     EvalOptions,
     RetrievalCase,
