@@ -5,8 +5,9 @@ them; the top ``trained_layers`` transformer layers (recorded beside the weights
 shipped weights) and a 3-way classification head were fine-tuned on natural-language-inference
 and fact-verification data by :mod:`generation_eval.verifier.train` and ship as a float16
 safetensors file. Input is ``[CLS] premise [SEP] hypothesis [SEP]``; the head reads the mean of
-the final token states. Inference runs the linear layers in int8 (PyTorch dynamic
-quantisation) unless the scorer is built with ``quantize=False``.
+the final token states. Inference stays in float32: PyTorch's dynamic int8 quantisation
+would be faster, but it scales activations per batch, so a pair's scores would depend on the
+other pairs batched with it (measured: up to 0.11), which a content-hash cache cannot allow.
 """
 
 from __future__ import annotations
@@ -123,17 +124,6 @@ def bottom_states(bottom: nn.Module, batch: dict[str, torch.Tensor]) -> torch.Te
     return hidden
 
 
-def quantized(module: nn.Module) -> Any:
-    """``module`` with its linear layers in int8 (dynamic quantisation; ~1.5x faster on CPU)."""
-    import warnings
-
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # the eager-mode API is deprecated in favour of torchao
-        return torch.ao.quantization.quantize_dynamic(  # type: ignore[no-untyped-call]
-            module, {nn.Linear}, dtype=torch.qint8
-        )
-
-
 def file_sha256(path: Path) -> str:
     """Hex SHA-256 of a file's bytes."""
     return hashlib.sha256(path.read_bytes()).hexdigest()
@@ -148,9 +138,7 @@ class OfflineScorer:
 
     granularity: Literal["sentence", "passage"] = "sentence"
 
-    def __init__(
-        self, weights: str | Path | None = None, batch_size: int = 32, quantize: bool = True
-    ) -> None:
+    def __init__(self, weights: str | Path | None = None, batch_size: int = 32) -> None:
         self.weights_path = Path(weights) if weights is not None else DEFAULT_WEIGHTS
         if not self.weights_path.is_file():
             raise FileNotFoundError(
@@ -158,14 +146,13 @@ class OfflineScorer:
                 "train them with `python -m generation_eval.verifier.train`"
             )
         self.batch_size = batch_size
-        self.quantize = quantize
         self._sha = file_sha256(self.weights_path)
         self._loaded: tuple[Any, nn.Module, TopStack] | None = None
 
     @property
     def identity(self) -> str:
-        """``offline:minilm-xenc@<sha256 of the weights file, 12 hex>`` (``+fp32`` unquantised)."""
-        return f"offline:minilm-xenc@{self._sha[:12]}" + ("" if self.quantize else "+fp32")
+        """``offline:minilm-xenc@<sha256 of the weights file, 12 hex>``."""
+        return f"offline:minilm-xenc@{self._sha[:12]}"
 
     @property
     def trained_layers(self) -> int:
@@ -188,8 +175,6 @@ class OfflineScorer:
             state = {k: v.float() for k, v in load_file(str(self.weights_path)).items()}
             top.load_state_dict(state)
             top.eval()
-            if self.quantize:
-                bottom, top = quantized(bottom), quantized(top)
             self._loaded = (tokenizer, bottom, top)
         return self._loaded
 
@@ -217,7 +202,6 @@ class OfflineScorer:
             "base_model": BUNDLED_MODEL,
             "trained_layers": self.trained_layers,
             "max_length": MAX_LENGTH,
-            "int8": self.quantize,
             "weights_sha256": self._sha,
             "thresholds": self.meta().get("thresholds"),
             "fusion": self.meta().get("fusion"),
