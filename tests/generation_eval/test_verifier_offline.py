@@ -37,7 +37,7 @@ def test_clear_cases(scorer: OfflineScorer) -> None:
     probs = scorer.score_pairs(pairs)
     assert probs.shape == (len(pairs), 3)
     assert np.allclose(probs.sum(axis=1), 1.0)
-    verbatim, paraphrase, direction, negated, number, unrelated = probs
+    verbatim, paraphrase, direction, negated, _number, unrelated = probs
     # Measured behaviour of the shipped weights: restated evidence leans supported, negation is
     # caught by the model, unrelated text is unsupported.
     assert verbatim[0] > verbatim[2] and paraphrase[0] > paraphrase[2]
