@@ -28,9 +28,10 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from _common import ROOT, markdown_table, write_results
+from _common import ROOT, load_corpus, markdown_table, write_results
 
 from generation_eval.verifier import build_verifier
+from generation_eval.verifier._files import verify_texts
 from generation_eval.verifier._metrics import auroc, balanced_accuracy
 from generation_eval.verifier._windows import lexical_overlap, select_windows
 
@@ -46,13 +47,7 @@ SETS = {
 
 def scifact_items() -> list[dict[str, Any]]:
     """Every labelled SciFact training claim against each cited abstract of the demo corpus."""
-    import gzip
-
-    corpus: dict[str, str] = {}
-    with gzip.open(ROOT / "suites" / "demo" / "corpus.jsonl.gz", "rt", encoding="utf-8") as f:
-        for line in f:
-            doc = json.loads(line)
-            corpus[str(doc["doc_id"])] = doc["text"]
+    corpus = {doc.doc_id: doc.text for doc in load_corpus()}
     path = ROOT / "bench" / "data" / "scifact_claims_train.jsonl"
     items = []
     for line in path.read_text(encoding="utf-8").splitlines():
@@ -185,19 +180,10 @@ def main() -> None:
         started = time.perf_counter()
         items = load_set(name, args.heldout)[: args.limit]
         gold = [i["label"] for i in items]
-        from generation_eval.verifier._files import combine
-        from generation_eval.verifier._sentences import split_sentences
-
-        flat: list[tuple[str, list[str]]] = []
-        questions: list[str | None] = []
-        spans = []
-        for item in items:
-            sentences = split_sentences(item["claim"]) or [item["claim"]]
-            spans.append((len(flat), len(flat) + len(sentences)))
-            flat += [(s, item["context"]) for s in sentences]
-            questions += [item.get("question")] * len(sentences)
-        verdicts = verifier.verify(flat, questions)
-        combined = [combine(verdicts[a:b]) for a, b in spans]
+        checked = verify_texts(
+            verifier, [(i["claim"], i["context"], i.get("question")) for i in items]
+        )
+        combined = [verdict for verdict, _ in checked]
         verify_seconds = time.perf_counter() - started
         overlap = [lexical_overlap(i["claim"], " ".join(i["context"])) for i in items]
         cosine = []

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -14,7 +15,7 @@ from generation_eval.verifier._protocol import ClaimVerdict
 from generation_eval.verifier._sentences import split_sentences
 from generation_eval.verifier._verifier import Verifier
 
-__all__ = ["PairRecord", "verify_file"]
+__all__ = ["PairRecord", "combine", "verify_file", "verify_texts"]
 
 
 class PairRecord(BaseModel):
@@ -68,6 +69,29 @@ def combine(verdicts: list[ClaimVerdict]) -> ClaimVerdict:
     )
 
 
+def verify_texts(
+    verifier: Verifier, records: Sequence[tuple[str, Sequence[str], str | None]]
+) -> list[tuple[ClaimVerdict, list[tuple[str, ClaimVerdict]]]]:
+    """Verify ``(claim, contexts, question)`` records whose claims may hold several sentences.
+
+    Every sentence of every claim goes to the verifier in one batch; per record, the combined
+    verdict (:func:`combine`) and each sentence with its own verdict.
+    """
+    items: list[tuple[str, Sequence[str]]] = []
+    questions: list[str | None] = []
+    spans: list[tuple[int, int]] = []
+    for claim, contexts, question in records:
+        sentences = split_sentences(claim) or [claim.strip()]
+        spans.append((len(items), len(items) + len(sentences)))
+        items += [(s, contexts) for s in sentences]
+        questions += [question] * len(sentences)
+    verdicts = verifier.verify(items, questions)
+    return [
+        (combine(verdicts[a:b]), [(items[i][0], verdicts[i]) for i in range(a, b)])
+        for a, b in spans
+    ]
+
+
 def verify_file(input_path: str | Path, output_path: str | Path, verifier: Verifier) -> int:
     """Verify every line of ``input_path``; write one score line per input line.
 
@@ -82,28 +106,21 @@ def verify_file(input_path: str | Path, output_path: str | Path, verifier: Verif
     """
     source = Path(input_path)
     records = _load(source)
-    items: list[tuple[str, list[str]]] = []
-    questions: list[str | None] = []
-    spans: list[tuple[int, int]] = []
-    for r in records:
-        contexts = [r.context] if isinstance(r.context, str) else r.context
-        sentences = split_sentences(r.claim) or [r.claim.strip()]
-        spans.append((len(items), len(items) + len(sentences)))
-        items += [(s, contexts) for s in sentences]
-        questions += [r.question] * len(sentences)
-    verdicts = verifier.verify(items, questions)
+    checked = verify_texts(
+        verifier,
+        [(r.claim, [r.context] if isinstance(r.context, str) else r.context, r.question)
+         for r in records],
+    )  # fmt: skip
     lines = []
-    for record, (start, end) in zip(records, spans, strict=True):
-        parts = verdicts[start:end]
-        verdict = combine(parts)
+    for record, (verdict, parts) in zip(records, checked, strict=True):
         row = {"id": record.id, **verdict.model_dump(include={"support", "contradiction", "label"})}
         row |= {"context_index": verdict.context_index, "evidence": verdict.evidence}
         if "claim_from_question" in verdict.checks:
             row["claim_from_question"] = verdict.checks["claim_from_question"]
         if len(parts) > 1:
             row["sentences"] = [
-                {"text": items[start + i][0], "label": v.label, "support": round(v.support, 4)}
-                for i, v in enumerate(parts)
+                {"text": text, "label": v.label, "support": round(v.support, 4)}
+                for text, v in parts
             ]
         lines.append(json.dumps(row, ensure_ascii=False))
     write_text_atomic(output_path, "".join(f"{line}\n" for line in lines))

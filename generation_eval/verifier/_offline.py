@@ -34,6 +34,7 @@ __all__ = [
     "OfflineScorer",
     "TopStack",
     "load_base",
+    "predict",
 ]
 
 WEIGHTS_DIR = Path(__file__).resolve().parent / "weights"
@@ -124,6 +125,30 @@ def bottom_states(bottom: nn.Module, batch: dict[str, torch.Tensor]) -> torch.Te
     return hidden
 
 
+def predict(
+    tokenizer: Any,
+    bottom: nn.Module,
+    top: TopStack,
+    pairs: Sequence[tuple[str, str]],
+    batch_size: int,
+) -> Probabilities:
+    """``(len(pairs), 3)`` probabilities for ``(premise, hypothesis)`` pairs, in input order.
+
+    Pairs are sorted by length and padded per batch of ``batch_size``; ``top`` should be in
+    eval mode (no dropout).
+    """
+    out = np.zeros((len(pairs), len(LABELS)), dtype=np.float64)
+    order = sorted(range(len(pairs)), key=lambda i: len(pairs[i][0]) + len(pairs[i][1]))
+    with torch.inference_mode():
+        for start in range(0, len(order), batch_size):
+            index = order[start : start + batch_size]
+            batch = tokenize(tokenizer, [pairs[i] for i in index])
+            hidden = bottom_states(bottom, batch)
+            probs = torch.softmax(top(hidden, batch["attention_mask"]), dim=-1)
+            out[index] = probs.double().numpy()
+    return out
+
+
 def file_sha256(path: Path) -> str:
     """Hex SHA-256 of a file's bytes."""
     return hashlib.sha256(path.read_bytes()).hexdigest()
@@ -180,19 +205,9 @@ class OfflineScorer:
 
     def score_pairs(self, pairs: Sequence[tuple[str, str]]) -> Probabilities:
         """``(len(pairs), 3)`` probabilities in LABELS order (supported, contradicted, unsup.)."""
-        out = np.zeros((len(pairs), len(LABELS)), dtype=np.float64)
         if not pairs:
-            return out
-        tokenizer, bottom, top = self._model()
-        order = sorted(range(len(pairs)), key=lambda i: len(pairs[i][0]) + len(pairs[i][1]))
-        with torch.inference_mode():
-            for start in range(0, len(order), self.batch_size):
-                index = order[start : start + self.batch_size]
-                batch = tokenize(tokenizer, [pairs[i] for i in index])
-                hidden = bottom_states(bottom, batch)
-                probs = torch.softmax(top(hidden, batch["attention_mask"]), dim=-1)
-                out[index] = probs.double().numpy()
-        return out
+            return np.zeros((0, len(LABELS)), dtype=np.float64)
+        return predict(*self._model(), pairs, self.batch_size)
 
     def describe(self) -> dict[str, Any]:
         """Backend, base model, trained layers and weights hash, for run records."""

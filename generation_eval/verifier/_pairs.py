@@ -23,7 +23,7 @@ from generation_eval.verifier._augment import perturb, swap_entity
 from generation_eval.verifier._protocol import LABELS, Label
 from generation_eval.verifier._windows import select_windows
 
-__all__ = ["Pair", "augment", "load_pairs", "ngrams", "shorten_premise"]
+__all__ = ["Pair", "anchors", "augment", "load_pairs", "ngrams", "read_pairs", "shorten_premise"]
 
 MAX_PREMISE_WORDS = 100
 NGRAM = 13
@@ -62,7 +62,8 @@ def shorten_premise(premise: str, hypothesis: str, max_words: int = MAX_PREMISE_
     return fitting[0] if fitting else " ".join(premise.split()[:max_words])
 
 
-def _read(path: Path) -> Iterable[Pair]:
+def read_pairs(path: Path) -> Iterable[Pair]:
+    """The valid pairs of one source file (lines with a known label and non-blank texts)."""
     with path.open(encoding="utf-8") as handle:
         for line in handle:
             if not line.strip():
@@ -98,7 +99,7 @@ def load_pairs(
     for path in sorted(data_dir.glob("*.jsonl")):
         if include is not None and path.stem not in include:
             continue
-        for pair in _read(path):
+        for pair in read_pairs(path):
             if contamination and (
                 ngrams(pair.premise) & contamination or ngrams(pair.hypothesis) & contamination
             ):

@@ -64,22 +64,22 @@ def select_windows(
     contexts, for claims that need both.
     """
     windows = build_windows(contexts, span)
+    scores = [lexical_overlap(claim, w.text) for w in windows]
     whole = {i for i, c in enumerate(contexts) if 0 < len(c.split()) <= whole_words}
-    candidates = [
-        Window(i, " ".join(contexts[i].split()), width=0, whole=True) for i in sorted(whole)
-    ]
-    candidates += [w for w in windows if w.context_index not in whole]
-    candidates.sort(key=lambda w: w.context_index)
-    overlap = [lexical_overlap(claim, w.text) for w in candidates]
+    wholes = [Window(i, " ".join(contexts[i].split()), width=0, whole=True) for i in sorted(whole)]
+    scored = [(w, lexical_overlap(claim, w.text)) for w in wholes]
+    scored += [(w, o) for w, o in zip(windows, scores, strict=True) if w.context_index not in whole]
+    scored.sort(key=lambda pair: pair[0].context_index)
+    candidates = [w for w, _ in scored]
+    overlap = [o for _, o in scored]
     if top_m is not None and len(candidates) > top_m:
         ranked = sorted(range(len(candidates)), key=lambda i: (-overlap[i], i))[:top_m]
         chosen = [candidates[i] for i in sorted(ranked)]
     else:
         chosen = list(candidates)
     best: dict[int, tuple[float, str]] = {}
-    for window in windows:
+    for window, score in zip(windows, scores, strict=True):
         if window.width == 1:
-            score = lexical_overlap(claim, window.text)
             current = best.get(window.context_index)
             if current is None or score > current[0]:
                 best[window.context_index] = (score, window.text)

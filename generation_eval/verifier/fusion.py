@@ -19,6 +19,7 @@ import sys
 import time
 from collections import defaultdict
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -29,7 +30,7 @@ from generation_eval.verifier._augment import perturb, swap_entity
 from generation_eval.verifier._fusion import FEATURES, NOT_SUPPORTED, fit_fusion, window_features
 from generation_eval.verifier._metrics import auroc, balanced_accuracy
 from generation_eval.verifier._offline import OfflineScorer
-from generation_eval.verifier._pairs import Pair, load_pairs
+from generation_eval.verifier._pairs import Pair, load_pairs, read_pairs
 from generation_eval.verifier._protocol import LABELS, Label
 from generation_eval.verifier._verifier import Verifier
 from generation_eval.verifier._windows import select_windows
@@ -38,20 +39,6 @@ __all__ = ["L2_GRID", "fusion_items", "main"]
 
 L2_GRID = (0.01, 0.1, 1.0, 10.0)
 CONTEXT_OVERLAP = FEATURES.index("context_overlap")
-
-
-def _raw(path: Path) -> list[Pair]:
-    pairs = []
-    with path.open(encoding="utf-8") as handle:  # lines end at \n only (not at U+2028)
-        lines = list(handle)
-    for line in lines:
-        if line.strip():
-            row = json.loads(line)
-            if row.get("label") in LABELS and row.get("premise") and row.get("hypothesis"):
-                hypothesis = " ".join(row["hypothesis"].split())
-                source = row.get("source") or path.stem
-                pairs.append(Pair(row["premise"], hypothesis, row["label"], source, "fusion"))
-    return pairs
 
 
 def fusion_items(
@@ -72,7 +59,11 @@ def fusion_items(
     for path in sorted(data_dir.glob("*.jsonl")):
         if config.get("sources") is not None and path.stem not in config["sources"]:
             continue
-        pairs = [p for p in _raw(path) if p.hypothesis not in seen]
+        pairs = [
+            replace(p, hypothesis=" ".join(p.hypothesis.split()))
+            for p in read_pairs(path)
+            if " ".join(p.hypothesis.split()) not in seen
+        ]
         three_way = any(p.label == "contradicted" for p in pairs)
         rng.shuffle(pairs)
         for pair in pairs[:per_source]:

@@ -37,6 +37,7 @@ from generation_eval.verifier._offline import (
     bottom_states,
     file_sha256,
     load_base,
+    predict,
     tokenize,
 )
 from generation_eval.verifier._pairs import Pair, anchors, augment, load_pairs, ngrams
@@ -102,17 +103,7 @@ class TrainResult:
 
 def _predict(tokenizer: Any, bottom: nn.Module, top: TopStack, pairs: Sequence[Pair]) -> np.ndarray:
     top.eval()
-    out = np.zeros((len(pairs), len(LABELS)))
-    order = sorted(
-        range(len(pairs)), key=lambda i: len(pairs[i].premise) + len(pairs[i].hypothesis)
-    )
-    with torch.inference_mode():
-        for start in range(0, len(order), 64):
-            index = order[start : start + 64]
-            batch = tokenize(tokenizer, [(pairs[i].premise, pairs[i].hypothesis) for i in index])
-            hidden = bottom_states(bottom, batch)
-            out[index] = torch.softmax(top(hidden, batch["attention_mask"]), -1).double().numpy()
-    return out
+    return predict(tokenizer, bottom, top, [(p.premise, p.hypothesis) for p in pairs], 64)
 
 
 def dev_scores(probs: np.ndarray, pairs: Sequence[Pair]) -> dict[str, Any]:
