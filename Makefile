@@ -11,7 +11,7 @@ export DO_NOT_TRACK := 1
 export PREFECT_SERVER_ANALYTICS_ENABLED := false
 export TOKENIZERS_PARALLELISM := false
 
-.PHONY: demo test install lint bench clean
+.PHONY: demo test install lint mypy-view bench clean
 
 demo: $(STAMP)
 	$(BIN)/evalstage judge calibrate --suite suites/demo
@@ -19,14 +19,21 @@ demo: $(STAMP)
 
 install: $(STAMP)
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet "torch==2.13.0"
-	$(BIN)/pip install --quiet -e ".[dev]"
+	$(BIN)/pip install --quiet -c constraints.txt -e ".[dev]"
 	touch $(STAMP)
 
-lint: $(STAMP)
+# mypy sees the installed layout (evalstage.evalcore is evalcore/ …) through a view of symlinks;
+# the build backend does the same mapping for the wheel (pyproject.toml, [tool.setuptools]).
+PACKAGES := evalcore retrieval_eval generation_eval agent_eval flows app cli
+mypy-view:
+	rm -rf .mypy-view && mkdir -p .mypy-view/evalstage
+	for f in evalstage/*.py evalstage/py.typed; do ln -s ../../$$f .mypy-view/evalstage/; done
+	for d in $(PACKAGES); do ln -s ../../$$d .mypy-view/evalstage/$$d; done
+
+lint: $(STAMP) mypy-view
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 

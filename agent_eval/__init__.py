@@ -1,8 +1,13 @@
 """The agent stage: tool-calling cases, BFCL import, the call checker and ``score_agent``."""
 
-from agent_eval._baseline import BaselineAgent, BaselineConfig
-from agent_eval._bfcl import bfcl_category, expand_dict_pattern, import_bfcl, write_cases_jsonl
-from agent_eval._cases import (
+from evalstage.agent_eval._baseline import BaselineAgent, BaselineConfig
+from evalstage.agent_eval._bfcl import (
+    bfcl_category,
+    expand_dict_pattern,
+    import_bfcl,
+    write_cases_jsonl,
+)
+from evalstage.agent_eval._cases import (
     AgentCase,
     AgentOutput,
     AgentTurn,
@@ -10,7 +15,7 @@ from agent_eval._cases import (
     ExpectedTurn,
     ToolCall,
 )
-from agent_eval._checker import (
+from evalstage.agent_eval._checker import (
     ERROR_CODES,
     CallDetail,
     CaseVerdict,
@@ -20,11 +25,16 @@ from agent_eval._checker import (
     check_case,
     json_equal,
 )
-from agent_eval._outputs import load_outputs
-from agent_eval._schema import bfcl_function_to_tool, bfcl_to_json_schema, bfcl_type
-from agent_eval._stage import AGENT_METRICS, AgentContext, AgentReport, score_agent
-from agent_eval._suite import AgentInputs, AgentOptions, load_agent_cases, load_agent_inputs
-from agent_eval._targets import AGENT_TARGETS, Agent, AgentRun, build_agent, run_agent
+from evalstage.agent_eval._outputs import load_outputs
+from evalstage.agent_eval._schema import bfcl_function_to_tool, bfcl_to_json_schema, bfcl_type
+from evalstage.agent_eval._stage import AGENT_METRICS, AgentContext, AgentReport, score_agent
+from evalstage.agent_eval._suite import (
+    AgentInputs,
+    AgentOptions,
+    load_agent_cases,
+    load_agent_inputs,
+)
+from evalstage.agent_eval._targets import AGENT_TARGETS, Agent, AgentRun, build_agent, run_agent
 
 __all__ = [
     "AGENT_METRICS",

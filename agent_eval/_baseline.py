@@ -17,8 +17,8 @@ import numpy as np
 import numpy.typing as npt
 from pydantic import BaseModel, ConfigDict, Field
 
-from agent_eval._cases import AgentTurn, ToolCall
-from agent_eval._extract import extract_arguments
+from evalstage.agent_eval._cases import AgentTurn, ToolCall
+from evalstage.agent_eval._extract import extract_arguments
 
 __all__ = [
     "BaselineAgent",
@@ -114,7 +114,7 @@ def _function(tool: Mapping[str, Any]) -> Mapping[str, Any]:
 # ---------------------------------------------------------------------------- arguments
 # ---------------------------------------------------------------------------- the agent
 def _default_encoder(texts: Sequence[str]) -> Vectors:
-    from evalcore.sentence_models import load_sentence_model
+    from evalstage.evalcore.sentence_models import load_sentence_model
 
     vectors = load_sentence_model().encode(
         list(texts), convert_to_numpy=True, normalize_embeddings=True, show_progress_bar=False

@@ -14,11 +14,11 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-from agent_eval._cases import AgentCase, ExpectedCall
-from agent_eval._schema import bfcl_function_to_tool, bfcl_type
-from evalcore.errors import SuiteError
-from evalcore.files import write_text_atomic
-from evalcore.loaders import iter_jsonl
+from evalstage.agent_eval._cases import AgentCase, ExpectedCall
+from evalstage.agent_eval._schema import bfcl_function_to_tool, bfcl_type
+from evalstage.evalcore.errors import SuiteError
+from evalstage.evalcore.files import write_text_atomic
+from evalstage.evalcore.loaders import iter_jsonl
 
 _ID = re.compile(r"^(?P<category>.+?)_(?P<number>\d+(?:-\d+)*)$")
 MAX_DICT_EXPANSION = 4096

@@ -6,7 +6,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from evalcore.cases import CaseBase
+from evalstage.evalcore.cases import CaseBase
 
 CallOrder = Literal["ordered", "any"]
 

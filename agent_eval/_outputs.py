@@ -18,9 +18,9 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from agent_eval._cases import AgentTurn, ToolCall
-from evalcore.errors import SuiteError
-from evalcore.loaders import iter_jsonl, validation_error
+from evalstage.agent_eval._cases import AgentTurn, ToolCall
+from evalstage.evalcore.errors import SuiteError
+from evalstage.evalcore.loaders import iter_jsonl, validation_error
 
 _TURN_FIELDS = ("content", "latency_ms", "prompt_tokens", "completion_tokens")
 _CALL_HINT = 'write {"name": "tool", "arguments": {...}} or {"function": {"name", "arguments"}}'

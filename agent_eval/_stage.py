@@ -7,12 +7,18 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from agent_eval._cases import AgentCase, AgentTurn
-from agent_eval._checker import ERROR_CODES, CaseVerdict, CheckMode, check_case
-from evalcore.metrics import MetricCatalog, MetricDef, rate
-from evalcore.outcomes import FailureCategory
-from evalcore.records import CaseResult
-from evalcore.report import CaseHead, StageReport, declared_metrics, rate_columns, report_fields
+from evalstage.agent_eval._cases import AgentCase, AgentTurn
+from evalstage.agent_eval._checker import ERROR_CODES, CaseVerdict, CheckMode, check_case
+from evalstage.evalcore.metrics import MetricCatalog, MetricDef, rate
+from evalstage.evalcore.outcomes import FailureCategory
+from evalstage.evalcore.records import CaseResult
+from evalstage.evalcore.report import (
+    CaseHead,
+    StageReport,
+    declared_metrics,
+    rate_columns,
+    report_fields,
+)
 
 STAGE = "agent"
 AGENT_METRICS = MetricCatalog(

@@ -9,10 +9,10 @@ from jsonschema import Draft202012Validator
 from jsonschema.exceptions import SchemaError
 from pydantic import BaseModel, ConfigDict, Field
 
-from agent_eval._cases import AgentCase
-from evalcore.errors import SuiteError
-from evalcore.loaders import load_jsonl_numbered
-from evalcore.suite import StageSpec, Suite, TargetSpec
+from evalstage.agent_eval._cases import AgentCase
+from evalstage.evalcore.errors import SuiteError
+from evalstage.evalcore.loaders import load_jsonl_numbered
+from evalstage.evalcore.suite import StageSpec, Suite, TargetSpec
 
 STAGE = "agent"
 

@@ -26,10 +26,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
-from agent_eval._baseline import BaselineAgent, BaselineConfig
-from agent_eval._cases import AgentCase, AgentTurn, ExpectedCall, ExpectedTurn, ToolCall
-from agent_eval._outputs import load_outputs
-from evalcore.adapters import (
+from evalstage.agent_eval._baseline import BaselineAgent, BaselineConfig
+from evalstage.agent_eval._cases import AgentCase, AgentTurn, ExpectedCall, ExpectedTurn, ToolCall
+from evalstage.agent_eval._outputs import load_outputs
+from evalstage.evalcore.adapters import (
     CallableArgs,
     CallableTarget,
     OpenAITarget,
@@ -41,9 +41,9 @@ from evalcore.adapters import (
     openai_kind,
     recorded_kind,
 )
-from evalcore.llm_client import parse_tool_calls
-from evalcore.suite import TargetSpec
-from evalcore.targets import (
+from evalstage.evalcore.llm_client import parse_tool_calls
+from evalstage.evalcore.suite import TargetSpec
+from evalstage.evalcore.targets import (
     TargetKind,
     TargetRegistry,
     closing_target,

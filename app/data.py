@@ -15,13 +15,13 @@ import pandas as pd
 import streamlit as st
 from sqlalchemy.engine import make_url
 
-from evalcore.cases import CaseBase
-from evalcore.env import default_store_url
-from evalcore.loaders import load_jsonl
-from evalcore.outcomes import Outcome
-from evalcore.records import CaseResult, RunRecord
-from evalcore.store import ResultStore
-from evalcore.suite import load_suite
+from evalstage.evalcore.cases import CaseBase
+from evalstage.evalcore.env import default_store_url
+from evalstage.evalcore.loaders import load_jsonl
+from evalstage.evalcore.outcomes import Outcome
+from evalstage.evalcore.records import CaseResult, RunRecord
+from evalstage.evalcore.store import ResultStore
+from evalstage.evalcore.suite import load_suite
 
 TTL = 30
 """Seconds a cached query is reused; new runs show up after at most this long."""
@@ -153,15 +153,15 @@ def case_history(url: str, suite: str, case_id: str) -> pd.DataFrame:
 
 def _case_model(stage: str) -> tuple[type[CaseBase], str] | None:
     if stage == "retrieval":
-        from retrieval_eval import RetrievalCase
+        from evalstage.retrieval_eval import RetrievalCase
 
         return RetrievalCase, "query_id"
     if stage == "agent":
-        from agent_eval import AgentCase
+        from evalstage.agent_eval import AgentCase
 
         return AgentCase, "case_id"
     if stage == "generation":
-        from generation_eval import RagCase
+        from evalstage.generation_eval import RagCase
 
         return RagCase, "case_id"
     return None
@@ -214,7 +214,7 @@ def paired_comparison(url: str, run_a: str, run_b: str, stage: str) -> pd.DataFr
 
     Computed over the measured cases both runs share.
     """
-    from evalcore.compare import compare_stage
+    from evalstage.evalcore.compare import compare_stage
 
     store = get_store(url)
     rows = []

@@ -7,8 +7,8 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from app import data
-from evalcore.calibration import CalibrationRecord
+from evalstage.app import data
+from evalstage.evalcore.calibration import CalibrationRecord
 
 HEADLINE = ("accuracy", "kappa", "position_consistency", "longer_preference")
 

@@ -6,17 +6,10 @@ writes to it.
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 import streamlit as st
 
-_ROOT = str(Path(__file__).resolve().parents[1])
-if _ROOT not in sys.path:  # `streamlit run app/main.py` puts app/, not the repository, on the path
-    sys.path.insert(0, _ROOT)
-
-from app import data  # noqa: E402
-from app.ui import PAGES  # noqa: E402
+from evalstage.app import data
+from evalstage.app.ui import PAGES
 
 st.set_page_config(page_title="evalstage", layout="wide")
 

@@ -12,8 +12,8 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from app import data
-from evalcore.records import RunRecord, StageSummary
+from evalstage.app import data
+from evalstage.evalcore.records import RunRecord, StageSummary
 
 PAGES: dict[str, tuple[str, str]] = {
     "runs": ("app_pages/runs.py", "Runs"),

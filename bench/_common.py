@@ -12,7 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
-from evalcore.cases import Document
+from evalstage.evalcore.cases import Document
 
 ROOT = Path(__file__).resolve().parents[1]
 SUITE = ROOT / "suites" / "demo"

@@ -22,7 +22,7 @@ from typing import Any
 
 from _common import write_results
 
-from agent_eval import AgentCase, AgentTurn, CheckMode, ToolCall, check_case, import_bfcl
+from evalstage.agent_eval import AgentCase, AgentTurn, CheckMode, ToolCall, check_case, import_bfcl
 
 DATA = Path(__file__).resolve().parents[1] / "tests" / "data" / "bfcl"
 CATEGORIES = ("simple_python", "multiple", "parallel", "parallel_multiple")

@@ -21,8 +21,8 @@ import numpy as np
 from _common import load_corpus, load_queries, markdown_table, timed, write_results
 from rank_bm25 import BM25Okapi
 
-from retrieval_eval._analyzer import Analyzer, AnalyzerConfig
-from retrieval_eval._bm25 import BM25Config, BM25Retriever
+from evalstage.retrieval_eval._analyzer import Analyzer, AnalyzerConfig
+from evalstage.retrieval_eval._bm25 import BM25Config, BM25Retriever
 
 K = 100
 

@@ -28,7 +28,7 @@ import torch
 from _common import load_corpus, markdown_table, write_results
 from sentence_transformers import SentenceTransformer
 
-from retrieval_eval._dense import DenseConfig, DenseRetriever
+from evalstage.retrieval_eval._dense import DenseConfig, DenseRetriever
 
 
 def main(argv: Sequence[str] | None = None) -> int:

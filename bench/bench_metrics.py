@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from retrieval_eval import evaluate, parse_measures
+from evalstage.retrieval_eval import evaluate, parse_measures
 
 CUTOFFS = (5, 10, 20, 100)
 

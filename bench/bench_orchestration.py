@@ -31,22 +31,26 @@ os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
 
 from _common import SUITE, median, write_results
 
-from evalcore import load_suite, sqlite_url
+from evalstage.evalcore import load_suite, sqlite_url
 
 GOAL = 1.25
 
 
 def direct_retrieval(suite_dir: Path) -> int:
-    from flows.retrieval import retrieve_batch, score_batch
-    from retrieval_eval import load_retrieval_inputs
+    from evalstage.flows.retrieval import retrieve_batch, score_batch
+    from evalstage.retrieval_eval import load_retrieval_inputs
 
     inputs = load_retrieval_inputs(load_suite(suite_dir))
     return len(score_batch.fn(retrieve_batch.fn(inputs)).results)
 
 
 def direct_generation(suite_dir: Path) -> int:
-    from flows.generation import generate_batch, make_variants_batch, score_generation_batch
-    from generation_eval import load_generation_inputs
+    from evalstage.flows.generation import (
+        generate_batch,
+        make_variants_batch,
+        score_generation_batch,
+    )
+    from evalstage.generation_eval import load_generation_inputs
 
     inputs = load_generation_inputs(load_suite(suite_dir))
     variants, skipped = make_variants_batch.fn(inputs)
@@ -55,8 +59,8 @@ def direct_generation(suite_dir: Path) -> int:
 
 
 def direct_agent(suite_dir: Path) -> int:
-    from agent_eval import load_agent_inputs
-    from flows.agent import run_agent_batch, score_agent_batch
+    from evalstage.agent_eval import load_agent_inputs
+    from evalstage.flows.agent import run_agent_batch, score_agent_batch
 
     inputs = load_agent_inputs(load_suite(suite_dir))
     return len(score_agent_batch.fn(inputs, run_agent_batch.fn(inputs)).results)
@@ -78,7 +82,7 @@ def clock(fn: Callable[[], Any]) -> float:
 def generation_works() -> str | None:
     """None when the generation stage can run here, else why not (e.g. verifier not trained)."""
     try:
-        from generation_eval import build_verifier, load_generation_inputs
+        from evalstage.generation_eval import build_verifier, load_generation_inputs
 
         build_verifier(load_generation_inputs(load_suite(SUITE)).options.verifier)
     except Exception as exc:  # report, do not fail the benchmark
@@ -99,7 +103,7 @@ def main() -> None:
 
     from prefect.testing.utilities import prefect_test_harness
 
-    from flows.evaluate import evaluate_suite
+    from evalstage.flows.evaluate import evaluate_suite
 
     with tempfile.TemporaryDirectory() as tmp, prefect_test_harness(server_startup_timeout=180):
         url = sqlite_url(Path(tmp) / "runs.db")

@@ -27,9 +27,9 @@ from typing import Any
 from _common import write_results
 from verifier_validity import scifact_items
 
-from generation_eval.verifier import OfflineScorer, PairCache, Verifier
-from generation_eval.verifier._question import answer_claim
-from generation_eval.verifier._windows import select_windows
+from evalstage.generation_eval.verifier import OfflineScorer, PairCache, Verifier
+from evalstage.generation_eval.verifier._question import answer_claim
+from evalstage.generation_eval.verifier._windows import select_windows
 
 HELDOUT = Path(os.environ.get("EVALSTAGE_HELDOUT", "/work/data/heldout"))
 

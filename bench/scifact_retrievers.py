@@ -26,11 +26,11 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 import pytrec_eval
 from _common import load_corpus, load_queries, markdown_table, write_results
 
-from retrieval_eval._analyzer import AnalyzerConfig
-from retrieval_eval._bm25 import BM25Config, BM25Retriever
-from retrieval_eval._dense import DenseConfig, DenseRetriever
-from retrieval_eval._hybrid import HybridConfig, HybridRetriever
-from retrieval_eval._types import Ranking, Retriever
+from evalstage.retrieval_eval._analyzer import AnalyzerConfig
+from evalstage.retrieval_eval._bm25 import BM25Config, BM25Retriever
+from evalstage.retrieval_eval._dense import DenseConfig, DenseRetriever
+from evalstage.retrieval_eval._hybrid import HybridConfig, HybridRetriever
+from evalstage.retrieval_eval._types import Ranking, Retriever
 
 DEPTH = 100
 PUBLISHED = {"bm25_beir": 0.665, "bm25_pyserini": 0.679, "minilm_l6_v2": 0.645}

@@ -30,10 +30,10 @@ from typing import Any
 import numpy as np
 from _common import ROOT, load_corpus, markdown_table, write_results
 
-from generation_eval.verifier import build_verifier
-from generation_eval.verifier._files import verify_texts
-from generation_eval.verifier._metrics import auroc, balanced_accuracy
-from generation_eval.verifier._windows import lexical_overlap, select_windows
+from evalstage.generation_eval.verifier import build_verifier
+from evalstage.generation_eval.verifier._files import verify_texts
+from evalstage.generation_eval.verifier._metrics import auroc, balanced_accuracy
+from evalstage.generation_eval.verifier._windows import lexical_overlap, select_windows
 
 N_BOOT = 1000
 SETS = {
@@ -75,7 +75,7 @@ def changed_items() -> list[dict[str, Any]]:
     """
     import random
 
-    from generation_eval.verifier._augment import perturb, swap_entity
+    from evalstage.generation_eval.verifier._augment import perturb, swap_entity
 
     rng = random.Random(0)
     supported = [i for i in scifact_items() if i["label"] == "supported"]
@@ -172,7 +172,7 @@ def main() -> None:
     parser.add_argument("--limit", type=int, default=None)
     args = parser.parse_args()
     verifier = build_verifier(cache=False)
-    from evalcore.sentence_models import load_sentence_model
+    from evalstage.evalcore.sentence_models import load_sentence_model
 
     embedder = load_sentence_model()
     results: dict[str, Any] = {}

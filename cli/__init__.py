@@ -1,5 +1,5 @@
 """The ``evalstage`` command line (typer), apart from the Prefect flows it starts."""
 
-from cli.main import app, main
+from evalstage.cli.main import app, main
 
 __all__ = ["app", "main"]

@@ -7,9 +7,9 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from evalcore.env import default_store_url
-from evalcore.errors import SuiteError
-from evalcore.store import ResultStore
+from evalstage.evalcore.env import default_store_url
+from evalstage.evalcore.errors import SuiteError
+from evalstage.evalcore.store import ResultStore
 
 out = Console()
 err = Console(stderr=True, soft_wrap=True)

@@ -8,11 +8,11 @@ from collections.abc import Sequence
 
 from rich.table import Table
 
-from evalcore.errors import SuiteError
-from evalcore.gates import GateReport, GateResult
-from evalcore.outcomes import Outcome
-from evalcore.records import CaseResult
-from evalcore.suite import TargetSpec
+from evalstage.evalcore.errors import SuiteError
+from evalstage.evalcore.gates import GateReport, GateResult
+from evalstage.evalcore.outcomes import Outcome
+from evalstage.evalcore.records import CaseResult
+from evalstage.evalcore.suite import TargetSpec
 
 MARKDOWN_GATE_ROWS = 25
 MARKDOWN_CATEGORY_ROWS = 5

@@ -10,17 +10,17 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from cli._common import JsonOption, StoreOption, err, fail, open_store, out
-from evalcore.errors import SuiteError
+from evalstage.cli._common import JsonOption, StoreOption, err, fail, open_store, out
+from evalstage.evalcore.errors import SuiteError
 
 judge_app = typer.Typer(help="LLM judge: calibrate against human labels, compare two targets.")
 
 
 def print_suite_judge(suite_dir: Path, store: str | None) -> None:
     """After a run: the suite's judge (if it declares one) and the state of its calibration."""
-    from cli.judge_render import judge_status_line
-    from evalcore.suite import load_suite
-    from flows.judge import judge_check
+    from evalstage.cli.judge_render import judge_status_line
+    from evalstage.evalcore.suite import load_suite
+    from evalstage.flows.judge import judge_check
 
     check = judge_check(load_suite(suite_dir), open_store(store))
     if check is not None:
@@ -48,8 +48,8 @@ def judge_calibrate(
     as_json: JsonOption = False,
 ) -> None:
     """Measure a judge against human labels (accuracy, kappa, bias, with CIs) and store it."""
-    from cli.judge_render import calibration_lines, figures_table
-    from flows.judge import calibrate_judge, resolve_inputs
+    from evalstage.cli.judge_render import calibration_lines, figures_table
+    from evalstage.flows.judge import calibrate_judge, resolve_inputs
 
     try:
         spec_path, labels_path = resolve_inputs(
@@ -80,8 +80,8 @@ def judge_compare(
     as_json: JsonOption = False,
 ) -> None:
     """Judge target B against A: win rate, length-controlled win rate, position consistency."""
-    from cli.judge_render import comparison_tables
-    from flows.judge import compare_targets
+    from evalstage.cli.judge_render import comparison_tables
+    from evalstage.flows.judge import compare_targets
 
     if judge is None:
         err.print("[bold red]error:[/] --judge JUDGE.yaml is required")

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from rich.table import Table
 
-from evalcore.calibration import CalibrationMetric, CalibrationRecord
-from evalcore.gates import JudgeCheck
-from generation_eval.judge import Comparison
+from evalstage.evalcore.calibration import CalibrationMetric, CalibrationRecord
+from evalstage.evalcore.gates import JudgeCheck
+from evalstage.generation_eval.judge import Comparison
 
 
 def figures_table(title: str, figures: list[CalibrationMetric]) -> Table:

@@ -11,7 +11,8 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from cli._common import (
+from evalstage import __version__
+from evalstage.cli._common import (
     JsonOption,
     StageOption,
     StoreOption,
@@ -22,12 +23,12 @@ from cli._common import (
     open_store,
     out,
 )
-from cli.judge import judge_app, print_suite_judge
-from cli.render import print_run, run_summary
-from cli.serve import app_command
-from cli.tools import agent_app, generation_app, retrieval_app
-from evalcore.env import apply_offline_defaults
-from evalcore.errors import SuiteError
+from evalstage.cli.judge import judge_app, print_suite_judge
+from evalstage.cli.render import print_run, run_summary
+from evalstage.cli.serve import app_command
+from evalstage.cli.tools import agent_app, generation_app, retrieval_app
+from evalstage.evalcore.env import apply_offline_defaults
+from evalstage.evalcore.errors import SuiteError
 
 app = typer.Typer(
     name="evalstage",
@@ -35,6 +36,29 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_enable=False,
 )
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        typer.echo(f"evalstage {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version",
+            help="Print the installed evalstage version and exit.",
+            callback=_print_version,
+            is_eager=True,
+        ),
+    ] = False,
+) -> None:
+    """Evaluate RAG systems and agents stage by stage: retrieval, generation, agent."""
+
+
 app.add_typer(retrieval_app, name="retrieval")
 app.add_typer(generation_app, name="generation")
 app.add_typer(agent_app, name="agent")
@@ -60,8 +84,8 @@ def run(
     ] = None,
 ) -> None:
     """Run a suite through Prefect, store the run and print its per-stage aggregates."""
-    from cli.gate import target_overrides
-    from flows.evaluate import evaluate_suite, validate_suite
+    from evalstage.cli.gate import target_overrides
+    from evalstage.flows.evaluate import evaluate_suite, validate_suite
 
     try:
         overrides = target_overrides(stage, target, target_args)
@@ -145,7 +169,7 @@ def compare(
     as_json: JsonOption = False,
 ) -> None:
     """Compare two runs stage by stage over the cases both hold (B against A)."""
-    from evalcore.compare import compare_stage
+    from evalstage.evalcore.compare import compare_stage
 
     db = open_store(store)
     try:
@@ -209,9 +233,15 @@ def gate(
     as_json: JsonOption = False,
 ) -> None:
     """Run a suite and check the gates of its suite.yaml: exit 0 if all hold, 1 if any fails."""
-    from cli.gate import gate_table, junit_xml, markdown_summary, target_overrides, verdict
-    from evalcore.files import write_text_atomic
-    from flows.gate import gate_suite
+    from evalstage.cli.gate import (
+        gate_table,
+        junit_xml,
+        markdown_summary,
+        target_overrides,
+        verdict,
+    )
+    from evalstage.evalcore.files import write_text_atomic
+    from evalstage.flows.gate import gate_suite
 
     try:
         overrides = target_overrides(stage, target, target_args)
@@ -244,7 +274,7 @@ def metrics(
     ] = False,
 ) -> None:
     """List every metric each stage declares: its name, direction and definition."""
-    from cli.render import STAGE_METRICS, metrics_markdown
+    from evalstage.cli.render import STAGE_METRICS, metrics_markdown
 
     if markdown:
         sys.stdout.write(metrics_markdown())

@@ -6,12 +6,12 @@ from typing import Any
 
 from rich.table import Table
 
-from agent_eval import AGENT_METRICS
-from cli._common import out
-from evalcore.metrics import MetricCatalog
-from evalcore.records import RunRecord
-from generation_eval import GENERATION_METRICS
-from retrieval_eval import RETRIEVAL_METRICS
+from evalstage.agent_eval import AGENT_METRICS
+from evalstage.cli._common import out
+from evalstage.evalcore.metrics import MetricCatalog
+from evalstage.evalcore.records import RunRecord
+from evalstage.generation_eval import GENERATION_METRICS
+from evalstage.retrieval_eval import RETRIEVAL_METRICS
 
 STAGE_METRICS: dict[str, MetricCatalog] = {
     "retrieval": RETRIEVAL_METRICS,

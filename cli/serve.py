@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from importlib.resources import files
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from evalcore.env import default_store_url
+from evalstage.evalcore.env import default_store_url
 
-APP_MAIN = Path(__file__).resolve().parent.parent / "app" / "main.py"
-"""The app's entry script, located from this package (not from the working folder)."""
+APP_MAIN = Path(str(files("evalstage.app").joinpath("main.py")))
+"""The app's entry script, located from the installed package (not from the working folder)."""
 
 
 def app_command_line(store: str, port: int) -> list[str]:

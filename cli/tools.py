@@ -10,8 +10,8 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from cli._common import JsonOption, err, fail, out
-from evalcore.errors import SuiteError
+from evalstage.cli._common import JsonOption, err, fail, out
+from evalstage.evalcore.errors import SuiteError
 
 retrieval_app = typer.Typer(help="Retrieval tools: trec_eval-compatible scoring and search.")
 generation_app = typer.Typer(help="Generation tools: verify claims against contexts.")
@@ -36,8 +36,8 @@ def retrieval_score(
     ] = None,
 ) -> None:
     """Score a run against qrels and print trec_eval's output format."""
-    from retrieval_eval import EvalOptions, evaluate, parse_measures, read_qrels, read_run
-    from retrieval_eval.cli_format import DEFAULT_MEASURES, format_trec_eval
+    from evalstage.retrieval_eval import EvalOptions, evaluate, parse_measures, read_qrels, read_run
+    from evalstage.retrieval_eval.cli_format import DEFAULT_MEASURES, format_trec_eval
 
     try:
         specs = [m for text in (measure or DEFAULT_MEASURES) for m in parse_measures(text)]
@@ -70,9 +70,9 @@ def retrieval_search(
     ] = None,
 ) -> None:
     """Search a corpus with a built-in retriever and write a TREC run file."""
-    from evalcore.suite import TargetSpec
-    from retrieval_eval import build_retriever, write_run
-    from retrieval_eval.cli_format import read_corpus, read_queries
+    from evalstage.evalcore.suite import TargetSpec
+    from evalstage.retrieval_eval import build_retriever, write_run
+    from evalstage.retrieval_eval.cli_format import read_corpus, read_queries
 
     try:
         spec = TargetSpec(name=retriever, args=json.loads(args or "{}"))
@@ -100,7 +100,7 @@ def agent_check(
     as_json: JsonOption = False,
 ) -> None:
     """Check recorded tool calls against the cases; print per-case verdicts and the aggregate."""
-    from agent_eval import AgentContext, load_agent_cases, load_outputs, score_agent
+    from evalstage.agent_eval import AgentContext, load_agent_cases, load_outputs, score_agent
 
     if mode not in ("strict", "bfcl"):
         err.print(f"[bold red]error:[/] --mode must be strict or bfcl, not {mode!r}")
@@ -160,7 +160,7 @@ def agent_import_bfcl(
     ),
 ) -> None:
     """Convert BFCL questions (and possible answers) into evalstage agent cases."""
-    from agent_eval import import_bfcl, write_cases_jsonl
+    from evalstage.agent_eval import import_bfcl, write_cases_jsonl
 
     try:
         imported = import_bfcl(questions, possible_answers)
@@ -190,7 +190,7 @@ def generation_verify(
     ] = None,
 ) -> None:
     """Score claims against their contexts with the faithfulness verifier, in one batch."""
-    from generation_eval.verifier import VerifierSpec, build_verifier, verify_file
+    from evalstage.generation_eval.verifier import VerifierSpec, build_verifier, verify_file
 
     try:
         spec = VerifierSpec.model_validate(

@@ -1,17 +1,17 @@
 """Shared types of evalstage: suite format, outcomes, records, the store, statistics, hashing."""
 
-from evalcore.cases import CaseBase, Document
-from evalcore.env import apply_offline_defaults, data_dir, default_store_url
-from evalcore.errors import SuiteError
-from evalcore.hashing import content_hash, files_hash
-from evalcore.loaders import load_jsonl, load_yaml_model
-from evalcore.metrics import Direction, MetricCatalog, MetricDef
-from evalcore.outcomes import FailureCategory, Outcome
-from evalcore.records import CaseResult, MetricSummary, RunRecord, StageSummary
-from evalcore.report import CaseHead, StageReport, stage_summary
-from evalcore.stats import Interval, bootstrap_ci
-from evalcore.store import ResultStore, sqlite_url
-from evalcore.suite import StageSpec, Suite, SuiteManifest, TargetSpec, load_suite
+from evalstage.evalcore.cases import CaseBase, Document
+from evalstage.evalcore.env import apply_offline_defaults, data_dir, default_store_url
+from evalstage.evalcore.errors import SuiteError
+from evalstage.evalcore.hashing import content_hash, files_hash
+from evalstage.evalcore.loaders import load_jsonl, load_yaml_model
+from evalstage.evalcore.metrics import Direction, MetricCatalog, MetricDef
+from evalstage.evalcore.outcomes import FailureCategory, Outcome
+from evalstage.evalcore.records import CaseResult, MetricSummary, RunRecord, StageSummary
+from evalstage.evalcore.report import CaseHead, StageReport, stage_summary
+from evalstage.evalcore.stats import Interval, bootstrap_ci
+from evalstage.evalcore.store import ResultStore, sqlite_url
+from evalstage.evalcore.suite import StageSpec, Suite, SuiteManifest, TargetSpec, load_suite
 
 __all__ = [
     "CaseBase",

@@ -13,10 +13,10 @@ from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from evalcore.errors import SuiteError
-from evalcore.llm_client import ChatClient, ChatConfig
-from evalcore.suite import TargetSpec
-from evalcore.targets import TargetContext, TargetKind, TargetRegistry, load_callable
+from evalstage.evalcore.errors import SuiteError
+from evalstage.evalcore.llm_client import ChatClient, ChatConfig
+from evalstage.evalcore.suite import TargetSpec
+from evalstage.evalcore.targets import TargetContext, TargetKind, TargetRegistry, load_callable
 
 T = TypeVar("T")
 C = TypeVar("C", bound="CallableTarget")

@@ -13,7 +13,7 @@ import numpy as np
 from numpy.typing import NDArray
 from pydantic import BaseModel, ConfigDict
 
-from evalcore.records import CaseResult
+from evalstage.evalcore.records import CaseResult
 
 FloatArray = NDArray[np.float64]
 

@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import BinaryIO, cast
 
-from evalcore.errors import SuiteError
+from evalstage.evalcore.errors import SuiteError
 
 
 def write_bytes_atomic(path: str | Path, data: bytes) -> Path:

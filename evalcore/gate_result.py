@@ -7,8 +7,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
-from evalcore.errors import SuiteError
-from evalcore.loaders import yaml_line
+from evalstage.evalcore.errors import SuiteError
+from evalstage.evalcore.loaders import yaml_line
 
 GateStatus = Literal["pass", "fail", "skipped"]
 GateKind = Literal["threshold", "canaries", "regression", "category", "judge"]

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from pydantic import BaseModel
 
-from evalcore.compare import (
+from evalstage.evalcore.compare import (
     MEASURED_OUTCOMES,
     StageComparison,
     case_metric_values,
@@ -21,11 +21,11 @@ from evalcore.compare import (
     paired_delta,
     paired_values,
 )
-from evalcore.gate_result import GateKind, GateResult, GateStatus, unknown_metric
-from evalcore.judge_gate import JudgeCheck, judge_gates
-from evalcore.outcomes import Outcome
-from evalcore.records import CaseResult, RunRecord, StageSummary
-from evalcore.suite import GatesSpec, RegressionSpec
+from evalstage.evalcore.gate_result import GateKind, GateResult, GateStatus, unknown_metric
+from evalstage.evalcore.judge_gate import JudgeCheck, judge_gates
+from evalstage.evalcore.outcomes import Outcome
+from evalstage.evalcore.records import CaseResult, RunRecord, StageSummary
+from evalstage.evalcore.suite import GatesSpec, RegressionSpec
 
 __all__ = [
     "GateKind",

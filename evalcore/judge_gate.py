@@ -6,9 +6,9 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict
 
-from evalcore.calibration import CalibrationRecord
-from evalcore.gate_result import GateResult, unknown_metric
-from evalcore.suite import Bound
+from evalstage.evalcore.calibration import CalibrationRecord
+from evalstage.evalcore.gate_result import GateResult, unknown_metric
+from evalstage.evalcore.suite import Bound
 
 
 class JudgeCheck(BaseModel):

@@ -22,7 +22,7 @@ from urllib.parse import urlsplit, urlunsplit
 import httpx
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from evalcore.errors import SuiteError
+from evalstage.evalcore.errors import SuiteError
 
 __all__ = ["ChatClient", "ChatConfig", "ChatResult", "TargetError", "parse_tool_calls"]
 

@@ -12,8 +12,8 @@ from typing import Any, TypeVar, cast
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from evalcore.errors import SuiteError
-from evalcore.files import iter_lines, read_text
+from evalstage.evalcore.errors import SuiteError
+from evalstage.evalcore.files import iter_lines, read_text
 
 M = TypeVar("M", bound=BaseModel)
 

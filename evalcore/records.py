@@ -7,8 +7,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from evalcore.metrics import Direction, MetricCatalog
-from evalcore.outcomes import FailureCategory, Outcome
+from evalstage.evalcore.metrics import Direction, MetricCatalog
+from evalstage.evalcore.outcomes import FailureCategory, Outcome
 
 SCHEMA_VERSION = 1
 

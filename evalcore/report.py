@@ -15,11 +15,11 @@ from typing import Any, Protocol
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
-from evalcore.metrics import RATE_PREFIX, MetricCatalog
-from evalcore.outcomes import FailureCategory, Outcome
-from evalcore.records import CaseResult, MetricSummary, StageSummary
-from evalcore.stats import summarize_metrics, usage_summary
-from evalcore.suite import TargetSpec
+from evalstage.evalcore.metrics import RATE_PREFIX, MetricCatalog
+from evalstage.evalcore.outcomes import FailureCategory, Outcome
+from evalstage.evalcore.records import CaseResult, MetricSummary, StageSummary
+from evalstage.evalcore.stats import summarize_metrics, usage_summary
+from evalstage.evalcore.suite import TargetSpec
 
 MEASURED = (Outcome.PASS, Outcome.FAIL)
 

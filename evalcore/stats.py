@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 from pydantic import BaseModel, ConfigDict
 
-from evalcore.records import CaseResult, MetricSummary
+from evalstage.evalcore.records import CaseResult, MetricSummary
 
 
 class Interval(BaseModel):

@@ -32,9 +32,9 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import make_url
 
-from evalcore.calibration import CalibrationRecord
-from evalcore.records import CaseResult, RunRecord, StageSummary
-from evalcore.suite import STAGES
+from evalstage.evalcore.calibration import CalibrationRecord
+from evalstage.evalcore.records import CaseResult, RunRecord, StageSummary
+from evalstage.evalcore.suite import STAGES
 
 metadata = MetaData()
 

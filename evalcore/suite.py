@@ -7,10 +7,10 @@ from typing import Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from evalcore.errors import SuiteError
-from evalcore.files import is_file, read_text
-from evalcore.hashing import files_hash
-from evalcore.loaders import load_yaml_model, validate_yaml_section, yaml_line
+from evalstage.evalcore.errors import SuiteError
+from evalstage.evalcore.files import is_file, read_text
+from evalstage.evalcore.hashing import files_hash
+from evalstage.evalcore.loaders import load_yaml_model, validate_yaml_section, yaml_line
 
 M = TypeVar("M", bound=BaseModel)
 

@@ -18,8 +18,8 @@ from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from evalcore.errors import SuiteError
-from evalcore.suite import TargetSpec
+from evalstage.evalcore.errors import SuiteError
+from evalstage.evalcore.suite import TargetSpec
 
 M = TypeVar("M", bound=BaseModel)
 T = TypeVar("T")

@@ -9,7 +9,7 @@ from pathlib import Path
 from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
 
-from agent_eval import (
+from evalstage.agent_eval import (
     AgentContext,
     AgentInputs,
     AgentReport,
@@ -18,11 +18,11 @@ from agent_eval import (
     run_agent,
     score_agent,
 )
-from evalcore.report import stage_summary
-from evalcore.suite import TargetSpec, load_suite
-from flows.artifacts import publish_stage_artifacts
-from flows.caching import batch_fingerprint, resumable
-from flows.recording import record_run
+from evalstage.evalcore.report import stage_summary
+from evalstage.evalcore.suite import TargetSpec, load_suite
+from evalstage.flows.artifacts import publish_stage_artifacts
+from evalstage.flows.caching import batch_fingerprint, resumable
+from evalstage.flows.recording import record_run
 
 
 @task(name="run-agent", cache_policy=NO_CACHE, retries=0)

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 
-from evalcore.records import MetricSummary, RunRecord
+from evalstage.evalcore.records import MetricSummary, RunRecord
 
 
 def _key(*parts: str) -> str:

@@ -23,13 +23,13 @@ from typing import Any, ParamSpec, TypeVar
 from prefect import Task
 from prefect.cache_policies import CacheKeyFnPolicy
 
-from agent_eval import AGENT_TARGETS
-from evalcore.hashing import content_hash, files_hash
-from evalcore.suite import Suite, TargetSpec
-from evalcore.targets import TargetRegistry
-from flows.recording import git_commit
-from generation_eval import GENERATION_TARGETS
-from retrieval_eval import RETRIEVAL_TARGETS
+from evalstage.agent_eval import AGENT_TARGETS
+from evalstage.evalcore.hashing import content_hash, files_hash
+from evalstage.evalcore.suite import Suite, TargetSpec
+from evalstage.evalcore.targets import TargetRegistry
+from evalstage.flows.recording import git_commit
+from evalstage.generation_eval import GENERATION_TARGETS
+from evalstage.retrieval_eval import RETRIEVAL_TARGETS
 
 TARGETS: dict[str, TargetRegistry[Any]] = {
     "retrieval": RETRIEVAL_TARGETS,

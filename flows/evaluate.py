@@ -9,18 +9,18 @@ from typing import Any
 
 from prefect import flow
 
-from agent_eval import load_agent_inputs
-from evalcore.errors import SuiteError
-from evalcore.records import CaseResult, StageSummary
-from evalcore.report import stage_summary
-from evalcore.suite import TargetSpec, load_suite
-from flows.agent import agent_stage
-from flows.generation import generation_stage
-from flows.recording import git_commit, record_run
-from flows.retrieval import retrieval_stage
-from flows.scaleout import task_runner
-from generation_eval import load_generation_inputs
-from retrieval_eval import load_retrieval_inputs
+from evalstage.agent_eval import load_agent_inputs
+from evalstage.evalcore.errors import SuiteError
+from evalstage.evalcore.records import CaseResult, StageSummary
+from evalstage.evalcore.report import stage_summary
+from evalstage.evalcore.suite import TargetSpec, load_suite
+from evalstage.flows.agent import agent_stage
+from evalstage.flows.generation import generation_stage
+from evalstage.flows.recording import git_commit, record_run
+from evalstage.flows.retrieval import retrieval_stage
+from evalstage.flows.scaleout import task_runner
+from evalstage.generation_eval import load_generation_inputs
+from evalstage.retrieval_eval import load_retrieval_inputs
 
 __all__ = [
     "STAGE_FLOWS",

@@ -9,14 +9,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from evalcore.env import default_store_url
-from evalcore.errors import SuiteError
-from evalcore.gates import GateReport, evaluate_gates
-from evalcore.records import CaseResult, RunRecord
-from evalcore.store import ResultStore
-from evalcore.suite import TargetSpec, load_suite
-from flows.evaluate import evaluate_suite, validate_suite
-from flows.judge import judge_check
+from evalstage.evalcore.env import default_store_url
+from evalstage.evalcore.errors import SuiteError
+from evalstage.evalcore.gates import GateReport, evaluate_gates
+from evalstage.evalcore.records import CaseResult, RunRecord
+from evalstage.evalcore.store import ResultStore
+from evalstage.evalcore.suite import TargetSpec, load_suite
+from evalstage.flows.evaluate import evaluate_suite, validate_suite
+from evalstage.flows.judge import judge_check
 
 BASELINE_LATEST = "latest"
 BASELINE_NONE = "none"

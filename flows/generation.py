@@ -10,15 +10,15 @@ from pathlib import Path
 from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
 
-from evalcore.cases import Document
-from evalcore.env import default_store_url
-from evalcore.report import stage_summary
-from evalcore.store import ResultStore
-from evalcore.suite import TargetSpec, load_suite
-from flows.artifacts import publish_stage_artifacts
-from flows.caching import batch_fingerprint, resumable
-from flows.recording import record_run
-from generation_eval import (
+from evalstage.evalcore.cases import Document
+from evalstage.evalcore.env import default_store_url
+from evalstage.evalcore.report import stage_summary
+from evalstage.evalcore.store import ResultStore
+from evalstage.evalcore.suite import TargetSpec, load_suite
+from evalstage.flows.artifacts import publish_stage_artifacts
+from evalstage.flows.caching import batch_fingerprint, resumable
+from evalstage.flows.recording import record_run
+from evalstage.generation_eval import (
     CaseVariant,
     GenerationContext,
     GenerationInputs,
@@ -30,8 +30,8 @@ from generation_eval import (
     run_generator,
     score_generation,
 )
-from generation_eval.judge import JudgeScore
-from retrieval_eval import RETRIEVAL_TARGETS, run_target
+from evalstage.generation_eval.judge import JudgeScore
+from evalstage.retrieval_eval import RETRIEVAL_TARGETS, run_target
 
 
 def _documents(inputs: GenerationInputs) -> list[Document]:
@@ -110,7 +110,7 @@ def generation_stage(
     Inside ``evaluate_suite`` the parent stores the run; run alone (e.g. as a deployment) with
     ``record=True`` it stores a one-stage run itself.
     """
-    from generation_eval import load_generation_inputs
+    from evalstage.generation_eval import load_generation_inputs
 
     started, began = datetime.now(UTC), time.perf_counter()
     suite = load_suite(Path(suite_dir))

@@ -13,14 +13,14 @@ from pathlib import Path
 from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
 
-from evalcore.calibration import CalibrationRecord
-from evalcore.env import default_store_url
-from evalcore.errors import SuiteError
-from evalcore.gates import JudgeCheck
-from evalcore.loaders import load_jsonl
-from evalcore.store import ResultStore
-from evalcore.suite import Suite, load_suite
-from generation_eval.judge import (
+from evalstage.evalcore.calibration import CalibrationRecord
+from evalstage.evalcore.env import default_store_url
+from evalstage.evalcore.errors import SuiteError
+from evalstage.evalcore.gates import JudgeCheck
+from evalstage.evalcore.loaders import load_jsonl
+from evalstage.evalcore.store import ResultStore
+from evalstage.evalcore.suite import Suite, load_suite
+from evalstage.generation_eval.judge import (
     Comparison,
     TargetAnswer,
     calibrate,

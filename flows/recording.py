@@ -11,12 +11,12 @@ from pathlib import Path
 
 from prefect.runtime import flow_run
 
-from evalcore.env import default_store_url
-from evalcore.outcomes import Outcome
-from evalcore.records import CaseResult, RunRecord, StageSummary
-from evalcore.store import ResultStore
-from evalcore.suite import Suite
-from flows.artifacts import publish_run_artifacts
+from evalstage.evalcore.env import default_store_url
+from evalstage.evalcore.outcomes import Outcome
+from evalstage.evalcore.records import CaseResult, RunRecord, StageSummary
+from evalstage.evalcore.store import ResultStore
+from evalstage.evalcore.suite import Suite
+from evalstage.flows.artifacts import publish_run_artifacts
 
 
 def git_commit(folder: Path) -> str | None:

@@ -9,12 +9,12 @@ from pathlib import Path
 from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
 
-from evalcore.report import stage_summary
-from evalcore.suite import TargetSpec, load_suite
-from flows.artifacts import publish_stage_artifacts
-from flows.caching import batch_fingerprint, resumable
-from flows.recording import record_run
-from retrieval_eval import (
+from evalstage.evalcore.report import stage_summary
+from evalstage.evalcore.suite import TargetSpec, load_suite
+from evalstage.flows.artifacts import publish_stage_artifacts
+from evalstage.flows.caching import batch_fingerprint, resumable
+from evalstage.flows.recording import record_run
+from evalstage.retrieval_eval import (
     RetrievalContext,
     RetrievalInputs,
     RetrievalReport,

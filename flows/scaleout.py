@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from evalcore.errors import SuiteError
+from evalstage.evalcore.errors import SuiteError
 
 LOCAL = "local"
 """The ``dask`` value that starts a local cluster instead of connecting to a scheduler."""

@@ -1,21 +1,25 @@
 """The generation stage: RAG cases, adversarial variants, generators, verifier and scoring."""
 
-from generation_eval._cases import CorpusDoc, Generation, Passage, RagCase, variant_key
-from generation_eval._counterfactual import answer_type, make_counterfactual
-from generation_eval._metrics import ANSWER_METRICS, BEHAVIOUR_METRICS, GENERATION_METRICS
-from generation_eval._pipeline import (
+from evalstage.generation_eval._cases import CorpusDoc, Generation, Passage, RagCase, variant_key
+from evalstage.generation_eval._counterfactual import answer_type, make_counterfactual
+from evalstage.generation_eval._metrics import ANSWER_METRICS, BEHAVIOUR_METRICS, GENERATION_METRICS
+from evalstage.generation_eval._pipeline import (
     NEGATIVES_RANKER,
     contexts_retriever,
     judge_variants,
     make_variants,
 )
-from generation_eval._stage import (
+from evalstage.generation_eval._stage import (
     GenerationContext,
     GenerationReport,
     score_generation,
 )
-from generation_eval._suite import GenerationInputs, GenerationOptions, load_generation_inputs
-from generation_eval._targets import (
+from evalstage.generation_eval._suite import (
+    GenerationInputs,
+    GenerationOptions,
+    load_generation_inputs,
+)
+from evalstage.generation_eval._targets import (
     GENERATION_TARGETS,
     PROMPT_HASH,
     PROMPT_TEMPLATE,
@@ -26,7 +30,7 @@ from generation_eval._targets import (
     load_recorded,
     run_generator,
 )
-from generation_eval._variants import (
+from evalstage.generation_eval._variants import (
     ADVERSARIAL,
     ADVERSARIAL_VARIANTS,
     VARIANTS,
@@ -38,7 +42,7 @@ from generation_eval._variants import (
     VariantSettings,
     build_variants,
 )
-from generation_eval.verifier import ClaimVerdict, Verifier, VerifierSpec, build_verifier
+from evalstage.generation_eval.verifier import ClaimVerdict, Verifier, VerifierSpec, build_verifier
 
 __all__ = [
     "ADVERSARIAL",

@@ -22,8 +22,8 @@ from collections import Counter
 from collections.abc import Sequence
 from typing import Literal
 
-from generation_eval._claims import strip_citations
-from generation_eval._detect import detect_abstention, normalize_for_detection
+from evalstage.generation_eval._claims import strip_citations
+from evalstage.generation_eval._detect import detect_abstention, normalize_for_detection
 
 __all__ = ["alias_match", "answer_scores", "counterfactual_adopted", "exact_match",
            "normalize_answer", "polarity", "token_f1"]

@@ -6,9 +6,9 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from evalcore.cases import CaseBase
-from evalcore.errors import SuiteError
-from evalcore.records import variant_key as variant_key
+from evalstage.evalcore.cases import CaseBase
+from evalstage.evalcore.errors import SuiteError
+from evalstage.evalcore.records import variant_key as variant_key
 
 Expectation = Literal["answer", "abstain", "flag_conflict"]
 

@@ -19,9 +19,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from generation_eval._cases import Passage
-from generation_eval._claims import Claim
-from generation_eval.verifier import ClaimVerdict, Verifier
+from evalstage.generation_eval._cases import Passage
+from evalstage.generation_eval._claims import Claim
+from evalstage.generation_eval.verifier import ClaimVerdict, Verifier
 
 Item = tuple[str, tuple[str, ...], str | None]
 

@@ -15,7 +15,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from generation_eval._cases import CorpusDoc, Passage, RagCase
+from evalstage.generation_eval._cases import CorpusDoc, Passage, RagCase
 
 # ------------------------------------------------------------------------ answer types
 _NUMBER = re.compile(r"(?<![\w.])[-−]?\d+(?:[.,]\d+)*(?![\w])")

@@ -49,7 +49,7 @@ import re
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from generation_eval._claims import CITATION_MARKER, parse_citations, split_claims
+from evalstage.generation_eval._claims import CITATION_MARKER, parse_citations, split_claims
 
 __all__ = ["Detection", "detect_abstention", "detect_conflict", "normalize_for_detection"]
 

@@ -14,8 +14,8 @@ from typing import Any
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
-from evalcore.sentence_models import BUNDLED_MODEL, load_sentence_model
-from generation_eval._cases import Generation, Passage
+from evalstage.evalcore.sentence_models import BUNDLED_MODEL, load_sentence_model
+from evalstage.generation_eval._cases import Generation, Passage
 
 ABSTENTION = "The provided passages do not contain enough information to answer this question."
 
@@ -60,14 +60,14 @@ class ExtractiveGenerator:
 
     def prepare(self, questions: Sequence[str], passages: Sequence[Passage]) -> None:
         """Embed every question and passage sentence of a batch in one call (faster)."""
-        from generation_eval.verifier import split_sentences
+        from evalstage.generation_eval.verifier import split_sentences
 
         sentences = [s for p in passages for s in split_sentences(p.text) if len(s.split()) >= 4]
         self._embed([*questions, *sentences])
 
     def generate(self, question: str, passages: Sequence[Passage]) -> Generation:
         """Pick, cite and join the best sentences; abstain when none is close enough."""
-        from generation_eval.verifier import split_sentences
+        from evalstage.generation_eval.verifier import split_sentences
 
         sentences: list[tuple[int, str]] = [
             (n, sentence)

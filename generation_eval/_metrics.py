@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from evalcore.metrics import MetricCatalog, MetricDef, rate
-from evalcore.outcomes import FAILURE_DEFINITIONS, FailureCategory
+from evalstage.evalcore.metrics import MetricCatalog, MetricDef, rate
+from evalstage.evalcore.outcomes import FAILURE_DEFINITIONS, FailureCategory
 
 ANSWER = (
     MetricDef(

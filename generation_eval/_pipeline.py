@@ -9,12 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 
-from evalcore.calibration import CalibrationRecord
-from evalcore.suite import TargetSpec
-from generation_eval._suite import GenerationInputs
-from generation_eval._targets import GenerationRun
-from generation_eval._variants import CaseVariant, build_variants
-from generation_eval.judge import JudgeScore
+from evalstage.evalcore.calibration import CalibrationRecord
+from evalstage.evalcore.suite import TargetSpec
+from evalstage.generation_eval._suite import GenerationInputs
+from evalstage.generation_eval._targets import GenerationRun
+from evalstage.generation_eval._variants import CaseVariant, build_variants
+from evalstage.generation_eval.judge import JudgeScore
 
 NEGATIVES_RANKER = TargetSpec(name="bm25", args={"variant": "lucene", "k1": 0.9, "b": 0.4})
 """Ranks the corpus for the hardest non-relevant passages (Pyserini's BM25 settings)."""
@@ -78,7 +78,7 @@ def judge_variants(
     """
     if inputs.options.judge is None:
         return {}
-    from generation_eval.judge import GradeItem, load_judge
+    from evalstage.generation_eval.judge import GradeItem, load_judge
 
     judge = load_judge(inputs.suite_root / inputs.options.judge)
     fresh = [

@@ -26,19 +26,25 @@ from typing import Any
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
-from evalcore.metrics import MetricCatalog
-from evalcore.outcomes import FailureCategory, Outcome
-from evalcore.records import CaseResult
-from evalcore.report import CaseHead, StageReport, declared_metrics, rate_columns, report_fields
-from generation_eval._answers import answer_scores, counterfactual_adopted
-from generation_eval._cases import Generation, RagCase
-from generation_eval._citations import AnswerCheck, check_answers, passage_text
-from generation_eval._claims import citation_format_ok, split_claims
-from generation_eval._detect import detect_abstention, detect_conflict
-from generation_eval._metrics import ANSWER_METRICS, GENERATION_METRICS
-from generation_eval._variants import CaseVariant
-from generation_eval.judge import JudgeScore
-from generation_eval.verifier import Verifier
+from evalstage.evalcore.metrics import MetricCatalog
+from evalstage.evalcore.outcomes import FailureCategory, Outcome
+from evalstage.evalcore.records import CaseResult
+from evalstage.evalcore.report import (
+    CaseHead,
+    StageReport,
+    declared_metrics,
+    rate_columns,
+    report_fields,
+)
+from evalstage.generation_eval._answers import answer_scores, counterfactual_adopted
+from evalstage.generation_eval._cases import Generation, RagCase
+from evalstage.generation_eval._citations import AnswerCheck, check_answers, passage_text
+from evalstage.generation_eval._claims import citation_format_ok, split_claims
+from evalstage.generation_eval._detect import detect_abstention, detect_conflict
+from evalstage.generation_eval._metrics import ANSWER_METRICS, GENERATION_METRICS
+from evalstage.generation_eval._variants import CaseVariant
+from evalstage.generation_eval.judge import JudgeScore
+from evalstage.generation_eval.verifier import Verifier
 
 STAGE = "generation"
 

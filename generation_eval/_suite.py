@@ -7,12 +7,12 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from evalcore.errors import SuiteError
-from evalcore.loaders import load_jsonl, load_jsonl_numbered
-from evalcore.suite import StageSpec, Suite, TargetSpec
-from generation_eval._cases import CorpusDoc, RagCase
-from generation_eval._variants import ADVERSARIAL_VARIANTS, VariantSettings
-from generation_eval.verifier import VerifierSpec
+from evalstage.evalcore.errors import SuiteError
+from evalstage.evalcore.loaders import load_jsonl, load_jsonl_numbered
+from evalstage.evalcore.suite import StageSpec, Suite, TargetSpec
+from evalstage.generation_eval._cases import CorpusDoc, RagCase
+from evalstage.generation_eval._variants import ADVERSARIAL_VARIANTS, VariantSettings
+from evalstage.generation_eval.verifier import VerifierSpec
 
 STAGE = "generation"
 

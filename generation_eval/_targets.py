@@ -28,7 +28,7 @@ from typing import Any, Protocol, runtime_checkable
 
 from pydantic import ConfigDict, Field, ValidationError
 
-from evalcore.adapters import (
+from evalstage.evalcore.adapters import (
     CallableTarget,
     OpenAITarget,
     Recorded,
@@ -38,19 +38,19 @@ from evalcore.adapters import (
     openai_kind,
     recorded_kind,
 )
-from evalcore.errors import SuiteError
-from evalcore.loaders import iter_jsonl, validation_error
-from evalcore.suite import TargetSpec
-from evalcore.targets import (
+from evalstage.evalcore.errors import SuiteError
+from evalstage.evalcore.loaders import iter_jsonl, validation_error
+from evalstage.evalcore.suite import TargetSpec
+from evalstage.evalcore.targets import (
     TargetKind,
     TargetRegistry,
     closing_target,
     describe_target,
     error_text,
 )
-from generation_eval._cases import Generation, Passage, variant_key
-from generation_eval._extractive import ExtractiveConfig, ExtractiveGenerator
-from generation_eval._variants import CaseVariant
+from evalstage.generation_eval._cases import Generation, Passage, variant_key
+from evalstage.generation_eval._extractive import ExtractiveConfig, ExtractiveGenerator
+from evalstage.generation_eval._variants import CaseVariant
 
 PROMPT_VERSION = "rag-answer-v1"
 PROMPT_TEMPLATE = """\

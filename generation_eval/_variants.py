@@ -29,8 +29,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from generation_eval._cases import CorpusDoc, Expectation, Passage, RagCase, variant_key
-from generation_eval._counterfactual import (
+from evalstage.generation_eval._cases import CorpusDoc, Expectation, Passage, RagCase, variant_key
+from evalstage.generation_eval._counterfactual import (
     Counterfactual,
     answer_type,
     make_counterfactual,

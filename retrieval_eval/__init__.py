@@ -1,8 +1,8 @@
 """Retrieval stage: trec_eval-exact metrics, built-in retrievers and the stage entry point."""
 
-from retrieval_eval._evaluate import EvalOptions, Evaluation, evaluate, rank_documents
-from retrieval_eval._metrics import RETRIEVAL_METRICS
-from retrieval_eval._stage import (
+from evalstage.retrieval_eval._evaluate import EvalOptions, Evaluation, evaluate, rank_documents
+from evalstage.retrieval_eval._metrics import RETRIEVAL_METRICS
+from evalstage.retrieval_eval._stage import (
     RetrievalCase,
     RetrievalContext,
     RetrievalInputs,
@@ -11,16 +11,16 @@ from retrieval_eval._stage import (
     load_retrieval_inputs,
     score_retrieval,
 )
-from retrieval_eval._targets import (
+from evalstage.retrieval_eval._targets import (
     RETRIEVAL_TARGETS,
     RetrievalTarget,
     TargetOutput,
     build_retriever,
     run_target,
 )
-from retrieval_eval._trec import format_run, read_beir, read_qrels, read_run, write_run
-from retrieval_eval._types import Qrels, Ranking, Retriever
-from retrieval_eval.measures import Measure, parse_measure, parse_measures
+from evalstage.retrieval_eval._trec import format_run, read_beir, read_qrels, read_run, write_run
+from evalstage.retrieval_eval._types import Qrels, Ranking, Retriever
+from evalstage.retrieval_eval.measures import Measure, parse_measure, parse_measures
 
 __all__ = [
     "RETRIEVAL_METRICS",

@@ -36,9 +36,9 @@ import numpy.typing as npt
 import scipy.sparse as sp  # type: ignore[import-untyped, unused-ignore]
 from pydantic import BaseModel, ConfigDict, Field
 
-from evalcore.cases import Document
-from retrieval_eval._analyzer import Analyzer, AnalyzerConfig
-from retrieval_eval._types import Ranking
+from evalstage.evalcore.cases import Document
+from evalstage.retrieval_eval._analyzer import Analyzer, AnalyzerConfig
+from evalstage.retrieval_eval._types import Ranking
 
 __all__ = ["BM25Config", "BM25Retriever", "lucene_document_length"]
 

@@ -17,11 +17,11 @@ import numpy as np
 import numpy.typing as npt
 from pydantic import BaseModel, ConfigDict, Field
 
-from evalcore.cases import Document
-from evalcore.env import cache_dir
-from evalcore.files import write_bytes_atomic
-from evalcore.sentence_models import BUNDLED_MODEL, load_sentence_model, resolve_model
-from retrieval_eval._types import Ranking
+from evalstage.evalcore.cases import Document
+from evalstage.evalcore.env import cache_dir
+from evalstage.evalcore.files import write_bytes_atomic
+from evalstage.evalcore.sentence_models import BUNDLED_MODEL, load_sentence_model, resolve_model
+from evalstage.retrieval_eval._types import Ranking
 
 __all__ = ["BUNDLED_MODEL", "DenseConfig", "DenseRetriever", "corpus_cache_key"]
 

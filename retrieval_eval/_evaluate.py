@@ -9,9 +9,9 @@ from typing import Literal
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
-from retrieval_eval._kernels import KERNELS, Judged, Kernel
-from retrieval_eval._types import Qrels, Ranking
-from retrieval_eval.measures import Measure, parse_measures
+from evalstage.retrieval_eval._kernels import KERNELS, Judged, Kernel
+from evalstage.retrieval_eval._types import Qrels, Ranking
+from evalstage.retrieval_eval.measures import Measure, parse_measures
 
 MissingPolicy = Literal["skip", "zero"]
 UNJUDGED = float("-inf")

@@ -6,10 +6,10 @@ from collections.abc import Mapping, Sequence
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from evalcore.cases import Document
-from retrieval_eval._bm25 import BM25Config, BM25Retriever
-from retrieval_eval._dense import DenseConfig, DenseRetriever
-from retrieval_eval._types import Ranking, Retriever
+from evalstage.evalcore.cases import Document
+from evalstage.retrieval_eval._bm25 import BM25Config, BM25Retriever
+from evalstage.retrieval_eval._dense import DenseConfig, DenseRetriever
+from evalstage.retrieval_eval._types import Ranking, Retriever
 
 __all__ = ["HybridConfig", "HybridRetriever", "reciprocal_rank_fusion"]
 

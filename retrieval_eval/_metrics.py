@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from evalcore.metrics import MetricCatalog, MetricDef
-from retrieval_eval._kernels import KERNELS
-from retrieval_eval.measures import COUNT_FAMILIES, family_name
+from evalstage.evalcore.metrics import MetricCatalog, MetricDef
+from evalstage.retrieval_eval._kernels import KERNELS
+from evalstage.retrieval_eval.measures import COUNT_FAMILIES, family_name
 
 HEADLINES = ("ndcg@k", "recall@k")
 """Shown first, in this order (then ``pass_rate``)."""

@@ -8,19 +8,25 @@ from typing import Literal
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from evalcore.cases import CaseBase, Document
-from evalcore.errors import SuiteError
-from evalcore.loaders import load_jsonl
-from evalcore.metrics import MetricCatalog
-from evalcore.outcomes import FailureCategory, Outcome
-from evalcore.records import CaseResult
-from evalcore.report import MEASURED, CaseHead, StageReport, declared_metrics, report_fields
-from evalcore.suite import StageSpec, Suite, TargetSpec
-from retrieval_eval._evaluate import EvalOptions, evaluate
-from retrieval_eval._metrics import RETRIEVAL_METRICS
-from retrieval_eval._targets import TargetOutput
-from retrieval_eval._trec import read_beir
-from retrieval_eval.measures import Measure, parse_measure, parse_measures
+from evalstage.evalcore.cases import CaseBase, Document
+from evalstage.evalcore.errors import SuiteError
+from evalstage.evalcore.loaders import load_jsonl
+from evalstage.evalcore.metrics import MetricCatalog
+from evalstage.evalcore.outcomes import FailureCategory, Outcome
+from evalstage.evalcore.records import CaseResult
+from evalstage.evalcore.report import (
+    MEASURED,
+    CaseHead,
+    StageReport,
+    declared_metrics,
+    report_fields,
+)
+from evalstage.evalcore.suite import StageSpec, Suite, TargetSpec
+from evalstage.retrieval_eval._evaluate import EvalOptions, evaluate
+from evalstage.retrieval_eval._metrics import RETRIEVAL_METRICS
+from evalstage.retrieval_eval._targets import TargetOutput
+from evalstage.retrieval_eval._trec import read_beir
+from evalstage.retrieval_eval.measures import Measure, parse_measure, parse_measures
 
 STAGE = "retrieval"
 DEFAULT_MEASURES = ("ndcg@10", "recall@10", "recall@100", "precision@10", "mrr", "map", "hit@10")

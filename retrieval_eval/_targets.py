@@ -14,16 +14,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
-from evalcore.adapters import CallableTarget, RecordedArgs, callable_kind
-from evalcore.cases import Document
-from evalcore.errors import SuiteError
-from evalcore.suite import TargetSpec
-from evalcore.targets import TargetContext, TargetKind, TargetRegistry, error_text
-from retrieval_eval._bm25 import BM25Config, BM25Retriever
-from retrieval_eval._dense import DenseConfig, DenseRetriever
-from retrieval_eval._hybrid import HybridConfig, HybridRetriever
-from retrieval_eval._trec import read_run
-from retrieval_eval._types import Ranking, Retriever
+from evalstage.evalcore.adapters import CallableTarget, RecordedArgs, callable_kind
+from evalstage.evalcore.cases import Document
+from evalstage.evalcore.errors import SuiteError
+from evalstage.evalcore.suite import TargetSpec
+from evalstage.evalcore.targets import TargetContext, TargetKind, TargetRegistry, error_text
+from evalstage.retrieval_eval._bm25 import BM25Config, BM25Retriever
+from evalstage.retrieval_eval._dense import DenseConfig, DenseRetriever
+from evalstage.retrieval_eval._hybrid import HybridConfig, HybridRetriever
+from evalstage.retrieval_eval._trec import read_run
+from evalstage.retrieval_eval._types import Ranking, Retriever
 
 
 @dataclass

@@ -8,12 +8,12 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from evalcore.cases import Document
-from evalcore.errors import SuiteError
-from evalcore.files import iter_lines, write_text_atomic
-from evalcore.loaders import iter_jsonl, validation_error
-from retrieval_eval._evaluate import rank_documents
-from retrieval_eval._types import Qrels, Ranking
+from evalstage.evalcore.cases import Document
+from evalstage.evalcore.errors import SuiteError
+from evalstage.evalcore.files import iter_lines, write_text_atomic
+from evalstage.evalcore.loaders import iter_jsonl, validation_error
+from evalstage.retrieval_eval._evaluate import rank_documents
+from evalstage.retrieval_eval._types import Qrels, Ranking
 
 
 def read_qrels(path: str | Path) -> Qrels:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Protocol, runtime_checkable
 
-from evalcore.cases import Document
+from evalstage.evalcore.cases import Document
 
 Qrels = dict[str, dict[str, int]]
 """query id -> doc id -> graded relevance."""

@@ -6,12 +6,12 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from evalcore.cases import Document
-from evalcore.errors import SuiteError
-from evalcore.files import iter_lines
-from evalcore.loaders import iter_jsonl, validation_error
-from retrieval_eval._evaluate import Evaluation
-from retrieval_eval.measures import Measure
+from evalstage.evalcore.cases import Document
+from evalstage.evalcore.errors import SuiteError
+from evalstage.evalcore.files import iter_lines
+from evalstage.evalcore.loaders import iter_jsonl, validation_error
+from evalstage.retrieval_eval._evaluate import Evaluation
+from evalstage.retrieval_eval.measures import Measure
 
 DEFAULT_MEASURES = [
     "num_q",

@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from evalcore.errors import SuiteError
+from evalstage.evalcore.errors import SuiteError
 
 
 @dataclass(frozen=True)

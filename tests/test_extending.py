@@ -9,17 +9,17 @@ from pathlib import Path
 from gen_fixtures import CASES, DOCUMENTS, fake_search
 from pydantic import BaseModel, ConfigDict
 
-from cli.render import metrics_markdown
-from evalcore.cases import Document
-from evalcore.gates import evaluate_gates
-from evalcore.metrics import MetricCatalog, MetricDef
-from evalcore.outcomes import Outcome
-from evalcore.records import CaseResult, MetricSummary, RunRecord, StageSummary
-from evalcore.suite import GatesSpec, TargetSpec
-from evalcore.targets import TargetContext, TargetKind
-from flows.caching import TARGETS
-from generation_eval import ADVERSARIAL_VARIANTS, Made, Shown, VariantKind, build_variants
-from retrieval_eval import RETRIEVAL_TARGETS, TargetOutput, run_target
+from evalstage.cli.render import metrics_markdown
+from evalstage.evalcore.cases import Document
+from evalstage.evalcore.gates import evaluate_gates
+from evalstage.evalcore.metrics import MetricCatalog, MetricDef
+from evalstage.evalcore.outcomes import Outcome
+from evalstage.evalcore.records import CaseResult, MetricSummary, RunRecord, StageSummary
+from evalstage.evalcore.suite import GatesSpec, TargetSpec
+from evalstage.evalcore.targets import TargetContext, TargetKind
+from evalstage.flows.caching import TARGETS
+from evalstage.generation_eval import ADVERSARIAL_VARIANTS, Made, Shown, VariantKind, build_variants
+from evalstage.retrieval_eval import RETRIEVAL_TARGETS, TargetOutput, run_target
 
 DOCS = Path(__file__).resolve().parents[1] / "docs"
 
@@ -154,9 +154,9 @@ def test_extending_doc_names_a_place_per_kind_of_extension() -> None:
 
 
 def test_every_measure_family_has_one_kernel_and_one_declaration() -> None:
-    from retrieval_eval import RETRIEVAL_METRICS
-    from retrieval_eval._kernels import KERNELS
-    from retrieval_eval.measures import FAMILIES, family_name
+    from evalstage.retrieval_eval import RETRIEVAL_METRICS
+    from evalstage.retrieval_eval._kernels import KERNELS
+    from evalstage.retrieval_eval.measures import FAMILIES, family_name
 
     assert set(FAMILIES) == set(KERNELS)
     declared = set(RETRIEVAL_METRICS.names)

@@ -22,11 +22,11 @@ JSON Schema), ``_strict`` and ``_bfcl_rules`` (each mode's value rules), ``_pair
 answers which expected call), ``_turns`` (one turn) and ``_case`` (:func:`check_case`).
 """
 
-from agent_eval._checker._bfcl_rules import bfcl_standardize
-from agent_eval._checker._case import check_case
-from agent_eval._checker._codes import ERROR_CODES, ErrorCode
-from agent_eval._checker._strict import json_equal
-from agent_eval._checker._verdicts import CallDetail, CaseVerdict, CheckMode, TurnVerdict
+from evalstage.agent_eval._checker._bfcl_rules import bfcl_standardize
+from evalstage.agent_eval._checker._case import check_case
+from evalstage.agent_eval._checker._codes import ERROR_CODES, ErrorCode
+from evalstage.agent_eval._checker._strict import json_equal
+from evalstage.agent_eval._checker._verdicts import CallDetail, CaseVerdict, CheckMode, TurnVerdict
 
 __all__ = [
     "ERROR_CODES",

@@ -14,10 +14,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from agent_eval._cases import AgentCase, ExpectedCall, ExpectedTurn
-from agent_eval._checker._calls import Call, Issue, Tool, comparable_arguments, short
-from agent_eval._checker._codes import ErrorCode
-from agent_eval._schema import bfcl_type
+from evalstage.agent_eval._cases import AgentCase, ExpectedCall, ExpectedTurn
+from evalstage.agent_eval._checker._calls import Call, Issue, Tool, comparable_arguments, short
+from evalstage.agent_eval._checker._codes import ErrorCode
+from evalstage.agent_eval._schema import bfcl_type
 
 _BFCL_PYTHON_TYPES: dict[str, type] = {
     "string": str,

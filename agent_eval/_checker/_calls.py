@@ -15,11 +15,11 @@ from typing import Any
 from jsonschema import Draft202012Validator  # type: ignore[import-untyped, unused-ignore]
 from referencing.exceptions import Unresolvable
 
-from agent_eval._cases import AgentCase
-from agent_eval._checker._codes import ErrorCode
-from agent_eval._checker._verdicts import CheckMode
-from agent_eval._schema import tool_function
-from evalcore.loaders import MAX_JSON_DEPTH, json_too_deep
+from evalstage.agent_eval._cases import AgentCase
+from evalstage.agent_eval._checker._codes import ErrorCode
+from evalstage.agent_eval._checker._verdicts import CheckMode
+from evalstage.agent_eval._schema import tool_function
+from evalstage.evalcore.loaders import MAX_JSON_DEPTH, json_too_deep
 
 
 @dataclass(slots=True)

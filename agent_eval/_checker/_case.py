@@ -4,10 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from agent_eval._cases import AgentCase, AgentTurn
-from agent_eval._checker._bfcl_rules import answers_from_expected, answers_from_source, bfcl_kind
-from agent_eval._checker._calls import offered_tools, parse_call
-from agent_eval._checker._turns import (
+from evalstage.agent_eval._cases import AgentCase, AgentTurn
+from evalstage.agent_eval._checker._bfcl_rules import (
+    answers_from_expected,
+    answers_from_source,
+    bfcl_kind,
+)
+from evalstage.agent_eval._checker._calls import offered_tools, parse_call
+from evalstage.agent_eval._checker._turns import (
     any_call_turn,
     bfcl_turn,
     extra_turn,
@@ -15,7 +19,7 @@ from agent_eval._checker._turns import (
     no_call_turn,
     strict_turn,
 )
-from agent_eval._checker._verdicts import CaseVerdict, CheckMode, TurnVerdict
+from evalstage.agent_eval._checker._verdicts import CaseVerdict, CheckMode, TurnVerdict
 
 
 def _ratios(n_expected: int, n_actual: int, n_matched: int) -> tuple[float, float, float]:

@@ -8,8 +8,8 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.optimize import linear_sum_assignment  # type: ignore[import-untyped, unused-ignore]
 
-from agent_eval._checker._calls import Call, Issue
-from agent_eval._checker._codes import ErrorCode
+from evalstage.agent_eval._checker._calls import Call, Issue
+from evalstage.agent_eval._checker._codes import ErrorCode
 
 
 @dataclass(slots=True)

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from agent_eval._cases import ExpectedCall
-from agent_eval._checker._calls import Call, Issue, comparable_arguments, short
-from agent_eval._checker._codes import ErrorCode
+from evalstage.agent_eval._cases import ExpectedCall
+from evalstage.agent_eval._checker._calls import Call, Issue, comparable_arguments, short
+from evalstage.agent_eval._checker._codes import ErrorCode
 
 
 def _allows_number(schema: Any) -> bool:

@@ -5,13 +5,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Literal
 
-from agent_eval._cases import ExpectedTurn
-from agent_eval._checker._bfcl_rules import Answer, bfcl_pair
-from agent_eval._checker._calls import Call, Issue, Tool
-from agent_eval._checker._codes import ErrorCode
-from agent_eval._checker._pairing import Grid, assign, greedy, in_order, pair_grid
-from agent_eval._checker._strict import strict_pair
-from agent_eval._checker._verdicts import CallDetail, CheckMode, TurnVerdict
+from evalstage.agent_eval._cases import ExpectedTurn
+from evalstage.agent_eval._checker._bfcl_rules import Answer, bfcl_pair
+from evalstage.agent_eval._checker._calls import Call, Issue, Tool
+from evalstage.agent_eval._checker._codes import ErrorCode
+from evalstage.agent_eval._checker._pairing import Grid, assign, greedy, in_order, pair_grid
+from evalstage.agent_eval._checker._strict import strict_pair
+from evalstage.agent_eval._checker._verdicts import CallDetail, CheckMode, TurnVerdict
 
 
 def _details(

@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from agent_eval._checker._codes import ErrorCode
+from evalstage.agent_eval._checker._codes import ErrorCode
 
 CheckMode = Literal["strict", "bfcl"]
 

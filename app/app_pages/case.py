@@ -7,14 +7,16 @@ from typing import Any
 
 import streamlit as st
 
-from app import data, stages, ui
-from evalcore.errors import SuiteError
+from evalstage.app import data, stages, ui
+from evalstage.evalcore.errors import SuiteError
 
 st.title("Case")
 url = ui.store_or_stop()
 run = ui.select_run(url, "Run", key="case_run", default_id=ui.param("run_id"))
 if run is None:
     st.stop()
+assert run is not None  # st.stop() ends the script; this tells the type checker
+RUN = run
 case_id = st.text_input("Case id", value=ui.param("case_id"), key="case_id_input").strip()
 folder = st.text_input(
     "Suite folder (for the case's input, note and category)",
@@ -54,7 +56,7 @@ if not present:
 
 def pick_variant(stage: str) -> str:
     """The variant of ``case_id`` to show in ``stage``: a selector when the stage has several."""
-    variants = data.case_variants(url, run.run_id, stage, case_id)
+    variants = data.case_variants(url, RUN.run_id, stage, case_id)
     names = variants["variant"].tolist() or ["original"]
     if len(names) == 1:
         return str(names[0])
@@ -73,7 +75,7 @@ def pick_variant(stage: str) -> str:
 for stage in present:
     st.header(stage)
     variant = pick_variant(stage)
-    result = data.case_result(url, run.run_id, stage, case_id, variant)
+    result = data.case_result(url, RUN.run_id, stage, case_id, variant)
     if result is None:
         continue
     case = next((c for c in suite_cases.get(stage, []) if c["case_id"] == case_id), None)

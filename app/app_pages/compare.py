@@ -9,7 +9,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from app import data, ui
+from evalstage.app import data, ui
 
 st.title("Compare runs")
 url = ui.store_or_stop()

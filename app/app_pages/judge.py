@@ -5,8 +5,8 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from app import data
-from app.judge import HEADLINE, figures_frame, records
+from evalstage.app import data
+from evalstage.app.judge import HEADLINE, figures_frame, records
 
 st.title("Judge calibrations")
 found = records(data.store_url())

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from app import stages, ui
+from evalstage.app import stages, ui
 
 st.title("Run")
 url = ui.store_or_stop()

@@ -8,7 +8,7 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from app import data, ui
+from evalstage.app import data, ui
 
 st.title("Runs")
 url = ui.store_or_stop()

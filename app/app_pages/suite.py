@@ -7,8 +7,8 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from app import data, ui
-from evalcore.errors import SuiteError
+from evalstage.app import data, ui
+from evalstage.evalcore.errors import SuiteError
 
 st.title("Suite")
 folder = st.text_input(

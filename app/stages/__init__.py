@@ -13,8 +13,8 @@ from typing import Any
 
 import streamlit as st
 
-from app import ui
-from evalcore.records import CaseResult, RunRecord, StageSummary
+from evalstage.app import ui
+from evalstage.evalcore.records import CaseResult, RunRecord, StageSummary
 
 RunView = Callable[[str, RunRecord, StageSummary], None]
 """``(store_url, run, stage_summary) -> None``: renders a stage's tab of the Run page."""
@@ -43,7 +43,7 @@ def generic_case_view(
     st.code(result.model_dump_json(indent=2), language="json")
 
 
-from app.stages import agent, generation, generation_case, retrieval  # noqa: E402
+from evalstage.app.stages import agent, generation, generation_case, retrieval  # noqa: E402
 
 STAGE_VIEWS: dict[str, StageViews] = {
     "retrieval": StageViews(retrieval.retrieval_run_view, retrieval.retrieval_case_view),

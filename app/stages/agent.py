@@ -9,8 +9,8 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from app import data, ui
-from evalcore.records import CaseResult, RunRecord, StageSummary
+from evalstage.app import data, ui
+from evalstage.evalcore.records import CaseResult, RunRecord, StageSummary
 
 CALL_COLUMNS = [
     "turn",

@@ -15,9 +15,9 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from app import data, ui
-from evalcore.records import RunRecord, StageSummary
-from generation_eval import ADVERSARIAL_VARIANTS, ANSWER_METRICS, BEHAVIOUR_METRICS
+from evalstage.app import data, ui
+from evalstage.evalcore.records import RunRecord, StageSummary
+from evalstage.generation_eval import ADVERSARIAL_VARIANTS, ANSWER_METRICS, BEHAVIOUR_METRICS
 
 BEHAVIOUR = BEHAVIOUR_METRICS
 """Behaviour rates of the generation stage, shown with their CIs."""
@@ -83,7 +83,8 @@ def _rate_chart(rows: pd.DataFrame, y_title: str) -> alt.LayerChart:
     points = base.mark_point(filled=True, size=80).encode(
         x="value:Q", tooltip=["metric", "value", "ci_low", "ci_high", "n"]
     )
-    return bars + points
+    chart: alt.LayerChart = bars + points
+    return chart
 
 
 def generation_run_view(url: str, run: RunRecord, summary: StageSummary) -> None:

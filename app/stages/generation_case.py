@@ -12,9 +12,9 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from app import ui
-from app.judge import calibration_panel
-from evalcore.records import CaseResult, RunRecord
+from evalstage.app import ui
+from evalstage.app.judge import calibration_panel
+from evalstage.evalcore.records import CaseResult, RunRecord
 
 LABEL_COLOURS = {
     "supported": "#d7f2dd",

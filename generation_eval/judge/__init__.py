@@ -11,7 +11,7 @@ kept). :func:`calibrate` measures a judge against human labels (accuracy, Cohen'
 position consistency, longer-answer preference, each with a bootstrap CI).
 """
 
-from generation_eval.judge._backends import (
+from evalstage.generation_eval.judge._backends import (
     ChatBackend,
     JudgeBackend,
     RecordedBackend,
@@ -19,9 +19,13 @@ from generation_eval.judge._backends import (
     Reply,
     write_recording,
 )
-from generation_eval.judge._calibration import calibrate, pairwise_counts, pairwise_figures
-from generation_eval.judge._compare import Comparison, compare_pairs
-from generation_eval.judge._data import (
+from evalstage.generation_eval.judge._calibration import (
+    calibrate,
+    pairwise_counts,
+    pairwise_figures,
+)
+from evalstage.generation_eval.judge._compare import Comparison, compare_pairs
+from evalstage.generation_eval.judge._data import (
     GradeLabel,
     PairLabel,
     TargetAnswer,
@@ -29,11 +33,11 @@ from generation_eval.judge._data import (
     load_pair_labels,
     pair_targets,
 )
-from generation_eval.judge._judge import Judge, recorded_rows
-from generation_eval.judge._length import LengthBucket, lc_win_rate, length_controlled
-from generation_eval.judge._metrics import cohen_kappa
-from generation_eval.judge._mix import CaseDecision, CheckResult, JudgeScore, decide
-from generation_eval.judge._models import (
+from evalstage.generation_eval.judge._judge import Judge, recorded_rows
+from evalstage.generation_eval.judge._length import LengthBucket, lc_win_rate, length_controlled
+from evalstage.generation_eval.judge._metrics import cohen_kappa
+from evalstage.generation_eval.judge._mix import CaseDecision, CheckResult, JudgeScore, decide
+from evalstage.generation_eval.judge._models import (
     MIRROR,
     POSITION_INCONSISTENT,
     SELF_JUDGED,
@@ -46,10 +50,10 @@ from generation_eval.judge._models import (
     Verdict,
     input_hash,
 )
-from generation_eval.judge._parse import parse_level, parse_pairwise
-from generation_eval.judge._prompts import JudgePrompt, load_prompt
-from generation_eval.judge._rubric import Rubric, RubricLevel, load_rubric
-from generation_eval.judge._spec import JudgeSpec, load_judge
+from evalstage.generation_eval.judge._parse import parse_level, parse_pairwise
+from evalstage.generation_eval.judge._prompts import JudgePrompt, load_prompt
+from evalstage.generation_eval.judge._rubric import Rubric, RubricLevel, load_rubric
+from evalstage.generation_eval.judge._spec import JudgeSpec, load_judge
 
 __all__ = [
     "MIRROR",

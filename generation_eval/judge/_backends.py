@@ -16,11 +16,11 @@ from typing import Any, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from evalcore.errors import SuiteError
-from evalcore.files import write_text_atomic
-from evalcore.llm_client import ChatClient, ChatConfig, TargetError
-from evalcore.loaders import iter_jsonl, validation_error
-from generation_eval.judge._models import JudgeIdentity, Order
+from evalstage.evalcore.errors import SuiteError
+from evalstage.evalcore.files import write_text_atomic
+from evalstage.evalcore.llm_client import ChatClient, ChatConfig, TargetError
+from evalstage.evalcore.loaders import iter_jsonl, validation_error
+from evalstage.generation_eval.judge._models import JudgeIdentity, Order
 
 
 @dataclass(frozen=True)

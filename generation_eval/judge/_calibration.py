@@ -15,22 +15,22 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
-from evalcore.calibration import CalibrationMetric, CalibrationRecord
-from generation_eval.judge._data import (
+from evalstage.evalcore.calibration import CalibrationMetric, CalibrationRecord
+from evalstage.generation_eval.judge._data import (
     GradeLabel,
     PairLabel,
     labels_sha256,
     load_grade_labels,
     load_pair_labels,
 )
-from generation_eval.judge._judge import Judge
-from generation_eval.judge._metrics import (
+from evalstage.generation_eval.judge._judge import Judge
+from evalstage.generation_eval.judge._metrics import (
     kappa_figure,
     longer_values,
     mean_figure,
     pairwise_bias_figures,
 )
-from generation_eval.judge._models import (
+from evalstage.generation_eval.judge._models import (
     POSITION_INCONSISTENT,
     GradeJudgement,
     JudgeIdentity,

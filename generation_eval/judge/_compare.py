@@ -6,11 +6,11 @@ from collections.abc import Sequence
 
 from pydantic import BaseModel, Field
 
-from evalcore.calibration import CalibrationMetric
-from generation_eval.judge._judge import Judge
-from generation_eval.judge._length import LengthBucket, length_controlled
-from generation_eval.judge._metrics import mean_figure, pairwise_bias_figures
-from generation_eval.judge._models import (
+from evalstage.evalcore.calibration import CalibrationMetric
+from evalstage.generation_eval.judge._judge import Judge
+from evalstage.generation_eval.judge._length import LengthBucket, length_controlled
+from evalstage.generation_eval.judge._metrics import mean_figure, pairwise_bias_figures
+from evalstage.generation_eval.judge._models import (
     POSITION_INCONSISTENT,
     SELF_JUDGED,
     JudgeIdentity,

@@ -6,10 +6,10 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from evalcore.errors import SuiteError
-from evalcore.hashing import files_hash
-from evalcore.loaders import load_jsonl
-from generation_eval.judge._models import GradeItem, PairItem, Verdict
+from evalstage.evalcore.errors import SuiteError
+from evalstage.evalcore.hashing import files_hash
+from evalstage.evalcore.loaders import load_jsonl
+from evalstage.generation_eval.judge._models import GradeItem, PairItem, Verdict
 
 
 class PairLabel(BaseModel):

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from evalcore.errors import SuiteError
-from evalcore.files import is_file
+from evalstage.evalcore.errors import SuiteError
+from evalstage.evalcore.files import is_file
 
 
 def find_file(

@@ -4,9 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from evalcore.errors import SuiteError
-from generation_eval.judge._backends import JudgeBackend, RecordedBackend, RecordedVerdict, Reply
-from generation_eval.judge._models import (
+from evalstage.evalcore.errors import SuiteError
+from evalstage.generation_eval.judge._backends import (
+    JudgeBackend,
+    RecordedBackend,
+    RecordedVerdict,
+    Reply,
+)
+from evalstage.generation_eval.judge._models import (
     POSITION_INCONSISTENT,
     SELF_JUDGED,
     GradeItem,
@@ -18,9 +23,9 @@ from generation_eval.judge._models import (
     PairJudgement,
     input_hash,
 )
-from generation_eval.judge._parse import parse_level, parse_pairwise
-from generation_eval.judge._prompts import JudgePrompt
-from generation_eval.judge._rubric import Rubric
+from evalstage.generation_eval.judge._parse import parse_level, parse_pairwise
+from evalstage.generation_eval.judge._prompts import JudgePrompt
+from evalstage.generation_eval.judge._rubric import Rubric
 
 
 def _unread(call: JudgeCall) -> str:

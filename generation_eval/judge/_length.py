@@ -16,8 +16,8 @@ from collections.abc import Sequence
 import numpy as np
 from pydantic import BaseModel, ConfigDict
 
-from evalcore.calibration import CalibrationMetric
-from generation_eval.judge._metrics import figure
+from evalstage.evalcore.calibration import CalibrationMetric
+from evalstage.generation_eval.judge._metrics import figure
 
 RIDGE = 1.0
 """Penalty on the length slope (keeps the fit defined when lengths separate the outcomes)."""

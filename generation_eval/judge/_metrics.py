@@ -10,8 +10,8 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from evalcore.calibration import CalibrationMetric
-from generation_eval.judge._models import PairJudgement, Verdict
+from evalstage.evalcore.calibration import CalibrationMetric
+from evalstage.generation_eval.judge._models import PairJudgement, Verdict
 
 N_RESAMPLES = 2000
 CONFIDENCE = 0.95

@@ -16,8 +16,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from evalcore.outcomes import Outcome
-from generation_eval.judge._models import JudgeIdentity
+from evalstage.evalcore.outcomes import Outcome
+from evalstage.generation_eval.judge._models import JudgeIdentity
 
 CheckKind = Literal["deterministic", "judge"]
 

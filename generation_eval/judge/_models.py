@@ -6,8 +6,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from evalcore.hashing import content_hash
-from generation_eval.judge._parse import Shown
+from evalstage.evalcore.hashing import content_hash
+from evalstage.generation_eval.judge._parse import Shown
 
 Verdict = Literal["A", "B", "tie"]
 Order = Literal["AB", "BA", "single"]

@@ -10,7 +10,7 @@ import json
 import re
 from typing import Literal
 
-from generation_eval.judge._rubric import Rubric
+from evalstage.generation_eval.judge._rubric import Rubric
 
 Shown = Literal["first", "second", "tie"]
 """A pairwise verdict in presentation terms: the answer shown first, second, or neither."""

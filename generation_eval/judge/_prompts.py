@@ -15,11 +15,11 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from evalcore.errors import SuiteError
-from evalcore.files import read_text
-from evalcore.hashing import content_hash
-from evalcore.loaders import safe_load_yaml
-from generation_eval.judge._files import find_file
+from evalstage.evalcore.errors import SuiteError
+from evalstage.evalcore.files import read_text
+from evalstage.evalcore.hashing import content_hash
+from evalstage.evalcore.loaders import safe_load_yaml
+from evalstage.generation_eval.judge._files import find_file
 
 JudgeMode = Literal["pairwise", "rubric"]
 PROMPTS_DIR = Path(__file__).resolve().parent / "prompts"

@@ -6,9 +6,9 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from evalcore.hashing import content_hash
-from evalcore.loaders import load_yaml_model
-from generation_eval.judge._files import find_file
+from evalstage.evalcore.hashing import content_hash
+from evalstage.evalcore.loaders import load_yaml_model
+from evalstage.generation_eval.judge._files import find_file
 
 RUBRICS_DIR = Path(__file__).resolve().parent / "rubrics"
 """The bundled rubrics, named ``<name>-v<version>.yaml``."""

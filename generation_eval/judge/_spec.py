@@ -17,14 +17,14 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from evalcore.errors import SuiteError
-from evalcore.files import read_text
-from evalcore.llm_client import ChatConfig
-from evalcore.loaders import load_yaml_model, yaml_line
-from generation_eval.judge._backends import ChatBackend, JudgeBackend, RecordedBackend
-from generation_eval.judge._judge import Judge
-from generation_eval.judge._prompts import JudgeMode, load_prompt
-from generation_eval.judge._rubric import load_rubric
+from evalstage.evalcore.errors import SuiteError
+from evalstage.evalcore.files import read_text
+from evalstage.evalcore.llm_client import ChatConfig
+from evalstage.evalcore.loaders import load_yaml_model, yaml_line
+from evalstage.generation_eval.judge._backends import ChatBackend, JudgeBackend, RecordedBackend
+from evalstage.generation_eval.judge._judge import Judge
+from evalstage.generation_eval.judge._prompts import JudgeMode, load_prompt
+from evalstage.generation_eval.judge._rubric import load_rubric
 
 
 class BackendSpec(BaseModel):

@@ -6,13 +6,13 @@ shipped fine-tuned head); ``Verifier.verify([(claim, contexts), ...])`` returns 
 JSONL file.
 """
 
-from generation_eval.verifier._build import VerifierSpec, build_verifier
-from generation_eval.verifier._cache import PairCache
-from generation_eval.verifier._files import verify_file
-from generation_eval.verifier._offline import OfflineScorer
-from generation_eval.verifier._protocol import LABELS, ClaimVerdict, PairScorer
-from generation_eval.verifier._sentences import split_sentences
-from generation_eval.verifier._verifier import Thresholds, Verifier
+from evalstage.generation_eval.verifier._build import VerifierSpec, build_verifier
+from evalstage.generation_eval.verifier._cache import PairCache
+from evalstage.generation_eval.verifier._files import verify_file
+from evalstage.generation_eval.verifier._offline import OfflineScorer
+from evalstage.generation_eval.verifier._protocol import LABELS, ClaimVerdict, PairScorer
+from evalstage.generation_eval.verifier._sentences import split_sentences
+from evalstage.generation_eval.verifier._verifier import Thresholds, Verifier
 
 __all__ = [
     "LABELS",

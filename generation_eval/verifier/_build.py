@@ -7,16 +7,16 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from generation_eval.verifier._cache import PairCache
-from generation_eval.verifier._protocol import PairScorer
-from generation_eval.verifier._verifier import Thresholds, Verifier
+from evalstage.generation_eval.verifier._cache import PairCache
+from evalstage.generation_eval.verifier._protocol import PairScorer
+from evalstage.generation_eval.verifier._verifier import Thresholds, Verifier
 
 __all__ = ["VerifierSpec", "build_verifier"]
 
 _BACKENDS: dict[str, tuple[str, str]] = {
-    "offline": ("generation_eval.verifier._offline", "OfflineScorer"),
-    "nli": ("generation_eval.verifier._nli", "NLIScorer"),
-    "llm": ("generation_eval.verifier._llm", "LLMScorer"),
+    "offline": ("evalstage.generation_eval.verifier._offline", "OfflineScorer"),
+    "nli": ("evalstage.generation_eval.verifier._nli", "NLIScorer"),
+    "llm": ("evalstage.generation_eval.verifier._llm", "LLMScorer"),
 }
 
 

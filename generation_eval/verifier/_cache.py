@@ -8,7 +8,7 @@ from collections.abc import Iterable, Mapping
 from contextlib import closing
 from pathlib import Path
 
-from evalcore.env import cache_dir
+from evalstage.evalcore.env import cache_dir
 
 __all__ = ["PairCache", "pair_key"]
 

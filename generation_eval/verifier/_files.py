@@ -8,12 +8,12 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from evalcore.errors import SuiteError
-from evalcore.files import write_text_atomic
-from evalcore.loaders import load_jsonl
-from generation_eval.verifier._protocol import ClaimVerdict
-from generation_eval.verifier._sentences import split_sentences
-from generation_eval.verifier._verifier import Verifier
+from evalstage.evalcore.errors import SuiteError
+from evalstage.evalcore.files import write_text_atomic
+from evalstage.evalcore.loaders import load_jsonl
+from evalstage.generation_eval.verifier._protocol import ClaimVerdict
+from evalstage.generation_eval.verifier._sentences import split_sentences
+from evalstage.generation_eval.verifier._verifier import Verifier
 
 __all__ = ["PairRecord", "combine", "verify_file", "verify_texts"]
 

@@ -42,9 +42,9 @@ from typing import Any, Literal
 import numpy as np
 from pydantic import ValidationError
 
-from evalcore.errors import SuiteError
-from evalcore.llm_client import ChatClient, ChatConfig
-from generation_eval.verifier._protocol import LABELS, Label, Probabilities
+from evalstage.evalcore.errors import SuiteError
+from evalstage.evalcore.llm_client import ChatClient, ChatConfig
+from evalstage.generation_eval.verifier._protocol import LABELS, Label, Probabilities
 
 __all__ = [
     "PROMPT_SHA256",

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from generation_eval.verifier._verifier import Thresholds, decide
+from evalstage.generation_eval.verifier._verifier import Thresholds, decide
 
 __all__ = ["auroc", "balanced_accuracy", "tune_thresholds"]
 

@@ -28,8 +28,8 @@ from typing import Any, Literal
 
 import numpy as np
 
-from evalcore.errors import SuiteError
-from generation_eval.verifier._protocol import LABELS, Label, Probabilities
+from evalstage.evalcore.errors import SuiteError
+from evalstage.generation_eval.verifier._protocol import LABELS, Label, Probabilities
 
 __all__ = ["LABEL_SYNONYMS", "NLIScorer"]
 

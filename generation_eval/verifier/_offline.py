@@ -24,8 +24,8 @@ import numpy as np
 import torch
 from torch import nn
 
-from evalcore.sentence_models import BUNDLED_MODEL, resolve_model
-from generation_eval.verifier._protocol import LABELS, Probabilities
+from evalstage.evalcore.sentence_models import BUNDLED_MODEL, resolve_model
+from evalstage.generation_eval.verifier._protocol import LABELS, Probabilities
 
 __all__ = [
     "DEFAULT_WEIGHTS",
@@ -168,7 +168,7 @@ class OfflineScorer:
         if not self.weights_path.is_file():
             raise FileNotFoundError(
                 f"verifier weights not found: {self.weights_path}; "
-                "train them with `python -m generation_eval.verifier.train`"
+                "train them with `python -m evalstage.generation_eval.verifier.train`"
             )
         self.batch_size = batch_size
         self._sha = file_sha256(self.weights_path)

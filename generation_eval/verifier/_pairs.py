@@ -19,9 +19,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from generation_eval.verifier._augment import perturb, swap_entity
-from generation_eval.verifier._protocol import LABELS, Label
-from generation_eval.verifier._windows import select_windows
+from evalstage.generation_eval.verifier._augment import perturb, swap_entity
+from evalstage.generation_eval.verifier._protocol import LABELS, Label
+from evalstage.generation_eval.verifier._windows import select_windows
 
 __all__ = ["Pair", "anchors", "augment", "load_pairs", "ngrams", "read_pairs", "shorten_premise"]
 
@@ -167,7 +167,7 @@ def anchors(pairs: Sequence[Pair], n: int, rng: random.Random) -> list[Pair]:
     Half: a sentence of a premise against that premise (supported: it says so word for word).
     Half: a premise against another pair's hypothesis drawn at random (unsupported: off topic).
     """
-    from generation_eval.verifier._sentences import split_sentences
+    from evalstage.generation_eval.verifier._sentences import split_sentences
 
     out: list[Pair] = []
     for index in range(n):

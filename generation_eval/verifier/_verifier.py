@@ -9,13 +9,13 @@ from typing import Any
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
-from evalcore.hashing import content_hash
-from generation_eval.verifier._cache import PairCache, pair_key
-from generation_eval.verifier._checks import explicit_checks
-from generation_eval.verifier._fusion import Fusion, window_features
-from generation_eval.verifier._protocol import LABELS, ClaimVerdict, Label, PairScorer
-from generation_eval.verifier._question import answer_claim
-from generation_eval.verifier._windows import Window, select_windows
+from evalstage.evalcore.hashing import content_hash
+from evalstage.generation_eval.verifier._cache import PairCache, pair_key
+from evalstage.generation_eval.verifier._checks import explicit_checks
+from evalstage.generation_eval.verifier._fusion import Fusion, window_features
+from evalstage.generation_eval.verifier._protocol import LABELS, ClaimVerdict, Label, PairScorer
+from evalstage.generation_eval.verifier._question import answer_claim
+from evalstage.generation_eval.verifier._windows import Window, select_windows
 
 __all__ = ["Thresholds", "Verifier", "decide", "passage_premise"]
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from generation_eval.verifier._checks import content_words
-from generation_eval.verifier._sentences import split_sentences
+from evalstage.generation_eval.verifier._checks import content_words
+from evalstage.generation_eval.verifier._sentences import split_sentences
 
 __all__ = ["Window", "build_windows", "lexical_overlap", "select_windows"]
 

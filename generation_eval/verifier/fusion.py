@@ -1,4 +1,4 @@
-"""Fit the offline verifier's fusion: ``python -m generation_eval.verifier.fusion --data DIR``.
+"""Fit the offline verifier's fusion: ``python -m evalstage.generation_eval.verifier.fusion --data DIR``.
 
 Takes, from every training source, pairs the scorer never saw (not in its training or DEV
 sample), plus synthetic negation/number/direction/entity changes of some of them; verifies
@@ -25,15 +25,20 @@ from typing import Any
 
 import numpy as np
 
-from evalcore.files import write_text_atomic
-from generation_eval.verifier._augment import perturb, swap_entity
-from generation_eval.verifier._fusion import FEATURES, NOT_SUPPORTED, fit_fusion, window_features
-from generation_eval.verifier._metrics import auroc, balanced_accuracy
-from generation_eval.verifier._offline import OfflineScorer
-from generation_eval.verifier._pairs import Pair, load_pairs, read_pairs
-from generation_eval.verifier._protocol import LABELS, Label
-from generation_eval.verifier._verifier import Verifier
-from generation_eval.verifier._windows import select_windows
+from evalstage.evalcore.files import write_text_atomic
+from evalstage.generation_eval.verifier._augment import perturb, swap_entity
+from evalstage.generation_eval.verifier._fusion import (
+    FEATURES,
+    NOT_SUPPORTED,
+    fit_fusion,
+    window_features,
+)
+from evalstage.generation_eval.verifier._metrics import auroc, balanced_accuracy
+from evalstage.generation_eval.verifier._offline import OfflineScorer
+from evalstage.generation_eval.verifier._pairs import Pair, load_pairs, read_pairs
+from evalstage.generation_eval.verifier._protocol import LABELS, Label
+from evalstage.generation_eval.verifier._verifier import Verifier
+from evalstage.generation_eval.verifier._windows import select_windows
 
 __all__ = ["L2_GRID", "fusion_items", "main"]
 

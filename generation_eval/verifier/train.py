@@ -1,6 +1,6 @@
 """Train the offline verifier on public NLI and fact-verification pairs.
 
-``python -m generation_eval.verifier.train --data DIR`` (``docs/verifier.md`` says where the
+``python -m evalstage.generation_eval.verifier.train --data DIR`` (``docs/verifier.md`` says where the
 data comes from). The embeddings and the bottom ``6 - trained_layers`` MiniLM layers stay frozen;
 the top layers and a 3-way head are trained with class-balanced cross-entropy on a mix of
 sources (each capped, plus synthetic negation/number/direction/entity perturbations). Every
@@ -28,8 +28,8 @@ import numpy as np
 import torch
 from torch import nn
 
-from generation_eval.verifier._metrics import balanced_accuracy
-from generation_eval.verifier._offline import (
+from evalstage.generation_eval.verifier._metrics import balanced_accuracy
+from evalstage.generation_eval.verifier._offline import (
     DEFAULT_WEIGHTS,
     MAX_LENGTH,
     TRAINED_LAYERS,
@@ -40,8 +40,8 @@ from generation_eval.verifier._offline import (
     predict,
     tokenize,
 )
-from generation_eval.verifier._pairs import Pair, anchors, augment, load_pairs, ngrams
-from generation_eval.verifier._protocol import LABELS
+from evalstage.generation_eval.verifier._pairs import Pair, anchors, augment, load_pairs, ngrams
+from evalstage.generation_eval.verifier._protocol import LABELS
 
 __all__ = ["SOURCES", "TrainConfig", "TrainResult", "main", "train"]
 

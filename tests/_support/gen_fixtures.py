@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from generation_eval import CorpusDoc, RagCase
+from evalstage.generation_eval import CorpusDoc, RagCase
 
 _WORD = re.compile(r"[a-z0-9]+(?:\.\d+)?")
 _STOP = {"the", "a", "an", "of", "in", "and", "was", "were", "is", "are", "to", "with", "by"}

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
-from agent_eval import (
+from evalstage.agent_eval import (
     ERROR_CODES,
     AgentCase,
     AgentContext,
@@ -15,7 +15,7 @@ from agent_eval import (
     import_bfcl,
     score_agent,
 )
-from evalcore import FailureCategory, Outcome
+from evalstage.evalcore import FailureCategory, Outcome
 
 TOOL = {
     "type": "function",

@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 
-from agent_eval._cases import AgentCase, AgentTurn, ExpectedTurn, ToolCall
-from agent_eval._targets import (
+from evalstage.agent_eval._cases import AgentCase, AgentTurn, ExpectedTurn, ToolCall
+from evalstage.agent_eval._targets import (
     Agent,
     CallableAgent,
     coerce_turn,
@@ -20,8 +20,8 @@ from agent_eval._targets import (
     run_agent,
     tool_messages,
 )
-from evalcore.errors import SuiteError
-from evalcore.suite import TargetSpec
+from evalstage.evalcore.errors import SuiteError
+from evalstage.evalcore.suite import TargetSpec
 
 
 def _tool(name: str) -> dict[str, Any]:
@@ -247,7 +247,7 @@ def test_recorded_outputs_given_in_memory(tmp_path: Path) -> None:
 
 
 def test_recorded_outputs_from_a_file(tmp_path: Path) -> None:
-    pytest.importorskip("agent_eval._outputs")
+    pytest.importorskip("evalstage.agent_eval._outputs")
     lines = [
         {"case_id": "single", "tool_calls": [{"name": "find_user", "arguments": {"x": "Ann"}}]},
         {"case_id": "multi", "turn": 0, "tool_calls": [{"name": "find_user", "arguments": "{}"}]},

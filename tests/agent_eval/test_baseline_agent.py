@@ -9,16 +9,16 @@ from typing import Any
 import numpy as np
 import pytest
 
-from agent_eval._baseline import (
+from evalstage.agent_eval._baseline import (
     BaselineAgent,
     BaselineConfig,
     extract_arguments,
     split_request,
     tool_text,
 )
-from agent_eval._cases import AgentCase, ExpectedTurn
-from agent_eval._targets import run_agent
-from evalcore.suite import TargetSpec
+from evalstage.agent_eval._cases import AgentCase, ExpectedTurn
+from evalstage.agent_eval._targets import run_agent
+from evalstage.evalcore.suite import TargetSpec
 
 WEATHER_PARAMS = {
     "type": "object",

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from agent_eval import (
+from evalstage.agent_eval import (
     AgentCase,
     ExpectedCall,
     bfcl_category,
@@ -19,7 +19,7 @@ from agent_eval import (
     import_bfcl,
     write_cases_jsonl,
 )
-from evalcore import SuiteError, load_jsonl
+from evalstage.evalcore import SuiteError, load_jsonl
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "bfcl"
 COUNTS = {

@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from agent_eval import (
+from evalstage.agent_eval import (
     AgentCase,
     AgentTurn,
     CaseVerdict,
@@ -27,7 +27,7 @@ from agent_eval import (
     check_case,
     import_bfcl,
 )
-from agent_eval._bfcl import expected_call_from_bfcl
+from evalstage.agent_eval._bfcl import expected_call_from_bfcl
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "bfcl"
 CATEGORIES = ("simple_python", "multiple", "parallel", "parallel_multiple")

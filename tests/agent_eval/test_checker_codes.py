@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from agent_eval import (
+from evalstage.agent_eval import (
     ERROR_CODES,
     AgentCase,
     AgentTurn,
@@ -20,7 +20,7 @@ from agent_eval import (
     ToolCall,
     check_case,
 )
-from agent_eval._checker import ErrorCode
+from evalstage.agent_eval._checker import ErrorCode
 
 ROOT = Path(__file__).resolve().parents[2]
 CHECKER = ROOT / "agent_eval" / "_checker"

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from agent_eval import (
+from evalstage.agent_eval import (
     ERROR_CODES,
     AgentCase,
     AgentTurn,

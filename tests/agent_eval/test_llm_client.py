@@ -10,11 +10,11 @@ from typing import Any
 import pytest
 from chat_server import FakeServer, Reply, completion
 
-from agent_eval._cases import AgentCase
-from agent_eval._targets import run_agent
-from evalcore.errors import SuiteError
-from evalcore.llm_client import ChatClient, ChatConfig, TargetError
-from evalcore.suite import TargetSpec
+from evalstage.agent_eval._cases import AgentCase
+from evalstage.agent_eval._targets import run_agent
+from evalstage.evalcore.errors import SuiteError
+from evalstage.evalcore.llm_client import ChatClient, ChatConfig, TargetError
+from evalstage.evalcore.suite import TargetSpec
 
 
 def config(server: FakeServer, **overrides: Any) -> ChatConfig:

@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from agent_eval import AgentTurn, load_outputs
-from evalcore import SuiteError
+from evalstage.agent_eval import AgentTurn, load_outputs
+from evalstage.evalcore import SuiteError
 
 
 def write(tmp_path: Path, *lines: Any) -> Path:

@@ -10,9 +10,16 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
-from agent_eval import AgentCase, AgentTurn, ExpectedTurn, ToolCall, check_case, load_agent_cases
-from agent_eval._targets import tool_messages
-from evalcore import SuiteError
+from evalstage.agent_eval import (
+    AgentCase,
+    AgentTurn,
+    ExpectedTurn,
+    ToolCall,
+    check_case,
+    load_agent_cases,
+)
+from evalstage.agent_eval._targets import tool_messages
+from evalstage.evalcore import SuiteError
 
 F = {
     "type": "function",

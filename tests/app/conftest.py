@@ -10,12 +10,12 @@ from typing import Any
 
 import pytest
 
-from agent_eval import AGENT_METRICS
-from evalcore.records import CaseResult, MetricSummary, RunRecord, StageSummary
-from evalcore.report import stage_summary
-from evalcore.store import ResultStore, sqlite_url
-from evalcore.suite import TargetSpec
-from retrieval_eval import RETRIEVAL_METRICS
+from evalstage.agent_eval import AGENT_METRICS
+from evalstage.evalcore.records import CaseResult, MetricSummary, RunRecord, StageSummary
+from evalstage.evalcore.report import stage_summary
+from evalstage.evalcore.store import ResultStore, sqlite_url
+from evalstage.evalcore.suite import TargetSpec
+from evalstage.retrieval_eval import RETRIEVAL_METRICS
 
 ROOT = Path(__file__).resolve().parents[2]
 MAIN = str(ROOT / "app" / "main.py")
@@ -179,7 +179,7 @@ def _run(run_id: str, suite: str, day: int, month: int, stages: list[Any]) -> Ru
 def _generation_variants() -> dict[str, Any]:
     from gen_fixtures import CASES, DOCUMENTS, fake_search
 
-    from generation_eval import ADVERSARIAL, build_variants
+    from evalstage.generation_eval import ADVERSARIAL, build_variants
 
     variants, skipped = build_variants(
         CASES,
@@ -251,8 +251,13 @@ def _generation(candidate: bool) -> tuple[StageSummary, list[CaseResult]]:
     """A generation stage scored for real (lexical verifier), summarised like flows/evaluate."""
     from gen_fixtures import CASES, LexicalScorer
 
-    from generation_eval import Generation, GenerationContext, GenerationOptions, score_generation
-    from generation_eval.verifier import Verifier
+    from evalstage.generation_eval import (
+        Generation,
+        GenerationContext,
+        GenerationOptions,
+        score_generation,
+    )
+    from evalstage.generation_eval.verifier import Verifier
 
     made = _generation_variants()
     answers, errors = generation_answers(candidate)

@@ -40,7 +40,7 @@ if not Path(CHROMIUM).exists():  # pragma: no cover - depends on the environment
         f"chromium not found at {CHROMIUM} (apt-get install chromium)", allow_module_level=True
     )
 
-from cli.serve import app_command_line  # noqa: E402
+from evalstage.cli.serve import app_command_line  # noqa: E402
 
 SHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
 

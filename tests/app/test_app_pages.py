@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from evalcore.records import CaseResult, MetricSummary, RunRecord, StageSummary
-from evalcore.store import ResultStore, sqlite_url
+from evalstage.evalcore.records import CaseResult, MetricSummary, RunRecord, StageSummary
+from evalstage.evalcore.store import ResultStore, sqlite_url
 
 TIMEOUT = 60
 
@@ -424,7 +424,7 @@ def test_large_run_renders(
 
 
 def test_cli_command_line_points_at_the_app() -> None:
-    from cli.serve import APP_MAIN, app_command_line
+    from evalstage.cli.serve import APP_MAIN, app_command_line
 
     line = app_command_line("sqlite:////x.db", 8765)
     assert Path(line[4]) == APP_MAIN and APP_MAIN.is_file()

@@ -5,7 +5,7 @@ import itertools
 import numpy as np
 import pytest
 
-from evalcore.compare import (
+from evalstage.evalcore.compare import (
     paired_bootstrap_ci,
     paired_delta,
     paired_permutation_test,
@@ -105,7 +105,7 @@ def test_large_inputs_are_fast_and_finite() -> None:
 
 
 def _results(outcomes: dict[str, str], score: dict[str, float]) -> list:
-    from evalcore import CaseResult, FailureCategory
+    from evalstage.evalcore import CaseResult, FailureCategory
 
     return [
         CaseResult(
@@ -120,7 +120,7 @@ def _results(outcomes: dict[str, str], score: dict[str, float]) -> list:
 
 
 def test_compare_stage_deltas_categories_and_changes() -> None:
-    from evalcore.compare import compare_stage
+    from evalstage.evalcore.compare import compare_stage
 
     a = _results(
         {"q1": "pass", "q2": "fail", "q3": "pass", "q4": "error", "only_a": "pass"},

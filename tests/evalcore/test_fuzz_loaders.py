@@ -18,18 +18,18 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from agent_eval import load_agent_cases, load_agent_inputs, load_outputs
-from evalcore import SuiteError, load_jsonl, load_suite
-from evalcore.cases import Document
-from evalcore.files import iter_lines
-from evalcore.loaders import parse_json, safe_load_yaml
-from generation_eval import RagCase
-from generation_eval._suite import load_generation_inputs
-from generation_eval._targets import load_recorded
-from generation_eval.verifier._files import PairRecord
-from retrieval_eval import RetrievalCase, read_qrels, read_run
-from retrieval_eval._stage import load_retrieval_inputs
-from retrieval_eval.cli_format import read_corpus, read_queries
+from evalstage.agent_eval import load_agent_cases, load_agent_inputs, load_outputs
+from evalstage.evalcore import SuiteError, load_jsonl, load_suite
+from evalstage.evalcore.cases import Document
+from evalstage.evalcore.files import iter_lines
+from evalstage.evalcore.loaders import parse_json, safe_load_yaml
+from evalstage.generation_eval import RagCase
+from evalstage.generation_eval._suite import load_generation_inputs
+from evalstage.generation_eval._targets import load_recorded
+from evalstage.generation_eval.verifier._files import PairRecord
+from evalstage.retrieval_eval import RetrievalCase, read_qrels, read_run
+from evalstage.retrieval_eval._stage import load_retrieval_inputs
+from evalstage.retrieval_eval.cli_format import read_corpus, read_queries
 
 FUZZ = settings(
     max_examples=60,

@@ -8,13 +8,13 @@ from pathlib import Path
 import pytest
 from suite_fixtures import write_tiny_suite
 
-from evalcore.errors import SuiteError
-from evalcore.gates import evaluate_gates
-from evalcore.outcomes import FailureCategory, Outcome
-from evalcore.records import CaseResult, MetricSummary, RunRecord, StageSummary
-from evalcore.suite import Bound, GatesSpec, load_suite
-from generation_eval import GENERATION_METRICS
-from retrieval_eval import RETRIEVAL_METRICS
+from evalstage.evalcore.errors import SuiteError
+from evalstage.evalcore.gates import evaluate_gates
+from evalstage.evalcore.outcomes import FailureCategory, Outcome
+from evalstage.evalcore.records import CaseResult, MetricSummary, RunRecord, StageSummary
+from evalstage.evalcore.suite import Bound, GatesSpec, load_suite
+from evalstage.generation_eval import GENERATION_METRICS
+from evalstage.retrieval_eval import RETRIEVAL_METRICS
 
 
 def run_of(results: list[CaseResult], status: str = "completed", run_id: str = "r") -> RunRecord:

@@ -10,11 +10,11 @@ import pytest
 from suite_fixtures import write_tiny_suite
 from typer.testing import CliRunner
 
-from cli.main import app
-from evalcore import SuiteError, load_jsonl, load_suite
-from evalcore.files import iter_lines, read_text
-from evalcore.loaders import MAX_JSON_DEPTH, parse_json, safe_load_yaml
-from retrieval_eval import (
+from evalstage.cli.main import app
+from evalstage.evalcore import SuiteError, load_jsonl, load_suite
+from evalstage.evalcore.files import iter_lines, read_text
+from evalstage.evalcore.loaders import MAX_JSON_DEPTH, parse_json, safe_load_yaml
+from evalstage.retrieval_eval import (
     EvalOptions,
     RetrievalCase,
     evaluate,
@@ -138,7 +138,7 @@ def _agent_case(parameters: dict[str, object]) -> dict[str, object]:
 
 
 def test_a_ref_cycle_is_refused_but_a_recursive_tree_is_fine(tmp_path: Path) -> None:
-    from agent_eval import load_agent_cases
+    from evalstage.agent_eval import load_agent_cases
 
     tree = {
         "$defs": {
@@ -159,7 +159,7 @@ def test_a_ref_cycle_is_refused_but_a_recursive_tree_is_fine(tmp_path: Path) -> 
 
 
 def test_deeply_nested_string_arguments_fail_that_case_only(tmp_path: Path) -> None:
-    from agent_eval import AgentContext, load_agent_cases, load_outputs, score_agent
+    from evalstage.agent_eval import AgentContext, load_agent_cases, load_outputs, score_agent
 
     schema = {"type": "object", "properties": {"a": {"type": "integer"}}}
     cases = tmp_path / "agent.jsonl"

@@ -4,8 +4,8 @@ from pathlib import Path
 
 import pytest
 
-from evalcore import SuiteError, load_jsonl, load_suite
-from retrieval_eval import RetrievalCase
+from evalstage.evalcore import SuiteError, load_jsonl, load_suite
+from evalstage.retrieval_eval import RetrievalCase
 
 
 def write(path: Path, text: str) -> Path:

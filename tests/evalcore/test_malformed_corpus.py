@@ -20,14 +20,14 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
-from agent_eval import load_agent_cases, load_outputs
-from evalcore import SuiteError, load_jsonl, load_suite
-from generation_eval import RagCase
-from generation_eval._suite import load_generation_inputs
-from generation_eval._targets import load_recorded
-from generation_eval.verifier._files import verify_file
-from retrieval_eval import RetrievalCase, read_qrels, read_run
-from retrieval_eval._stage import load_retrieval_inputs
+from evalstage.agent_eval import load_agent_cases, load_outputs
+from evalstage.evalcore import SuiteError, load_jsonl, load_suite
+from evalstage.generation_eval import RagCase
+from evalstage.generation_eval._suite import load_generation_inputs
+from evalstage.generation_eval._targets import load_recorded
+from evalstage.generation_eval.verifier._files import verify_file
+from evalstage.retrieval_eval import RetrievalCase, read_qrels, read_run
+from evalstage.retrieval_eval._stage import load_retrieval_inputs
 
 ROOT = Path(__file__).resolve().parents[2]
 CORPUS = ROOT / "tests" / "data" / "malformed"
@@ -43,7 +43,7 @@ class _NoVerifier:
 
 
 def _suite(path: Path) -> object:
-    from agent_eval import load_agent_inputs
+    from evalstage.agent_eval import load_agent_inputs
 
     suite = load_suite(path.parent)
     loaders = {
@@ -129,7 +129,7 @@ def test_malformed_input_is_a_clear_error(entry: dict[str, Any], tmp_path: Path)
         assert error.hint, f"no fix is suggested: {text}"
         exit_code = 2  # what the CLI's _fail gives every SuiteError
     elif entry["run"] == "cli":
-        from cli.main import app
+        from evalstage.cli.main import app
 
         result = runner.invoke(app, _args(entry, file, tmp_path))
         exit_code, text = result.exit_code, result.output + (result.stderr or "")

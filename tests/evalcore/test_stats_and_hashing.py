@@ -5,7 +5,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from evalcore import bootstrap_ci, content_hash
+from evalstage.evalcore import bootstrap_ci, content_hash
 
 
 def test_bootstrap_is_seeded_and_brackets_the_mean() -> None:

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy.exc import IntegrityError
 
-from evalcore import (
+from evalstage.evalcore import (
     CaseResult,
     FailureCategory,
     MetricSummary,

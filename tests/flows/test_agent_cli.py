@@ -7,8 +7,8 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
-from agent_eval import load_agent_cases
-from cli import app
+from evalstage.agent_eval import load_agent_cases
+from evalstage.cli import app
 
 ROOT = Path(__file__).resolve().parents[2]
 BFCL = ROOT / "tests" / "data" / "bfcl"

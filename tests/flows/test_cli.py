@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from cli import app
-from evalcore import ResultStore, sqlite_url
+from evalstage.cli import app
+from evalstage.evalcore import ResultStore, sqlite_url
 
 ROOT = Path(__file__).resolve().parents[2]
 DATA = ROOT / "tests" / "data" / "trec_eval"
@@ -176,7 +176,7 @@ def test_demo_suite_runs_both_stages_through_prefect_and_is_listed(tmp_path: Pat
 def test_compare_two_runs_json_and_text(tmp_path: Path) -> None:
     from datetime import UTC, datetime
 
-    from evalcore import CaseResult, RunRecord, StageSummary
+    from evalstage.evalcore import CaseResult, RunRecord, StageSummary
 
     store = ResultStore(sqlite_url(tmp_path / "runs.db"))
     for i, (run_id, passing) in enumerate([("runa", {"q1", "q2"}), ("runb", {"q2", "q3"})]):

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 from prefect_procs import prefect_cli, prefect_server, start, stop
 
-from evalcore import ResultStore, sqlite_url
+from evalstage.evalcore import ResultStore, sqlite_url
 
 ROOT = Path(__file__).resolve().parents[2]
 POOL = "evalstage"

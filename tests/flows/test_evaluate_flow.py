@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from evalcore import Outcome, ResultStore, load_suite, sqlite_url
-from flows.evaluate import evaluate_suite
-from flows.retrieval import retrieve_batch, score_batch
-from retrieval_eval import load_retrieval_inputs
+from evalstage.evalcore import Outcome, ResultStore, load_suite, sqlite_url
+from evalstage.flows.evaluate import evaluate_suite
+from evalstage.flows.retrieval import retrieve_batch, score_batch
+from evalstage.retrieval_eval import load_retrieval_inputs
 
 
 @pytest.fixture(scope="module")

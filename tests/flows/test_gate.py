@@ -17,14 +17,14 @@ import pytest
 from suite_fixtures import TINY_QUERIES
 from typer.testing import CliRunner
 
-from cli import app
-from evalcore import ResultStore, load_suite, sqlite_url
-from evalcore.outcomes import Outcome
-from evalcore.records import RunRecord
-from evalcore.report import stage_summary
-from evalcore.suite import TargetSpec
-from flows.retrieval import retrieve_batch, score_batch
-from retrieval_eval import load_retrieval_inputs
+from evalstage.cli import app
+from evalstage.evalcore import ResultStore, load_suite, sqlite_url
+from evalstage.evalcore.outcomes import Outcome
+from evalstage.evalcore.records import RunRecord
+from evalstage.evalcore.report import stage_summary
+from evalstage.evalcore.suite import TargetSpec
+from evalstage.flows.retrieval import retrieve_batch, score_batch
+from evalstage.retrieval_eval import load_retrieval_inputs
 
 runner = CliRunner()
 JUNK = ["--stage", "retrieval", "--target", "run_file", "--target-args", '{"path": "junk.trec"}']
@@ -59,7 +59,7 @@ def direct_evaluate(
 
 @pytest.fixture
 def no_prefect(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    monkeypatch.setattr("flows.gate.evaluate_suite", direct_evaluate)
+    monkeypatch.setattr("evalstage.flows.gate.evaluate_suite", direct_evaluate)
     yield
 
 

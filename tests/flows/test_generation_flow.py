@@ -9,9 +9,9 @@ import pytest
 from suite_fixtures import write_tiny_rag_suite
 from typer.testing import CliRunner
 
-from cli import app
-from evalcore import ResultStore, sqlite_url
-from generation_eval import VARIANTS
+from evalstage.cli import app
+from evalstage.evalcore import ResultStore, sqlite_url
+from evalstage.generation_eval import VARIANTS
 
 
 def answer_from_first_passage(question: str, passages: list[dict]) -> str:
@@ -101,10 +101,10 @@ def test_verify_cli_bad_line_exits_2_and_writes_nothing(tmp_path: Path) -> None:
 def test_a_rubric_judge_scores_beside_the_checks_and_never_decides(tmp_path: Path, server) -> None:
     from chat_server import Reply, completion
 
-    from flows.generation import judge_generation_batch, score_generation_batch
-    from generation_eval import GenerationRun, load_generation_inputs
-    from generation_eval._cases import Generation
-    from generation_eval._variants import build_variants
+    from evalstage.flows.generation import judge_generation_batch, score_generation_batch
+    from evalstage.generation_eval import GenerationRun, load_generation_inputs
+    from evalstage.generation_eval._cases import Generation
+    from evalstage.generation_eval._variants import build_variants
 
     suite = write_tiny_rag_suite(tmp_path / "rag")
     (suite / "judge.yaml").write_text(
@@ -113,7 +113,7 @@ def test_a_rubric_judge_scores_beside_the_checks_and_never_decides(tmp_path: Pat
     )
     with (suite / "suite.yaml").open("a") as handle:
         handle.write("      judge: judge.yaml\n")
-    from evalcore import load_suite
+    from evalstage.evalcore import load_suite
 
     inputs = load_generation_inputs(load_suite(suite))
     cases = inputs.active_cases[:2]

@@ -20,8 +20,8 @@ import pytest
 from chat_server import FakeServer, Reply, completion
 from prefect_procs import prefect_server, start, stop
 
-from evalcore import Outcome, ResultStore, sqlite_url
-from evalcore.suite import TargetSpec
+from evalstage.evalcore import Outcome, ResultStore, sqlite_url
+from evalstage.evalcore.suite import TargetSpec
 
 pytestmark = pytest.mark.slow
 
@@ -243,7 +243,7 @@ def test_dask_local_cluster_runs_the_stage_batches(
     from prefect.logging.handlers import APILogWorker
     from prefect.settings import PREFECT_API_URL, temporary_settings
 
-    from flows.evaluate import evaluate_suite
+    from evalstage.flows.evaluate import evaluate_suite
 
     (tmp_path / "dask_probe.py").write_text(DASK_PROBE)
     monkeypatch.syspath_prepend(str(tmp_path))

@@ -13,7 +13,7 @@ import pytest
 import typer
 import yaml
 
-from cli import app
+from evalstage.cli import app
 
 ROOT = Path(__file__).resolve().parents[2]
 WORKFLOW = ROOT / ".github" / "workflows" / "evalstage.yml"

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from generation_eval._answers import (
+from evalstage.generation_eval._answers import (
     alias_match,
     answer_scores,
     counterfactual_adopted,

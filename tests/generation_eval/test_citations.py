@@ -3,9 +3,9 @@
 import pytest
 from gen_fixtures import LexicalScorer
 
-from generation_eval._citations import AnswerCheck, check_answers
-from generation_eval._claims import split_claims
-from generation_eval.verifier import Verifier
+from evalstage.generation_eval._citations import AnswerCheck, check_answers
+from evalstage.generation_eval._claims import split_claims
+from evalstage.generation_eval.verifier import Verifier
 
 PASSAGES = [
     "Aspirin reduced stroke risk by 32% over five years.",

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from generation_eval._claims import (
+from evalstage.generation_eval._claims import (
     Claim,
     citation_format_ok,
     parse_citations,

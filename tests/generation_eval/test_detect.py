@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from generation_eval._detect import Detection, detect_abstention, detect_conflict
+from evalstage.generation_eval._detect import Detection, detect_abstention, detect_conflict
 
 ABSTAIN = [
     "",

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from evalcore.store import ResultStore, sqlite_url
-from generation_eval.judge import calibrate, load_judge
+from evalstage.evalcore.store import ResultStore, sqlite_url
+from evalstage.generation_eval.judge import calibrate, load_judge
 
 ROOT = Path(__file__).resolve().parents[2]
 DEMO = ROOT / "suites/demo/judge"

@@ -9,11 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from evalcore.calibration import CalibrationMetric, CalibrationRecord
-from evalcore.gates import JudgeCheck, judge_gates
-from evalcore.store import ResultStore, sqlite_url
-from evalcore.suite import Bound
-from generation_eval.judge import calibrate, cohen_kappa, load_judge
+from evalstage.evalcore.calibration import CalibrationMetric, CalibrationRecord
+from evalstage.evalcore.gates import JudgeCheck, judge_gates
+from evalstage.evalcore.store import ResultStore, sqlite_url
+from evalstage.evalcore.suite import Bound
+from evalstage.generation_eval.judge import calibrate, cohen_kappa, load_judge
 
 ROOT = Path(__file__).resolve().parents[2]
 RAW = ROOT / "tests/data/judge/gpt4_judge_results.json"

@@ -8,13 +8,13 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from cli import app
-from cli.judge_render import judge_status_line
-from evalcore.errors import SuiteError
-from evalcore.gates import judge_gates
-from evalcore.store import ResultStore, sqlite_url
-from evalcore.suite import load_suite
-from flows.judge import calibrate_judge, judge_check, resolve_inputs
+from evalstage.cli import app
+from evalstage.cli.judge_render import judge_status_line
+from evalstage.evalcore.errors import SuiteError
+from evalstage.evalcore.gates import judge_gates
+from evalstage.evalcore.store import ResultStore, sqlite_url
+from evalstage.evalcore.suite import load_suite
+from evalstage.flows.judge import calibrate_judge, judge_check, resolve_inputs
 
 DEMO = Path(__file__).resolve().parents[2] / "suites/demo/judge"
 runner = CliRunner()
@@ -101,7 +101,7 @@ def test_gate_check_follows_the_suites_judge(judged_suite: Path, tmp_path: Path)
     assert [g.status for g in judge_gates({}, check)] == ["pass"]
     # edit the prompt: a new judge, whose old calibration is stale
     prompt = judged_suite / "judge" / "my-prompt.md"
-    from generation_eval.judge import load_prompt
+    from evalstage.generation_eval.judge import load_prompt
 
     prompt.write_text(Path(load_prompt("llmbar-vanilla-norules-v1").path).read_text() + "\n")
     spec = judged_suite / "judge" / "judge.yaml"

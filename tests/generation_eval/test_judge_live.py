@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 from chat_server import FakeServer, Reply, completion
 
-from evalcore.errors import SuiteError
-from generation_eval.judge import (
+from evalstage.evalcore.errors import SuiteError
+from evalstage.generation_eval.judge import (
     POSITION_INCONSISTENT,
     SELF_JUDGED,
     GradeItem,

@@ -10,8 +10,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from evalcore.outcomes import Outcome
-from generation_eval.judge import (
+from evalstage.evalcore.outcomes import Outcome
+from evalstage.generation_eval.judge import (
     MIRROR,
     CheckResult,
     Judge,

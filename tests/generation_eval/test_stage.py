@@ -5,7 +5,7 @@ import math
 import pytest
 from gen_fixtures import CASES, DOCUMENTS, LexicalScorer, fake_search
 
-from generation_eval import (
+from evalstage.generation_eval import (
     ADVERSARIAL,
     CaseVariant,
     Generation,
@@ -13,7 +13,7 @@ from generation_eval import (
     build_variants,
     score_generation,
 )
-from generation_eval.verifier import Verifier
+from evalstage.generation_eval.verifier import Verifier
 
 
 def _variants(retrieved=None):

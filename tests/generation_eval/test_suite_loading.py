@@ -5,9 +5,9 @@ from pathlib import Path
 
 import pytest
 
-from evalcore.errors import SuiteError
-from evalcore.suite import load_suite
-from generation_eval import load_generation_inputs
+from evalstage.evalcore.errors import SuiteError
+from evalstage.evalcore.suite import load_suite
+from evalstage.generation_eval import load_generation_inputs
 
 DOCS = [
     {"doc_id": "d1", "title": "T", "text": "Aspirin cut risk by 32%.", "sentences": ["x"]},

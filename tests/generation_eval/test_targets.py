@@ -7,9 +7,9 @@ import pytest
 from chat_server import FakeServer, Reply, completion
 from gen_fixtures import CASES, DOCUMENTS, fake_search
 
-from evalcore.errors import SuiteError
-from evalcore.suite import TargetSpec
-from generation_eval import (
+from evalstage.evalcore.errors import SuiteError
+from evalstage.evalcore.suite import TargetSpec
+from evalstage.generation_eval import (
     ADVERSARIAL,
     PROMPT_HASH,
     Generation,

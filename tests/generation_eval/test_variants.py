@@ -3,14 +3,14 @@ import random
 import pytest
 from gen_fixtures import CASES, DOCUMENTS, fake_search
 
-from generation_eval import (
+from evalstage.generation_eval import (
     ADVERSARIAL,
     VariantSettings,
     answer_type,
     build_variants,
     make_counterfactual,
 )
-from generation_eval._counterfactual import negate_sentence, perturb_number
+from evalstage.generation_eval._counterfactual import negate_sentence, perturb_number
 
 
 def _build(**kwargs):
@@ -109,13 +109,13 @@ def test_negate_sentence_inserts_or_removes_negation():
 
 
 def _doc(text: str):
-    from generation_eval import CorpusDoc
+    from evalstage.generation_eval import CorpusDoc
 
     return {"x": CorpusDoc(doc_id="x", title="", text=text)}
 
 
 def test_counterfactual_replaces_whole_tokens_only_and_inserts_the_substitute_literally():
-    from generation_eval import RagCase
+    from evalstage.generation_eval import RagCase
 
     case = RagCase(case_id="c", question="q?", answers=["3"], gold_doc_ids=["x"])
     made = make_counterfactual(case, _doc("In 2013, 3 patients out of 30 died (3.5%)."), {}, 1)
@@ -132,7 +132,7 @@ def test_counterfactual_replaces_whole_tokens_only_and_inserts_the_substitute_li
 
 
 def test_counterfactual_never_plants_one_of_the_cases_own_aliases_and_types_the_found_alias():
-    from generation_eval import RagCase
+    from evalstage.generation_eval import RagCase
 
     case = RagCase(case_id="c", question="q?", answers=["USA", "United States"], gold_doc_ids=["x"])
     for seed in range(6):
@@ -150,7 +150,7 @@ def test_counterfactual_never_plants_one_of_the_cases_own_aliases_and_types_the_
 
 
 def test_distractors_never_state_the_answer_and_orders_do_not_depend_on_other_variants():
-    from generation_eval import CorpusDoc
+    from evalstage.generation_eval import CorpusDoc
 
     docs = {
         **DOCUMENTS,

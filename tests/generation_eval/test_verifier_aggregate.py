@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 from verifier_fakes import KeywordScorer
 
-from evalcore.errors import SuiteError
-from generation_eval.verifier import (
+from evalstage.evalcore.errors import SuiteError
+from evalstage.generation_eval.verifier import (
     LABELS,
     PairCache,
     PairScorer,
@@ -22,11 +22,11 @@ from generation_eval.verifier import (
     split_sentences,
     verify_file,
 )
-from generation_eval.verifier._checks import explicit_checks
-from generation_eval.verifier._fusion import FEATURES, fit_fusion
-from generation_eval.verifier._metrics import auroc, balanced_accuracy
-from generation_eval.verifier._verifier import decide
-from generation_eval.verifier._windows import build_windows, select_windows
+from evalstage.generation_eval.verifier._checks import explicit_checks
+from evalstage.generation_eval.verifier._fusion import FEATURES, fit_fusion
+from evalstage.generation_eval.verifier._metrics import auroc, balanced_accuracy
+from evalstage.generation_eval.verifier._verifier import decide
+from evalstage.generation_eval.verifier._windows import build_windows, select_windows
 
 
 class PassageScorer(KeywordScorer):

@@ -9,9 +9,9 @@ import numpy as np
 import pytest
 from chat_server import FakeServer, Reply, completion
 
-from evalcore.errors import SuiteError
-from evalcore.llm_client import TargetError
-from generation_eval.verifier._llm import (
+from evalstage.evalcore.errors import SuiteError
+from evalstage.evalcore.llm_client import TargetError
+from evalstage.generation_eval.verifier._llm import (
     PROMPT_SHA256,
     PROMPT_VERSION,
     UNPARSED_ROW,
@@ -19,7 +19,7 @@ from generation_eval.verifier._llm import (
     parse_verdict,
     verdict_row,
 )
-from generation_eval.verifier._protocol import PairScorer
+from evalstage.generation_eval.verifier._protocol import PairScorer
 
 SECRET = "sk-test-0123456789-very-secret"
 PREMISE = "[1] Aspirin reduces the risk of heart attack.\n[2] Statins lower cholesterol."

@@ -12,9 +12,9 @@ import pytest
 torch = pytest.importorskip("torch")
 transformers = pytest.importorskip("transformers")
 
-from evalcore.errors import SuiteError  # noqa: E402
-from generation_eval.verifier._nli import NLIScorer, column_map  # noqa: E402
-from generation_eval.verifier._protocol import PairScorer  # noqa: E402
+from evalstage.evalcore.errors import SuiteError  # noqa: E402
+from evalstage.generation_eval.verifier._nli import NLIScorer, column_map  # noqa: E402
+from evalstage.generation_eval.verifier._protocol import PairScorer  # noqa: E402
 
 # fmt: off
 WORDS = [

@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 import torch
 
-from generation_eval.verifier import OfflineScorer, Verifier
-from generation_eval.verifier._offline import DEFAULT_WEIGHTS
+from evalstage.generation_eval.verifier import OfflineScorer, Verifier
+from evalstage.generation_eval.verifier._offline import DEFAULT_WEIGHTS
 
 EVIDENCE = (
     "In a randomised trial of 1,200 adults, daily aspirin reduced the risk of stroke by 30% "
@@ -117,7 +117,7 @@ def _tiny_data(folder: Path) -> Path:
 
 @pytest.mark.slow
 def test_training_is_reproducible(tmp_path: Path) -> None:
-    from generation_eval.verifier.train import TrainConfig, train
+    from evalstage.generation_eval.verifier.train import TrainConfig, train
 
     data = _tiny_data(tmp_path / "data")
     cfg = TrainConfig(max_steps=3, batch_size=4, synthetic=2, eval_every=2, sources=("toy_nli",))
@@ -132,7 +132,7 @@ def test_training_is_reproducible(tmp_path: Path) -> None:
 
 
 def test_decontamination_drops_pairs_sharing_long_passages(tmp_path: Path) -> None:
-    from generation_eval.verifier._pairs import load_pairs, ngrams
+    from evalstage.generation_eval.verifier._pairs import load_pairs, ngrams
 
     data = tmp_path / "data"
     data.mkdir()

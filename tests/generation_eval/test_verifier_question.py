@@ -9,9 +9,9 @@ import numpy as np
 import pytest
 from verifier_fakes import KeywordScorer
 
-from generation_eval.verifier import Verifier, verify_file
-from generation_eval.verifier._fusion import NOT_SUPPORTED, fit_fusion
-from generation_eval.verifier._question import answer_claim, is_short_answer
+from evalstage.generation_eval.verifier import Verifier, verify_file
+from evalstage.generation_eval.verifier._fusion import NOT_SUPPORTED, fit_fusion
+from evalstage.generation_eval.verifier._question import answer_claim, is_short_answer
 
 
 @pytest.mark.parametrize(

@@ -1,7 +1,7 @@
 import pytest
 from pydantic import ValidationError
 
-from retrieval_eval._analyzer import (
+from evalstage.retrieval_eval._analyzer import (
     ENGLISH_STOP_WORDS,
     LUCENE_STOP_WORDS,
     Analyzer,

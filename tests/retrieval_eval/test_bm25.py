@@ -10,10 +10,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from rank_bm25 import BM25Okapi
 
-from evalcore.cases import Document
-from retrieval_eval._analyzer import Analyzer, AnalyzerConfig
-from retrieval_eval._bm25 import BM25Config, BM25Retriever, lucene_document_length
-from retrieval_eval._types import Retriever
+from evalstage.evalcore.cases import Document
+from evalstage.retrieval_eval._analyzer import Analyzer, AnalyzerConfig
+from evalstage.retrieval_eval._bm25 import BM25Config, BM25Retriever, lucene_document_length
+from evalstage.retrieval_eval._types import Retriever
 
 CORPUS = Path(__file__).resolve().parents[2] / "suites" / "demo" / "corpus.jsonl.gz"
 

@@ -6,9 +6,9 @@ from typing import Any
 import numpy as np
 import pytest
 
-from evalcore.cases import Document
-from retrieval_eval._dense import DenseConfig, DenseRetriever, corpus_cache_key
-from retrieval_eval._types import Retriever
+from evalstage.evalcore.cases import Document
+from evalstage.retrieval_eval._dense import DenseConfig, DenseRetriever, corpus_cache_key
+from evalstage.retrieval_eval._types import Retriever
 
 DOCS = [
     Document(doc_id="cats", title="Cats", text="A kitten purrs and meows on the sofa."),

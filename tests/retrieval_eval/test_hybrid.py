@@ -2,9 +2,9 @@ from collections.abc import Mapping, Sequence
 
 import pytest
 
-from evalcore.cases import Document
-from retrieval_eval._hybrid import HybridConfig, HybridRetriever, reciprocal_rank_fusion
-from retrieval_eval._types import Ranking, Retriever
+from evalstage.evalcore.cases import Document
+from evalstage.retrieval_eval._hybrid import HybridConfig, HybridRetriever, reciprocal_rank_fusion
+from evalstage.retrieval_eval._types import Ranking, Retriever
 
 LEXICAL: Ranking = {"q1": {"d1": 3.0, "d2": 2.0, "d3": 1.0}, "q2": {"d5": 1.0}}
 DENSE: Ranking = {"q1": {"d3": 0.9, "d1": 0.5, "d4": 0.1}}

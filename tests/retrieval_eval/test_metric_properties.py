@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from evalcore import SuiteError
-from retrieval_eval import EvalOptions, Measure, evaluate, parse_measure, parse_measures
+from evalstage.evalcore import SuiteError
+from evalstage.retrieval_eval import EvalOptions, Measure, evaluate, parse_measure, parse_measures
 
 ALL = [
     parse_measure(m)

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from suite_fixtures import write_tiny_suite
 
-from evalcore import Outcome, SuiteError, TargetSpec, load_suite
-from retrieval_eval import (
+from evalstage.evalcore import Outcome, SuiteError, TargetSpec, load_suite
+from evalstage.retrieval_eval import (
     RetrievalCase,
     RetrievalContext,
     RetrievalOptions,

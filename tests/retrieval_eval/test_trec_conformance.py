@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from retrieval_eval import EvalOptions, evaluate, parse_measures, read_qrels, read_run
+from evalstage.retrieval_eval import EvalOptions, evaluate, parse_measures, read_qrels, read_run
 
 DATA = Path(__file__).parent.parent / "data" / "trec_eval"
 

@@ -12,7 +12,7 @@ import gzip
 import json
 from pathlib import Path
 
-from generation_eval.judge import (
+from evalstage.generation_eval.judge import (
     JudgeIdentity,
     RecordedVerdict,
     input_hash,
