@@ -83,24 +83,54 @@ def run(
         ),
     ] = None,
 ) -> None:
-    """Run a suite through Prefect, store the run and print its per-stage aggregates."""
+    """Run a suite, store the run and print its per-stage aggregates.
+
+    Runs in this process unless a Prefect API is configured (``PREFECT_API_URL``) or
+    ``EVALSTAGE_ORCHESTRATION=prefect``: see docs/deploy.md.
+    """
     from evalstage.cli.gate import target_overrides
     from evalstage.flows.evaluate import evaluate_suite, validate_suite
+    from evalstage.flows.runtime import call_flow, choose_mode, orchestration
 
     try:
         overrides = target_overrides(stage, target, target_args)
-        validate_suite(str(suite_dir), stage)  # bad input fails fast, before Prefect starts
-        with err.status(f"running suite {suite_dir} through Prefect…", spinner="dots"):
-            run_id = evaluate_suite(
-                str(suite_dir), stages=stage, store_url=store, targets=overrides, dask=dask
+        validate_suite(str(suite_dir), stage, overrides)  # bad input fails before any stage runs
+        mode = choose_mode(dask)
+        with orchestration(mode), err.status(running_message(suite_dir, mode), spinner="dots"):
+            run_id = call_flow(
+                evaluate_suite,
+                str(suite_dir),
+                stages=stage,
+                store_url=store,
+                targets=overrides,
+                dask=dask,
             )
     except SuiteError as exc:
         raise fail(exc) from exc
-    record = open_store(store).get_run(run_id)
+    show_record(store, run_id, as_json, suite_dir)
+
+
+def running_message(suite_dir: Path, mode: str) -> str:
+    """The status line while a run is going."""
+    where = "in this process" if mode == "local" else "through Prefect"
+    return f"running suite {suite_dir} {where}…"
+
+
+def show_record(store: str | None, run_id: str, as_json: bool, suite_dir: Path | None) -> None:
+    """Print a stored run (tables, or JSON), saying why it is invalid when it is."""
+    from evalstage.evalcore.records import invalid_reason
+
+    opened = open_store(store)
+    record = opened.get_run(run_id)
+    reason = invalid_reason(opened.case_results(run_id)) if record.status == "invalid" else None
     if as_json:
-        sys.stdout.write(json.dumps(run_summary(record), indent=2) + "\n")
-    else:
-        print_run(record)
+        summary = run_summary(record) | ({"invalid_reason": reason} if reason else {})
+        sys.stdout.write(json.dumps(summary, indent=2) + "\n")
+        return
+    print_run(record)
+    if reason:
+        out.print(f"[bold red]run is invalid:[/] {reason}", soft_wrap=True, highlight=False)
+    if suite_dir is not None:
         print_suite_judge(suite_dir, store)
 
 
@@ -149,11 +179,8 @@ def show(
     except KeyError as exc:
         err.print(f"[bold red]error:[/] {exc.args[0]}; list runs with: evalstage runs")
         raise typer.Exit(code=2) from exc
-    if as_json:
-        sys.stdout.write(json.dumps(run_summary(record), indent=2) + "\n")
-        return
-    print_run(record)
-    if cases:
+    show_record(store, record.run_id, as_json, None)
+    if cases and not as_json:
         table = Table("stage", "case", "category", "outcome", "reason")
         for r in db.case_results(record.run_id):
             if r.outcome != "pass":
@@ -242,10 +269,12 @@ def gate(
     )
     from evalstage.evalcore.files import write_text_atomic
     from evalstage.flows.gate import gate_suite
+    from evalstage.flows.runtime import choose_mode, orchestration
 
     try:
         overrides = target_overrides(stage, target, target_args)
-        with err.status(f"running suite {suite_dir} through Prefect…", spinner="dots"):
+        mode = choose_mode()
+        with orchestration(mode), err.status(running_message(suite_dir, mode), spinner="dots"):
             report, results = gate_suite(
                 str(suite_dir), stages=stage, store_url=store, targets=overrides, baseline=baseline
             )

@@ -13,6 +13,9 @@ OFFLINE_DEFAULTS = {
     "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
     "PREFECT_SERVER_API_HOST": "127.0.0.1",
     "TOKENIZERS_PARALLELISM": "false",
+    # Prefect's temporary server (EVALSTAGE_ORCHESTRATION=prefect without PREFECT_API_URL) may
+    # take longer than Prefect's 20 s to start on a loaded machine: wait, don't die.
+    "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "180",
 }
 
 

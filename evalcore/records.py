@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -33,6 +34,24 @@ class CaseResult(BaseModel):
     def key(self) -> str:
         """The result's id within its stage: ``case_id``, or ``case_id#variant``."""
         return variant_key(self.case_id, self.variant)
+
+
+def failed_canaries(results: Sequence[CaseResult]) -> list[CaseResult]:
+    """The canary results that did not pass: any one of them makes the run ``invalid``."""
+    return [r for r in results if r.canary and r.outcome != Outcome.PASS]
+
+
+def invalid_reason(results: Sequence[CaseResult], shown: int = 5) -> str | None:
+    """Why a run is ``invalid`` (which canaries failed, in which stage and how), or None."""
+    failed = failed_canaries(results)
+    if not failed:
+        return None
+    listed = "; ".join(
+        f"{r.stage} {r.key}: {r.outcome.value}" + (f" ({r.reason[:120]})" if r.reason else "")
+        for r in failed[:shown]
+    )
+    more = f"; and {len(failed) - shown} more" if len(failed) > shown else ""
+    return f"{len(failed)} canary case(s) did not pass: {listed}{more}"
 
 
 def variant_key(case_id: str, variant: str) -> str:

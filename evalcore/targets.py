@@ -10,6 +10,7 @@ more kind (nothing is registered as a side effect of an import).
 from __future__ import annotations
 
 import importlib
+import sys
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -124,8 +125,23 @@ def target_args(model: type[M], spec: TargetSpec, where: Path | None = None) -> 
         ) from exc
 
 
+def import_roots(where: Path | None = None) -> list[str]:
+    """Folders a ``module:function`` target is imported from, besides ``sys.path``.
+
+    The suite folder (the one holding ``suite.yaml``), then the working folder: a team's
+    ``my_rag.py`` beside its suite, or its own package at the root of its repository, imports
+    without setting ``PYTHONPATH``. They are appended, so they never shadow an installed module.
+    """
+    roots = [where.parent] if where is not None else []
+    return [str(p.resolve()) for p in [*roots, Path.cwd()]]
+
+
 def load_callable(reference: str, where: Path | None = None) -> Callable[..., Any]:
-    """Import ``module:function``; a bad reference raises :class:`SuiteError`."""
+    """Import ``module:function``; a bad reference raises :class:`SuiteError`.
+
+    ``where`` is the manifest that names it: its folder and the working folder are on the import
+    path (:func:`import_roots`).
+    """
     module_name, _, attr = reference.partition(":")
     if not module_name or not attr:
         raise SuiteError(
@@ -134,6 +150,9 @@ def load_callable(reference: str, where: Path | None = None) -> Callable[..., An
             field="target.args.function",
             hint="write it as package.module:function_name",
         )
+    for root in import_roots(where):
+        if root not in sys.path:
+            sys.path.append(root)
     try:
         function = getattr(importlib.import_module(module_name), attr)
     except (ImportError, AttributeError) as exc:
@@ -141,7 +160,8 @@ def load_callable(reference: str, where: Path | None = None) -> Callable[..., An
             f"cannot import '{reference}': {exc}",
             path=where,
             field="target.args.function",
-            hint="make the module importable (on PYTHONPATH) and check the function name",
+            hint="put the module beside suite.yaml, in the working folder or on PYTHONPATH, "
+            "and check the function name",
         ) from exc
     if not callable(function):
         raise SuiteError(f"'{reference}' is not callable", path=where, field="target.args.function")

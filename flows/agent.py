@@ -21,8 +21,9 @@ from evalstage.agent_eval import (
 from evalstage.evalcore.report import stage_summary
 from evalstage.evalcore.suite import TargetSpec, load_suite
 from evalstage.flows.artifacts import publish_stage_artifacts
-from evalstage.flows.caching import batch_fingerprint, resumable
+from evalstage.flows.caching import batch_fingerprint, run_batch
 from evalstage.flows.recording import record_run
+from evalstage.flows.runtime import call_task
 
 
 @task(name="run-agent", cache_policy=NO_CACHE, retries=0)
@@ -59,8 +60,8 @@ def agent_stage(
     if target is not None:
         inputs = inputs.model_copy(update={"target": target})
     fingerprint = batch_fingerprint(suite, "agent", inputs.options, {"agent": inputs.target})
-    run = resumable(run_agent_batch, fingerprint).submit(inputs).result()
-    report = score_agent_batch.submit(inputs, run).result()
+    run = run_batch(run_agent_batch, fingerprint, inputs)
+    report = call_task(score_agent_batch, inputs, run)
     publish_stage_artifacts("agent", suite.manifest.name, report.metrics, report.outcomes)
     if record:
         summary = stage_summary("agent", inputs, report, time.perf_counter() - began)

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 
 from evalstage.evalcore.records import MetricSummary, RunRecord
+from evalstage.flows.runtime import in_process
 
 
 def _key(*parts: str) -> str:
@@ -50,7 +51,12 @@ def stage_markdown(stage: str, metrics: Sequence[MetricSummary], outcomes: dict[
 def publish_stage_artifacts(
     stage: str, suite: str, metrics: Sequence[MetricSummary], outcomes: dict[str, int]
 ) -> None:
-    """Attach the stage's markdown summary and metric table to the current flow run."""
+    """Attach the stage's markdown summary and metric table to the current flow run.
+
+    A local run (no Prefect API, :mod:`flows.runtime`) has no flow run to attach them to.
+    """
+    if in_process():
+        return
     create_markdown_artifact(
         stage_markdown(stage, metrics, outcomes),
         key=_key(suite, stage, "summary"),

@@ -3,8 +3,12 @@
 A stage batch (index and search, build variants, generate, drive the agent) is keyed by a
 *fingerprint*: the suite's content hash, the stage, its target spec and options, the package
 version and git commit, and the bytes of any file the target names (``args.path``). A rerun
-after a killed or failed run finds the finished batches in Prefect's result storage
-(``$PREFECT_HOME/storage``, i.e. ``.evalstage/prefect/storage`` under the CLI) and skips them.
+after a killed or failed run finds the finished batches in the batch cache
+(``.evalstage/cache/batches``, one pickle file per batch, written atomically) and skips them.
+
+The cache is evalstage's own, not Prefect's result persistence: it works the same with or
+without a Prefect server, and a large batch (50,000 rankings) is written once as one file
+instead of being serialised into Prefect's result storage between two tasks.
 
 Only deterministic targets are cached: a built-in retriever, recorded outputs, the built-in
 generator or agent. A live system (``callable``, ``openai``) can change between two runs with the
@@ -14,20 +18,22 @@ same spec, so its batches always run. Set ``EVALSTAGE_TASK_CACHE=off`` to disabl
 from __future__ import annotations
 
 import os
+import pickle
+import tempfile
+import time
 from collections.abc import Mapping
 from datetime import timedelta
 from importlib.metadata import version
 from pathlib import Path
-from typing import Any, ParamSpec, TypeVar
-
-from prefect import Task
-from prefect.cache_policies import CacheKeyFnPolicy
+from typing import Any
 
 from evalstage.agent_eval import AGENT_TARGETS
+from evalstage.evalcore.env import cache_dir
 from evalstage.evalcore.hashing import content_hash, files_hash
 from evalstage.evalcore.suite import Suite, TargetSpec
 from evalstage.evalcore.targets import TargetRegistry
 from evalstage.flows.recording import git_commit
+from evalstage.flows.runtime import call_task
 from evalstage.generation_eval import GENERATION_TARGETS
 from evalstage.retrieval_eval import RETRIEVAL_TARGETS
 
@@ -37,9 +43,6 @@ TARGETS: dict[str, TargetRegistry[Any]] = {
     "agent": AGENT_TARGETS,
 }
 """Per stage, its target registry (which says which targets are deterministic)."""
-
-P = ParamSpec("P")
-R = TypeVar("R")
 
 CACHE_EXPIRATION = timedelta(days=1)
 """How long a cached batch stays valid (bounds staleness from uncommitted code edits)."""
@@ -85,13 +88,44 @@ def batch_fingerprint(
     )
 
 
-def resumable(task: Task[P, R], fingerprint: str | None) -> Task[P, R]:
-    """``task`` cached under ``fingerprint`` (results persisted), or unchanged when it is None."""
+def _path(task: Any, fingerprint: str) -> Path:
+    return cache_dir("batches") / f"{content_hash([task.name, fingerprint])}.pkl"
+
+
+def _load(path: Path) -> tuple[bool, Any]:
+    try:
+        if time.time() - path.stat().st_mtime > CACHE_EXPIRATION.total_seconds():
+            return False, None
+        with path.open("rb") as handle:
+            return True, pickle.load(handle)
+    except (OSError, EOFError, pickle.UnpicklingError, AttributeError, ImportError):
+        return False, None  # absent, expired or from another version: run the batch again
+
+
+def _save(path: Path, value: Any) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.stem, suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            pickle.dump(value, handle, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(tmp, path)  # atomic: a killed run leaves no half-written batch
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def run_batch(task: Any, fingerprint: str | None, *args: Any) -> Any:
+    """Run a stage-batch task, or take its result from the batch cache under ``fingerprint``.
+
+    ``fingerprint`` None (a live target, or caching off) always runs the task.
+    """
     if fingerprint is None:
-        return task
-    key = content_hash([task.name, fingerprint])
-    return task.with_options(
-        cache_policy=CacheKeyFnPolicy(cache_key_fn=lambda _context, _parameters: key),
-        cache_expiration=CACHE_EXPIRATION,
-        persist_result=True,
-    )
+        return call_task(task, *args)
+    path = _path(task, fingerprint)
+    found, value = _load(path)
+    if found:
+        print(f"{task.name}: resumed from the batch cache ({path.name})")
+        return value
+    value = call_task(task, *args)
+    _save(path, value)
+    return value

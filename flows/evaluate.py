@@ -11,13 +11,16 @@ from prefect import flow
 
 from evalstage.agent_eval import load_agent_inputs
 from evalstage.evalcore.errors import SuiteError
-from evalstage.evalcore.records import CaseResult, StageSummary
+from evalstage.evalcore.records import CaseResult, StageSummary, invalid_reason
 from evalstage.evalcore.report import stage_summary
 from evalstage.evalcore.suite import TargetSpec, load_suite
+from evalstage.evalcore.targets import TargetContext, closing_target
 from evalstage.flows.agent import agent_stage
+from evalstage.flows.caching import TARGETS
 from evalstage.flows.generation import generation_stage
 from evalstage.flows.recording import git_commit, record_run
 from evalstage.flows.retrieval import retrieval_stage
+from evalstage.flows.runtime import call_flow, finish_run
 from evalstage.flows.scaleout import task_runner
 from evalstage.generation_eval import load_generation_inputs
 from evalstage.retrieval_eval import load_retrieval_inputs
@@ -69,11 +72,29 @@ STAGE_LOADERS: dict[str, Any] = {
 """Stage name -> the loader that validates its inputs (before anything runs)."""
 
 
-def validate_suite(suite_dir: str, stages: list[str] | None = None) -> None:
-    """Load the suite and every selected stage's inputs; raise :class:`SuiteError` if bad."""
+def validate_suite(
+    suite_dir: str,
+    stages: list[str] | None = None,
+    targets: dict[str, TargetSpec] | None = None,
+) -> None:
+    """Check everything a run needs before any stage starts; raise :class:`SuiteError` if bad.
+
+    The suite and every selected stage's inputs are loaded, and each stage's target (the
+    suite's, or its override in ``targets``) is built: names, ``args``, ``module:function``
+    imports, recorded files and run files are all checked here, not minutes into a run.
+    """
     suite = load_suite(Path(suite_dir))
+    overrides = targets or {}
     for stage in select_stages(list(suite.manifest.stages), stages):
-        STAGE_LOADERS[stage](suite)
+        inputs = STAGE_LOADERS[stage](suite)
+        specs = {stage: overrides.get(stage) or inputs.target}
+        upstream = getattr(inputs, "retrieval_target", None)
+        if upstream is not None:
+            specs["retrieval"] = overrides.get("retrieval") or upstream
+        for owner, spec in specs.items():
+            target = TARGETS[owner].build(spec, TargetContext(suite.root))
+            with closing_target(target):
+                pass
 
 
 @flow(name="evaluate-suite", log_prints=True)
@@ -102,7 +123,12 @@ def evaluate_suite(
             if runner is not None:
                 stage_flow = stage_flow.with_options(task_runner=runner)
             began = time.perf_counter()
-            inputs, report = stage_flow(suite_dir, overrides.get(stage), store_url=store_url)
+            inputs, report = call_flow(
+                stage_flow, suite_dir, overrides.get(stage), store_url=store_url
+            )
             summaries.append(stage_summary(stage, inputs, report, time.perf_counter() - began))
             results.extend(report.results)
-    return record_run(suite, summaries, results, started, store_url)
+    run_id = record_run(suite, summaries, results, started, store_url)
+    # under Prefect an invalid run returns a State named Invalid; its caller still gets the id
+    outcome: str = finish_run(run_id, invalid_reason(results))
+    return outcome

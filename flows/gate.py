@@ -17,6 +17,7 @@ from evalstage.evalcore.store import ResultStore
 from evalstage.evalcore.suite import TargetSpec, load_suite
 from evalstage.flows.evaluate import evaluate_suite, validate_suite
 from evalstage.flows.judge import judge_check
+from evalstage.flows.runtime import call_flow
 
 BASELINE_LATEST = "latest"
 BASELINE_NONE = "none"
@@ -66,7 +67,9 @@ def gate_suite(
     store = ResultStore(store_url or default_store_url())
     chosen = explicit_baseline(store, baseline)
     judge = judge_check(suite, store)  # a broken judge spec fails before the run
-    run_id = evaluate_suite(suite_dir, stages=stages, store_url=store.url, targets=targets or {})
+    run_id = call_flow(
+        evaluate_suite, suite_dir, stages=stages, store_url=store.url, targets=targets or {}
+    )
     run = store.get_run(run_id)
     results = store.case_results(run_id)
     reason = "--baseline none"

@@ -16,8 +16,9 @@ from evalstage.evalcore.report import stage_summary
 from evalstage.evalcore.store import ResultStore
 from evalstage.evalcore.suite import TargetSpec, load_suite
 from evalstage.flows.artifacts import publish_stage_artifacts
-from evalstage.flows.caching import batch_fingerprint, resumable
+from evalstage.flows.caching import batch_fingerprint, run_batch
 from evalstage.flows.recording import record_run
+from evalstage.flows.runtime import call_task
 from evalstage.generation_eval import (
     CaseVariant,
     GenerationContext,
@@ -124,10 +125,10 @@ def generation_stage(
     answers_key = batch_fingerprint(
         suite, "generation", inputs.options, {**upstream, "generation": inputs.target}
     )
-    variants, skipped = resumable(make_variants_batch, variants_key).submit(inputs).result()
-    run = resumable(generate_batch, answers_key).submit(inputs, variants).result()
-    judged = judge_generation_batch.submit(inputs, variants, run, store_url).result()
-    report = score_generation_batch.submit(inputs, variants, skipped, run, judged).result()
+    variants, skipped = run_batch(make_variants_batch, variants_key, inputs)
+    run = run_batch(generate_batch, answers_key, inputs, variants)
+    judged = call_task(judge_generation_batch, inputs, variants, run, store_url)
+    report = call_task(score_generation_batch, inputs, variants, skipped, run, judged)
     publish_stage_artifacts("generation", suite.manifest.name, report.metrics, report.outcomes)
     if record:
         summary = stage_summary("generation", inputs, report, time.perf_counter() - began)

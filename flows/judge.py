@@ -20,6 +20,7 @@ from evalstage.evalcore.gates import JudgeCheck
 from evalstage.evalcore.loaders import load_jsonl
 from evalstage.evalcore.store import ResultStore
 from evalstage.evalcore.suite import Suite, load_suite
+from evalstage.flows.runtime import call_task
 from evalstage.generation_eval.judge import (
     Comparison,
     TargetAnswer,
@@ -96,7 +97,9 @@ def judge_calibration(
 ) -> str:
     """Re-calibrate a judge (the suite's by default) and store the record; returns its id."""
     spec_path, labels_path = resolve_inputs(suite_dir, judge_spec, labels)
-    record = calibrate_task(str(spec_path), str(labels_path), store_url)
+    record: CalibrationRecord = call_task(
+        calibrate_task, str(spec_path), str(labels_path), store_url
+    )
     summary = ", ".join(f"{m.name} {m.value:.3f}" for m in record.metrics[:4])
     print(
         f"stored calibration {record.calibration_id} of {record.prompt_name} {record.model}: "

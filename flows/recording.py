@@ -12,11 +12,11 @@ from pathlib import Path
 from prefect.runtime import flow_run
 
 from evalstage.evalcore.env import default_store_url
-from evalstage.evalcore.outcomes import Outcome
-from evalstage.evalcore.records import CaseResult, RunRecord, StageSummary
+from evalstage.evalcore.records import CaseResult, RunRecord, StageSummary, failed_canaries
 from evalstage.evalcore.store import ResultStore
 from evalstage.evalcore.suite import Suite
 from evalstage.flows.artifacts import publish_run_artifacts
+from evalstage.flows.runtime import in_process
 
 
 def git_commit(folder: Path) -> str | None:
@@ -46,7 +46,7 @@ def record_run(
 
     A canary that did not pass marks the run ``invalid``.
     """
-    canary_failed = any(r.canary and r.outcome != Outcome.PASS for r in results)
+    canary_failed = bool(failed_canaries(results))
     run = RunRecord(
         run_id=uuid.uuid4().hex[:16],
         suite_name=suite.manifest.name,
@@ -61,5 +61,6 @@ def record_run(
         stages=list(summaries),
     )
     ResultStore(store_url or default_store_url()).save_run(run, results)
-    publish_run_artifacts(run)
+    if not in_process():
+        publish_run_artifacts(run)
     return run.run_id

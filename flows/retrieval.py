@@ -12,8 +12,9 @@ from prefect.cache_policies import NO_CACHE
 from evalstage.evalcore.report import stage_summary
 from evalstage.evalcore.suite import TargetSpec, load_suite
 from evalstage.flows.artifacts import publish_stage_artifacts
-from evalstage.flows.caching import batch_fingerprint, resumable
+from evalstage.flows.caching import batch_fingerprint, run_batch
 from evalstage.flows.recording import record_run
+from evalstage.flows.runtime import call_task
 from evalstage.retrieval_eval import (
     RetrievalContext,
     RetrievalInputs,
@@ -64,8 +65,8 @@ def retrieval_stage(
     fingerprint = batch_fingerprint(
         suite, "retrieval", inputs.options, {"retrieval": inputs.target}
     )
-    context = resumable(retrieve_batch, fingerprint).submit(inputs).result()
-    report = score_batch.submit(context).result()
+    context = run_batch(retrieve_batch, fingerprint, inputs)
+    report = call_task(score_batch, context)
     publish_stage_artifacts("retrieval", suite.manifest.name, report.metrics, report.outcomes)
     if record:
         summary = stage_summary("retrieval", inputs, report, time.perf_counter() - began)

@@ -15,6 +15,9 @@ os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 ROOT = Path(__file__).resolve().parent.parent
 
+# Prefect binds its console log handler to the sys.stderr of the moment it is first imported:
+# import it now, not inside a CliRunner invocation whose captured stream is closed afterwards.
+import prefect  # noqa: E402, F401
 from chat_server import FakeServer, serve_chat  # noqa: E402
 from suite_fixtures import write_tiny_suite  # noqa: E402
 

@@ -4,12 +4,15 @@
 shipped fine-tuned head); ``Verifier.verify([(claim, contexts), ...])`` returns one
 :class:`ClaimVerdict` per claim with the deciding evidence; ``verify_file`` does the same for a
 JSONL file.
+
+``OfflineScorer`` is imported on first use: it needs torch, which most commands never load.
 """
+
+from typing import Any
 
 from evalstage.generation_eval.verifier._build import VerifierSpec, build_verifier
 from evalstage.generation_eval.verifier._cache import PairCache
 from evalstage.generation_eval.verifier._files import verify_file
-from evalstage.generation_eval.verifier._offline import OfflineScorer
 from evalstage.generation_eval.verifier._protocol import LABELS, ClaimVerdict, PairScorer
 from evalstage.generation_eval.verifier._sentences import split_sentences
 from evalstage.generation_eval.verifier._verifier import Thresholds, Verifier
@@ -27,3 +30,11 @@ __all__ = [
     "split_sentences",
     "verify_file",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    if name == "OfflineScorer":
+        from evalstage.generation_eval.verifier._offline import OfflineScorer
+
+        return OfflineScorer
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

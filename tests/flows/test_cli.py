@@ -115,7 +115,13 @@ def test_retrieval_search_writes_trec_run(tmp_path: Path, tiny_suite: Path) -> N
 
 @pytest.mark.slow
 def test_demo_suite_runs_both_stages_through_prefect_and_is_listed(tmp_path: Path) -> None:
-    env = {**os.environ, "EVALSTAGE_HOME": str(tmp_path / "home")}
+    # EVALSTAGE_ORCHESTRATION=prefect with no PREFECT_API_URL: Prefect's temporary server
+    env = {
+        **os.environ,
+        "EVALSTAGE_HOME": str(tmp_path / "home"),
+        "EVALSTAGE_ORCHESTRATION": "prefect",
+    }
+    env.pop("PREFECT_API_URL", None)
     store = sqlite_url(tmp_path / "runs.db")
     exe = Path(sys.executable).with_name("evalstage")
     done = subprocess.run(

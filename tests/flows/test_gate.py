@@ -1,65 +1,34 @@
 """`evalstage gate`: thresholds, canaries, regressions against a baseline, JUnit and markdown.
 
-Most tests swap Prefect out for the same library calls (``direct_evaluate``) so they stay fast;
-the last one runs the real flow.
+Most tests run the flows in this process with no Prefect API (``EVALSTAGE_ORCHESTRATION=local``,
+the default without ``PREFECT_API_URL``) so they stay fast; the last one runs them under Prefect.
 """
 
 from __future__ import annotations
 
 import json
-import uuid
+import subprocess
+import sys
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from prefect_procs import prefect_server
 from suite_fixtures import TINY_QUERIES
 from typer.testing import CliRunner
 
 from evalstage.cli import app
-from evalstage.evalcore import ResultStore, load_suite, sqlite_url
-from evalstage.evalcore.outcomes import Outcome
-from evalstage.evalcore.records import RunRecord
-from evalstage.evalcore.report import stage_summary
-from evalstage.evalcore.suite import TargetSpec
-from evalstage.flows.retrieval import retrieve_batch, score_batch
-from evalstage.retrieval_eval import load_retrieval_inputs
+from evalstage.evalcore import ResultStore, sqlite_url
 
 runner = CliRunner()
 JUNK = ["--stage", "retrieval", "--target", "run_file", "--target-args", '{"path": "junk.trec"}']
 
 
-def direct_evaluate(
-    suite_dir: str,
-    stages: list[str] | None = None,
-    store_url: str | None = None,
-    targets: dict[str, TargetSpec] | None = None,
-) -> str:
-    """``evaluate_suite`` for the retrieval-only tiny suite, without a Prefect server."""
-    suite = load_suite(Path(suite_dir))
-    inputs = load_retrieval_inputs(suite)
-    if targets and "retrieval" in targets:
-        inputs = inputs.model_copy(update={"target": targets["retrieval"]})
-    report = score_batch.fn(retrieve_batch.fn(inputs))
-    invalid = any(r.canary and r.outcome != Outcome.PASS for r in report.results)
-    run = RunRecord(
-        run_id=uuid.uuid4().hex[:16],
-        suite_name=suite.manifest.name,
-        suite_version=suite.manifest.version,
-        suite_hash=suite.content_hash,
-        status="invalid" if invalid else "completed",
-        started_at=datetime.now(UTC),
-        stages=[stage_summary("retrieval", inputs, report, 0.0)],
-    )
-    assert store_url is not None
-    ResultStore(store_url).save_run(run, report.results)
-    return run.run_id
-
-
 @pytest.fixture
 def no_prefect(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    monkeypatch.setattr("evalstage.flows.gate.evaluate_suite", direct_evaluate)
+    """The same flow code, run in this process with no Prefect API (flows.runtime)."""
+    monkeypatch.setenv("EVALSTAGE_ORCHESTRATION", "local")
     yield
 
 
@@ -174,14 +143,30 @@ def test_bad_input_exits_2(no_prefect: None, suite: Path, tmp_path: Path) -> Non
 
 @pytest.mark.slow
 def test_gate_through_prefect(suite: Path, tmp_path: Path) -> None:
-    from prefect.testing.utilities import prefect_test_harness
-
+    """`evalstage gate` processes against a real Prefect server: runs recorded there too."""
     store = sqlite_url(tmp_path / "runs.db")
-    with prefect_test_harness(server_startup_timeout=120):
-        assert gate(suite, store)[0] == 0
-        code, out, _ = gate(suite, store, *JUNK, "--json")
-    assert code == 1
-    payload = json.loads(out)
+    exe = str(Path(sys.executable).with_name("evalstage"))
+    with prefect_server(tmp_path / "prefect") as env:
+        first = subprocess.run(
+            [exe, "gate", str(suite), "--store", store],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=300,
+            check=False,
+        )
+        assert first.returncode == 0, first.stdout + first.stderr[-3000:]
+        done = subprocess.run(
+            [exe, "gate", str(suite), "--store", store, *JUNK, "--json"],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=300,
+            check=False,
+        )
+        flow_runs = [r.flow_run_id for r in ResultStore(store).list_runs()]
+    assert done.returncode == 1, done.stderr[-3000:]
+    payload = json.loads(done.stdout)
     mrr = next(g for g in payload["gates"] if g["name"] == "regression retrieval mrr")
     assert mrr["status"] == "fail" and mrr["p_value"] < 0.05
-    assert len(ResultStore(store).list_runs()) == 2
+    assert len(flow_runs) == 2 and all(flow_runs)  # both runs are flow runs of that server
