@@ -23,6 +23,7 @@ from evalstage.cli._common import (
     open_store,
     out,
 )
+from evalstage.cli.init import init_command
 from evalstage.cli.judge import judge_app, print_suite_judge
 from evalstage.cli.render import print_run, run_summary
 from evalstage.cli.serve import app_command
@@ -64,6 +65,7 @@ app.add_typer(generation_app, name="generation")
 app.add_typer(agent_app, name="agent")
 app.add_typer(judge_app, name="judge")
 app.command("app")(app_command)
+app.command("init")(init_command)
 
 
 @app.command()
