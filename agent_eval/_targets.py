@@ -42,6 +42,7 @@ from evalstage.evalcore.adapters import (
     recorded_kind,
 )
 from evalstage.evalcore.llm_client import parse_tool_calls
+from evalstage.evalcore.progress import track
 from evalstage.evalcore.suite import TargetSpec
 from evalstage.evalcore.targets import (
     TargetKind,
@@ -331,7 +332,7 @@ def run_agent(
         )
     run = AgentRun(target=describe_target(target, spec.name))
     with closing_target(target):
-        for case in cases:
+        for case in track("agent: cases", cases):
             try:
                 run.turns[case.case_id] = drive_case(target, case)
             except Exception as exc:  # the system under test failed: record, go on

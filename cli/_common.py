@@ -25,6 +25,9 @@ TargetOption = Annotated[
     str | None,
     typer.Option("--target", help="Override the target of the stage given with --stage."),
 ]
+QuietOption = Annotated[
+    bool, typer.Option("--quiet", "-q", help="No progress output (results and errors only).")
+]
 TargetArgsOption = Annotated[
     str | None, typer.Option("--target-args", help="JSON args for --target.")
 ]

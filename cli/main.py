@@ -14,6 +14,7 @@ from rich.table import Table
 from evalstage import __version__
 from evalstage.cli._common import (
     JsonOption,
+    QuietOption,
     StageOption,
     StoreOption,
     TargetArgsOption,
@@ -25,6 +26,7 @@ from evalstage.cli._common import (
 )
 from evalstage.cli.init import init_command
 from evalstage.cli.judge import judge_app, print_suite_judge
+from evalstage.cli.progress import showing_progress
 from evalstage.cli.render import print_run, run_summary
 from evalstage.cli.serve import app_command
 from evalstage.cli.tools import agent_app, generation_app, retrieval_app
@@ -74,6 +76,7 @@ def run(
     stage: StageOption = None,
     store: StoreOption = None,
     as_json: JsonOption = False,
+    quiet: QuietOption = False,
     target: TargetOption = None,
     target_args: TargetArgsOption = None,
     dask: Annotated[
@@ -98,7 +101,9 @@ def run(
         overrides = target_overrides(stage, target, target_args)
         validate_suite(str(suite_dir), stage, overrides)  # bad input fails before any stage runs
         mode = choose_mode(dask)
-        with orchestration(mode), err.status(running_message(suite_dir, mode), spinner="dots"):
+        if not quiet:
+            err.print(running_message(suite_dir, mode), highlight=False)
+        with orchestration(mode), showing_progress(err, quiet):
             run_id = call_flow(
                 evaluate_suite,
                 str(suite_dir),
@@ -260,6 +265,7 @@ def gate(
         Path | None, typer.Option("--markdown", help="Write a PR-comment markdown summary here.")
     ] = None,
     as_json: JsonOption = False,
+    quiet: QuietOption = False,
 ) -> None:
     """Run a suite and check the gates of its suite.yaml: exit 0 if all hold, 1 if any fails."""
     from evalstage.cli.gate import (
@@ -276,7 +282,9 @@ def gate(
     try:
         overrides = target_overrides(stage, target, target_args)
         mode = choose_mode()
-        with orchestration(mode), err.status(running_message(suite_dir, mode), spinner="dots"):
+        if not quiet:
+            err.print(running_message(suite_dir, mode), highlight=False)
+        with orchestration(mode), showing_progress(err, quiet):
             report, results = gate_suite(
                 str(suite_dir), stages=stage, store_url=store, targets=overrides, baseline=baseline
             )

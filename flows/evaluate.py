@@ -11,6 +11,7 @@ from prefect import flow
 
 from evalstage.agent_eval import load_agent_inputs
 from evalstage.evalcore.errors import SuiteError
+from evalstage.evalcore.progress import step
 from evalstage.evalcore.records import CaseResult, StageSummary, invalid_reason
 from evalstage.evalcore.report import stage_summary
 from evalstage.evalcore.suite import TargetSpec, load_suite
@@ -123,9 +124,10 @@ def evaluate_suite(
             if runner is not None:
                 stage_flow = stage_flow.with_options(task_runner=runner)
             began = time.perf_counter()
-            inputs, report = call_flow(
-                stage_flow, suite_dir, overrides.get(stage), store_url=store_url
-            )
+            with step(f"{stage} stage"):
+                inputs, report = call_flow(
+                    stage_flow, suite_dir, overrides.get(stage), store_url=store_url
+                )
             summaries.append(stage_summary(stage, inputs, report, time.perf_counter() - began))
             results.extend(report.results)
     run_id = record_run(suite, summaries, results, started, store_url)

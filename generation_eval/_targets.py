@@ -40,6 +40,7 @@ from evalstage.evalcore.adapters import (
 )
 from evalstage.evalcore.errors import SuiteError
 from evalstage.evalcore.loaders import iter_jsonl, validation_error
+from evalstage.evalcore.progress import track
 from evalstage.evalcore.suite import TargetSpec
 from evalstage.evalcore.targets import (
     TargetKind,
@@ -229,7 +230,7 @@ def run_generator(
         if callable(prepare):  # a built-in generator may batch its own work up front
             unique = {(p.doc_id, p.text): p for item in variants for p in item.passages}
             prepare(list(dict.fromkeys(i.question for i in variants)), list(unique.values()))
-        for item in variants:
+        for item in track("generation: answers", variants):
             began = time.perf_counter()
             try:
                 output = target.generate(item.question, list(item.passages))

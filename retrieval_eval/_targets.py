@@ -17,6 +17,7 @@ from typing import Any, Protocol
 from evalstage.evalcore.adapters import CallableTarget, RecordedArgs, callable_kind
 from evalstage.evalcore.cases import Document
 from evalstage.evalcore.errors import SuiteError
+from evalstage.evalcore.progress import step, track
 from evalstage.evalcore.suite import TargetSpec
 from evalstage.evalcore.targets import TargetContext, TargetKind, TargetRegistry, error_text
 from evalstage.retrieval_eval._bm25 import BM25Config, BM25Retriever
@@ -58,9 +59,11 @@ class IndexedTarget:
     ) -> TargetOutput:
         """Index, search, and spread the search time evenly over the queries."""
         start = time.perf_counter()
-        self.retriever.index(documents)
+        with step(f"retrieval: indexing {len(documents)} documents"):
+            self.retriever.index(documents)
         indexed = time.perf_counter()
-        ranking = self.retriever.search(queries, k)
+        with step(f"retrieval: searching {len(queries)} queries"):
+            ranking = self.retriever.search(queries, k)
         done = time.perf_counter()
         per_query = (done - indexed) * 1000.0 / max(1, len(queries))
         return TargetOutput(
@@ -90,7 +93,7 @@ class CallableRetriever(CallableTarget):
         """Call the function per query; a failing query becomes its error."""
         out = TargetOutput(ranking={})
         start = time.perf_counter()
-        for qid, text in queries.items():
+        for qid, text in track("retrieval: queries", queries.items(), len(queries)):
             began = time.perf_counter()
             try:
                 out.ranking[qid] = _as_scores(self.function(text, k))

@@ -24,6 +24,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from evalstage.evalcore.progress import track
 from evalstage.evalcore.sentence_models import BUNDLED_MODEL, resolve_model
 from evalstage.generation_eval.verifier._protocol import LABELS, Probabilities
 
@@ -140,7 +141,8 @@ def predict(
     out = np.zeros((len(pairs), len(LABELS)), dtype=np.float64)
     order = sorted(range(len(pairs)), key=lambda i: len(pairs[i][0]) + len(pairs[i][1]))
     with torch.inference_mode():
-        for start in range(0, len(order), batch_size):
+        batches = range(0, len(order), batch_size)
+        for start in track(f"verifier: batches of {batch_size} pairs", batches):
             index = order[start : start + batch_size]
             batch = tokenize(tokenizer, [pairs[i] for i in index])
             hidden = bottom_states(bottom, batch)
