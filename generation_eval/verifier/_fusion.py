@@ -19,7 +19,6 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 from pydantic import BaseModel, ConfigDict, Field
-from scipy.optimize import minimize  # type: ignore[import-untyped, unused-ignore]
 
 from evalstage.generation_eval.verifier._checks import explicit_checks, numbers
 from evalstage.generation_eval.verifier._windows import lexical_overlap
@@ -166,6 +165,8 @@ def fit_fusion(
         grad = xb.T @ ((p - q) * weights[:, None]) / total
         grad[:-1] += 2.0 * l2 * w[:-1] / n
         return float(value), grad.ravel()
+
+    from scipy.optimize import minimize  # type: ignore[import-untyped, unused-ignore]
 
     result = minimize(loss, np.zeros((k + 1) * 3), jac=True, method="L-BFGS-B")
     fitted = np.asarray(result.x, dtype=np.float64).reshape(k + 1, 3)
