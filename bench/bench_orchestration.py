@@ -41,7 +41,7 @@ def direct_retrieval(suite_dir: Path) -> int:
     from evalstage.retrieval_eval import load_retrieval_inputs
 
     inputs = load_retrieval_inputs(load_suite(suite_dir))
-    return len(score_batch.fn(retrieve_batch.fn(inputs)).results)
+    return len(score_batch(retrieve_batch(inputs)).results)
 
 
 def direct_generation(suite_dir: Path) -> int:
@@ -53,9 +53,9 @@ def direct_generation(suite_dir: Path) -> int:
     from evalstage.generation_eval import load_generation_inputs
 
     inputs = load_generation_inputs(load_suite(suite_dir))
-    variants, skipped = make_variants_batch.fn(inputs)
-    run = generate_batch.fn(inputs, variants)
-    return len(score_generation_batch.fn(inputs, variants, skipped, run).results)
+    variants, skipped = make_variants_batch(inputs)
+    run = generate_batch(inputs, variants)
+    return len(score_generation_batch(inputs, variants, skipped, run).results)
 
 
 def direct_agent(suite_dir: Path) -> int:
@@ -63,7 +63,7 @@ def direct_agent(suite_dir: Path) -> int:
     from evalstage.flows.agent import run_agent_batch, score_agent_batch
 
     inputs = load_agent_inputs(load_suite(suite_dir))
-    return len(score_agent_batch.fn(inputs, run_agent_batch.fn(inputs)).results)
+    return len(score_agent_batch(inputs, run_agent_batch(inputs)).results)
 
 
 DIRECT: dict[str, Callable[[Path], int]] = {
@@ -104,13 +104,14 @@ def main() -> None:
     from prefect.testing.utilities import prefect_test_harness
 
     from evalstage.flows.evaluate import evaluate_suite
+    from evalstage.flows.runtime import run
 
     with tempfile.TemporaryDirectory() as tmp, prefect_test_harness(server_startup_timeout=180):
         url = sqlite_url(Path(tmp) / "runs.db")
         os.environ["EVALSTAGE_TASK_CACHE"] = "off"
 
         def through_prefect() -> None:
-            evaluate_suite(str(SUITE), stages=stages, store_url=url)
+            run("prefect", evaluate_suite, str(SUITE), stages=stages, store_url=url)
 
         def direct() -> None:
             # in a worker thread, as Prefect's task runner runs the tasks: on a busy machine the

@@ -129,7 +129,7 @@ def large_batch(tmp: Path, n_queries: int) -> dict[str, Any]:
     stage_seconds = run.stage("retrieval").seconds
     inputs = load_retrieval_inputs(load_suite(suite))
     start = time.perf_counter()
-    score_batch.fn(retrieve_batch.fn(inputs))
+    score_batch(retrieve_batch(inputs))
     work = time.perf_counter() - start
     return {
         "queries": n_queries,

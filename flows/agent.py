@@ -6,9 +6,6 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-from prefect import flow, task
-from prefect.cache_policies import NO_CACHE
-
 from evalstage.agent_eval import (
     AgentContext,
     AgentInputs,
@@ -23,16 +20,16 @@ from evalstage.evalcore.suite import TargetSpec, load_suite
 from evalstage.flows.artifacts import publish_stage_artifacts
 from evalstage.flows.caching import batch_fingerprint, run_batch
 from evalstage.flows.recording import record_run
-from evalstage.flows.runtime import call_task
+from evalstage.flows.runtime import call_task, flow, task
 
 
-@task(name="run-agent", cache_policy=NO_CACHE, retries=0)
+@task(name="run-agent", retries=0)
 def run_agent_batch(inputs: AgentInputs) -> AgentRun:
     """Drive every active case through the agent (target I/O is retried inside the client)."""
     return run_agent(inputs.target, inputs.active_cases, suite_root=inputs.suite_root)
 
 
-@task(name="score-agent", cache_policy=NO_CACHE)
+@task(name="score-agent")
 def score_agent_batch(inputs: AgentInputs, run: AgentRun) -> AgentReport:
     """Check every case's tool calls."""
     return score_agent(

@@ -5,8 +5,6 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from prefect.artifacts import create_markdown_artifact, create_table_artifact
-
 from evalstage.evalcore.records import MetricSummary, RunRecord
 from evalstage.flows.runtime import in_process
 
@@ -57,6 +55,8 @@ def publish_stage_artifacts(
     """
     if in_process():
         return
+    from prefect.artifacts import create_markdown_artifact, create_table_artifact
+
     create_markdown_artifact(
         stage_markdown(stage, metrics, outcomes),
         key=_key(suite, stage, "summary"),
@@ -82,6 +82,8 @@ def run_markdown(run: RunRecord) -> str:
 
 def publish_run_artifacts(run: RunRecord) -> None:
     """Attach the run's markdown summary and a table of every stage metric."""
+    from prefect.artifacts import create_markdown_artifact, create_table_artifact
+
     create_markdown_artifact(
         run_markdown(run), key=_key(run.suite_name, "run-summary"), description="evalstage run"
     )

@@ -33,7 +33,7 @@ from evalstage.evalcore.hashing import content_hash, files_hash
 from evalstage.evalcore.suite import Suite, TargetSpec
 from evalstage.evalcore.targets import TargetRegistry
 from evalstage.flows.recording import git_commit
-from evalstage.flows.runtime import call_task
+from evalstage.flows.runtime import call_task, declared_name
 from evalstage.generation_eval import GENERATION_TARGETS
 from evalstage.retrieval_eval import RETRIEVAL_TARGETS
 
@@ -89,7 +89,7 @@ def batch_fingerprint(
 
 
 def _path(task: Any, fingerprint: str) -> Path:
-    return cache_dir("batches") / f"{content_hash([task.name, fingerprint])}.pkl"
+    return cache_dir("batches") / f"{content_hash([declared_name(task), fingerprint])}.pkl"
 
 
 def _load(path: Path) -> tuple[bool, Any]:
@@ -124,7 +124,7 @@ def run_batch(task: Any, fingerprint: str | None, *args: Any) -> Any:
     path = _path(task, fingerprint)
     found, value = _load(path)
     if found:
-        print(f"{task.name}: resumed from the batch cache ({path.name})")
+        print(f"{declared_name(task)}: resumed from the batch cache ({path.name})")
         return value
     value = call_task(task, *args)
     _save(path, value)

@@ -7,8 +7,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from prefect import flow
-
 from evalstage.agent_eval import load_agent_inputs
 from evalstage.evalcore.errors import SuiteError
 from evalstage.evalcore.progress import step
@@ -21,7 +19,7 @@ from evalstage.flows.caching import TARGETS
 from evalstage.flows.generation import generation_stage
 from evalstage.flows.recording import git_commit, record_run
 from evalstage.flows.retrieval import retrieval_stage
-from evalstage.flows.runtime import call_flow, finish_run
+from evalstage.flows.runtime import call_flow, finish_run, flow
 from evalstage.flows.scaleout import task_runner
 from evalstage.generation_eval import load_generation_inputs
 from evalstage.retrieval_eval import load_retrieval_inputs
@@ -120,13 +118,14 @@ def evaluate_suite(
     results: list[CaseResult] = []
     with task_runner(dask) as runner:
         for stage in selected:
-            stage_flow = STAGE_FLOWS[stage]
-            if runner is not None:
-                stage_flow = stage_flow.with_options(task_runner=runner)
             began = time.perf_counter()
             with step(f"{stage} stage"):
                 inputs, report = call_flow(
-                    stage_flow, suite_dir, overrides.get(stage), store_url=store_url
+                    STAGE_FLOWS[stage],
+                    suite_dir,
+                    overrides.get(stage),
+                    store_url=store_url,
+                    task_runner=runner,
                 )
             summaries.append(stage_summary(stage, inputs, report, time.perf_counter() - began))
             results.extend(report.results)

@@ -7,9 +7,6 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 
-from prefect import flow, task
-from prefect.cache_policies import NO_CACHE
-
 from evalstage.evalcore.cases import Document
 from evalstage.evalcore.env import default_store_url
 from evalstage.evalcore.report import stage_summary
@@ -18,7 +15,7 @@ from evalstage.evalcore.suite import TargetSpec, load_suite
 from evalstage.flows.artifacts import publish_stage_artifacts
 from evalstage.flows.caching import batch_fingerprint, run_batch
 from evalstage.flows.recording import record_run
-from evalstage.flows.runtime import call_task
+from evalstage.flows.runtime import call_task, flow, task
 from evalstage.generation_eval import (
     CaseVariant,
     GenerationContext,
@@ -41,7 +38,7 @@ def _documents(inputs: GenerationInputs) -> list[Document]:
     ]
 
 
-@task(name="make-variants", cache_policy=NO_CACHE)
+@task(name="make-variants")
 def make_variants_batch(
     inputs: GenerationInputs,
 ) -> tuple[list[CaseVariant], dict[str, str]]:
@@ -58,13 +55,13 @@ def make_variants_batch(
     return make_variants(inputs, rank, RETRIEVAL_TARGETS.can_search)
 
 
-@task(name="generate", cache_policy=NO_CACHE, retries=0)
+@task(name="generate", retries=0)
 def generate_batch(inputs: GenerationInputs, variants: list[CaseVariant]) -> GenerationRun:
     """Ask the generator every variant (target I/O is retried inside the client)."""
     return run_generator(inputs.target, variants, suite_root=inputs.suite_root)
 
 
-@task(name="judge-generation", cache_policy=NO_CACHE)
+@task(name="judge-generation")
 def judge_generation_batch(
     inputs: GenerationInputs,
     variants: list[CaseVariant],
@@ -76,7 +73,7 @@ def judge_generation_batch(
     return judge_variants(inputs, variants, run, lambda model: store.list_calibrations(model=model))
 
 
-@task(name="score-generation", cache_policy=NO_CACHE)
+@task(name="score-generation")
 def score_generation_batch(
     inputs: GenerationInputs,
     variants: list[CaseVariant],

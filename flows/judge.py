@@ -10,9 +10,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from prefect import flow, task
-from prefect.cache_policies import NO_CACHE
-
 from evalstage.evalcore.calibration import CalibrationRecord
 from evalstage.evalcore.env import default_store_url
 from evalstage.evalcore.errors import SuiteError
@@ -20,7 +17,7 @@ from evalstage.evalcore.gates import JudgeCheck
 from evalstage.evalcore.loaders import load_jsonl
 from evalstage.evalcore.store import ResultStore
 from evalstage.evalcore.suite import Suite, load_suite
-from evalstage.flows.runtime import call_task
+from evalstage.flows.runtime import call_task, flow, task
 from evalstage.generation_eval.judge import (
     Comparison,
     TargetAnswer,
@@ -82,7 +79,7 @@ def calibrate_judge(
     return record
 
 
-@task(name="calibrate-judge", cache_policy=NO_CACHE)
+@task(name="calibrate-judge")
 def calibrate_task(judge_spec: str, labels: str, store_url: str | None) -> CalibrationRecord:
     """Calibrate and store (one task: the whole labelled set is one batch)."""
     return calibrate_judge(Path(judge_spec), Path(labels), store_url)

@@ -9,14 +9,12 @@ from datetime import UTC, datetime
 from importlib.metadata import version
 from pathlib import Path
 
-from prefect.runtime import flow_run
-
 from evalstage.evalcore.env import default_store_url
 from evalstage.evalcore.records import CaseResult, RunRecord, StageSummary, failed_canaries
 from evalstage.evalcore.store import ResultStore
 from evalstage.evalcore.suite import Suite
 from evalstage.flows.artifacts import publish_run_artifacts
-from evalstage.flows.runtime import in_process
+from evalstage.flows.runtime import flow_run_id, in_process
 
 
 def git_commit(folder: Path) -> str | None:
@@ -57,7 +55,7 @@ def record_run(
         finished_at=datetime.now(UTC),
         package_version=version("evalstage"),
         git_commit=git_commit(suite.root),
-        flow_run_id=str(flow_run.id) if flow_run.id else None,
+        flow_run_id=flow_run_id(),
         stages=list(summaries),
     )
     ResultStore(store_url or default_store_url()).save_run(run, results)

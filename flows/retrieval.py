@@ -6,15 +6,12 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-from prefect import flow, task
-from prefect.cache_policies import NO_CACHE
-
 from evalstage.evalcore.report import stage_summary
 from evalstage.evalcore.suite import TargetSpec, load_suite
 from evalstage.flows.artifacts import publish_stage_artifacts
 from evalstage.flows.caching import batch_fingerprint, run_batch
 from evalstage.flows.recording import record_run
-from evalstage.flows.runtime import call_task
+from evalstage.flows.runtime import call_task, flow, task
 from evalstage.retrieval_eval import (
     RetrievalContext,
     RetrievalInputs,
@@ -25,7 +22,7 @@ from evalstage.retrieval_eval import (
 )
 
 
-@task(name="retrieve", cache_policy=NO_CACHE)
+@task(name="retrieve")
 def retrieve_batch(inputs: RetrievalInputs) -> RetrievalContext:
     """Index the corpus and search every query of the suite with the target."""
     cases = inputs.active_cases
@@ -39,7 +36,7 @@ def retrieve_batch(inputs: RetrievalInputs) -> RetrievalContext:
     return RetrievalContext(cases=cases, output=output, options=inputs.options)
 
 
-@task(name="score-retrieval", cache_policy=NO_CACHE)
+@task(name="score-retrieval")
 def score_batch(context: RetrievalContext) -> RetrievalReport:
     """Score the whole batch of rankings."""
     return score_retrieval(context)

@@ -19,6 +19,7 @@ weighs the choices.
 from __future__ import annotations
 
 import fcntl
+import functools
 import os
 import sys
 from collections.abc import Callable, Iterator
@@ -32,6 +33,10 @@ from evalstage.evalcore.errors import SuiteError
 ENV = "EVALSTAGE_ORCHESTRATION"
 MODES = ("auto", "local", "prefect")
 R = TypeVar("R")
+F = TypeVar("F", bound=Callable[..., Any])
+
+_DECLARED: dict[Callable[..., Any], tuple[str, dict[str, Any]]] = {}
+"""Every function declared a flow or task, with its Prefect options."""
 
 _IN_PROCESS: ContextVar[bool] = ContextVar("evalstage_in_process", default=False)
 
@@ -42,7 +47,17 @@ def in_process() -> bool:
 
 
 def prefect_api_url() -> str | None:
-    """The configured Prefect API (environment or active profile), or None."""
+    """The configured Prefect API (environment or active profile), or None.
+
+    Prefect (a second of imports) is asked only when it is loaded already (its settings may have
+    been changed in this process) or a profiles file could set it.
+    """
+    if os.environ.get("PREFECT_API_URL"):
+        return os.environ["PREFECT_API_URL"]
+    home = Path(os.environ.get("PREFECT_HOME", Path.home() / ".prefect")).expanduser()
+    profiles = os.environ.get("PREFECT_PROFILES_PATH", str(home / "profiles.toml"))
+    if "prefect.settings" not in sys.modules and not Path(profiles).is_file():
+        return None
     from prefect.settings import PREFECT_API_URL
 
     value = PREFECT_API_URL.value()
@@ -69,18 +84,80 @@ def choose_mode(dask: str | None = None) -> str:
     return wanted
 
 
-def call_flow(flow: Any, *args: Any, **kwargs: Any) -> Any:
-    """Call a flow: a real (sub)flow run under Prefect, its plain function in a local run."""
-    if in_process():
-        return flow.fn(*args, **kwargs)
-    return flow(*args, **kwargs)
+def flow(**options: Any) -> Callable[[F], F]:
+    """Declare a function a Prefect flow (``prefect.flow(**options)``) without importing Prefect.
+
+    The function stays a plain function: a local run calls it as it is, and :func:`as_prefect`
+    makes the Prefect flow from it when a run is orchestrated by Prefect.
+    """
+
+    def declare(function: F) -> F:
+        _DECLARED[function] = ("flow", options)
+        return function
+
+    return declare
 
 
-def call_task(task: Any, *args: Any) -> Any:
-    """Run a task and wait for it: a real task run under Prefect, its function in a local run."""
+def task(**options: Any) -> Callable[[F], F]:
+    """Declare a function a Prefect task; see :func:`flow`.
+
+    Tasks never use Prefect's cache: finished batches are kept in evalstage's batch cache
+    (:mod:`flows.caching`).
+    """
+
+    def declare(function: F) -> F:
+        _DECLARED[function] = ("task", options)
+        return function
+
+    return declare
+
+
+def declared_name(function: Callable[..., Any]) -> str:
+    """The Prefect name a flow or task was declared with (its function name without one)."""
+    _, options = _DECLARED.get(function, ("", {}))
+    return str(options.get("name", function.__name__))
+
+
+@functools.cache
+def as_prefect(function: Callable[..., Any]) -> Any:
+    """The Prefect flow or task declared for ``function`` (made once, on first use)."""
+    kind, options = _DECLARED[function]
+    if kind == "flow":
+        from prefect import flow as prefect_flow
+
+        return prefect_flow(**options)(function)
+    from prefect import task as prefect_task
+    from prefect.cache_policies import NO_CACHE
+
+    return prefect_task(cache_policy=NO_CACHE, persist_result=False, **options)(function)
+
+
+def call_flow(function: Callable[..., R], *args: Any, task_runner: Any = None, **kwargs: Any) -> R:
+    """Call a declared flow: a real (sub)flow run under Prefect, the plain call in a local run."""
     if in_process():
-        return task.fn(*args)
-    return task.submit(*args).result()
+        return function(*args, **kwargs)
+    prefect_flow = as_prefect(function)
+    if task_runner is not None:
+        prefect_flow = prefect_flow.with_options(task_runner=task_runner)
+    result: R = prefect_flow(*args, **kwargs)
+    return result
+
+
+def call_task(function: Callable[..., R], *args: Any) -> R:
+    """Run a declared task and wait: a real task run under Prefect, the plain call locally."""
+    if in_process():
+        return function(*args)
+    result: R = as_prefect(function).submit(*args).result()
+    return result
+
+
+def flow_run_id() -> str | None:
+    """The id of the Prefect flow run this code runs in, or None (a local run)."""
+    if in_process():
+        return None
+    from prefect.runtime import flow_run
+
+    return str(flow_run.id) if flow_run.id else None
 
 
 def finish_run(run_id: str, invalid: str | None) -> Any:
@@ -116,10 +193,9 @@ def orchestration(mode: str) -> Iterator[None]:
 
 
 def run(mode: str, function: Callable[..., R], *args: Any, **kwargs: Any) -> R:
-    """``function(*args, **kwargs)`` (a flow) under ``mode``."""
+    """Run the declared flow ``function(*args, **kwargs)`` under ``mode`` (local or prefect)."""
     with orchestration(mode):
-        result: R = call_flow(function, *args, **kwargs)
-        return result
+        return call_flow(function, *args, **kwargs)
 
 
 def _migrate_once() -> None:

@@ -22,6 +22,14 @@ from chat_server import FakeServer, serve_chat  # noqa: E402
 from suite_fixtures import write_tiny_suite  # noqa: E402
 
 
+@pytest.fixture(autouse=True)
+def evalstage_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Each test its own data folder: no batch cache, store or Prefect home shared between tests."""
+    home = tmp_path / "evalstage-home"
+    monkeypatch.setenv("EVALSTAGE_HOME", str(home))
+    return home
+
+
 @pytest.fixture
 def server() -> Iterator[FakeServer]:
     """A chat-completions test double on 127.0.0.1 (see tests/_support/chat_server.py)."""

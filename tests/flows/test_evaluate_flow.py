@@ -11,6 +11,7 @@ import pytest
 from evalstage.evalcore import Outcome, ResultStore, load_suite, sqlite_url
 from evalstage.flows.evaluate import evaluate_suite
 from evalstage.flows.retrieval import retrieve_batch, score_batch
+from evalstage.flows.runtime import run as run_flow
 from evalstage.retrieval_eval import load_retrieval_inputs
 
 
@@ -24,8 +25,8 @@ def prefect_server() -> Iterator[None]:
 
 def test_tasks_are_plain_functions_underneath(tiny_suite: Path) -> None:
     inputs = load_retrieval_inputs(load_suite(tiny_suite))
-    context = retrieve_batch.fn(inputs)
-    report = score_batch.fn(context)
+    context = retrieve_batch(inputs)
+    report = score_batch(context)
     assert report.outcomes == {"pass": 4}
 
 
@@ -42,7 +43,9 @@ def test_evaluate_suite_stores_run_and_publishes_artifacts(
             '{"query_id": "q5", "query": "coffee liver", "relevant": {"d2": 1}, "canary": true}\n'
         )
     url = sqlite_url(tmp_path / "runs.db")
-    run_id = evaluate_suite(str(tiny_suite), stages=["retrieval"], store_url=url)
+    run_id = run_flow(
+        "prefect", evaluate_suite, str(tiny_suite), stages=["retrieval"], store_url=url
+    )
     store = ResultStore(url)
     run = store.get_run(run_id)
     assert run.status == "invalid"
@@ -109,7 +112,7 @@ def test_agent_stage_runs_as_its_own_subflow(
             "      args: {path: outputs.jsonl}\n"
         )
     url = sqlite_url(tmp_path / "runs.db")
-    run_id = evaluate_suite(str(tiny_suite), store_url=url)
+    run_id = run_flow("prefect", evaluate_suite, str(tiny_suite), store_url=url)
     run = ResultStore(url).get_run(run_id)
     assert [s.stage for s in run.stages] == ["retrieval", "agent"]
     agent = run.stage("agent")

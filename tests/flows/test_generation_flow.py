@@ -126,12 +126,12 @@ def test_a_rubric_judge_scores_beside_the_checks_and_never_decides(tmp_path: Pat
         Reply(body=completion(content="I would rather not say.")),
     )
     store = sqlite_url(tmp_path / "runs.db")
-    judged = judge_generation_batch.fn(inputs, variants, run, store)
+    judged = judge_generation_batch(inputs, variants, run, store)
     assert [j.status for j in judged.values()] == ["measured", "unmeasured"]
     first = judged[variants[0].key]
     assert first.value == 1.0 and first.model == "judge-m"
     assert first.calibration_id is None  # never calibrated: recorded as such
-    report = score_generation_batch.fn(inputs, variants, skipped, run, judged)
+    report = score_generation_batch(inputs, variants, skipped, run, judged)
     by_key = {r.key: r for r in report.results}
     g1 = by_key[variants[0].key]
     assert g1.scores["judge_score"] == 1.0 and g1.details["judge"]["label"] == "excellent"

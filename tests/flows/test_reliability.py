@@ -245,6 +245,7 @@ def test_dask_local_cluster_runs_the_stage_batches(
     from prefect.settings import PREFECT_API_URL, temporary_settings
 
     from evalstage.flows.evaluate import evaluate_suite
+    from evalstage.flows.runtime import run
 
     (tmp_path / "dask_probe.py").write_text(DASK_PROBE)
     monkeypatch.syspath_prepend(str(tmp_path))
@@ -254,7 +255,14 @@ def test_dask_local_cluster_runs_the_stage_batches(
     target = {"retrieval": TargetSpec(name="callable", args={"function": "dask_probe:search"})}
     with temporary_settings({PREFECT_API_URL: server_env["PREFECT_API_URL"]}):
         try:
-            run_id = evaluate_suite(str(tiny_suite), store_url=url, targets=target, dask="local")
+            run_id = run(
+                "prefect",
+                evaluate_suite,
+                str(tiny_suite),
+                store_url=url,
+                targets=target,
+                dask="local",
+            )
         finally:  # send logs and events now, while the server is up
             APILogWorker.drain_all(timeout=10)
             EventsWorker.drain_all(timeout=10)
