@@ -3,8 +3,8 @@
 A cross-encoder trained on a few public sets is uneven across domains, while plain word overlap
 is a strong signal wherever a wrong answer brings words its context lacks. A multinomial
 logistic regression over a handful of explainable features of a claim's windows combines the
-two. It is fitted by ``python -m evalstage.generation_eval.verifier.fusion`` on pairs of many sources
-that the scorer was not trained on, with every source weighing the same and the L2 penalty
+two. It is fitted by ``python -m evalstage.generation_eval.verifier.fusion`` on pairs of many
+sources that the scorer was not trained on, with every source weighing the same and the L2 penalty
 chosen by leave-one-source-out cross-validation; sources with only two labels (entailed or
 not) count as "contradicted or unsupported" (a partial label), so they teach support without
 blurring contradiction. Its weights live beside the scorer's weights.
@@ -19,7 +19,6 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 from pydantic import BaseModel, ConfigDict, Field
-from scipy.optimize import minimize  # type: ignore[import-untyped, unused-ignore]
 
 from evalstage.generation_eval.verifier._checks import explicit_checks, numbers
 from evalstage.generation_eval.verifier._windows import lexical_overlap
@@ -166,6 +165,8 @@ def fit_fusion(
         grad = xb.T @ ((p - q) * weights[:, None]) / total
         grad[:-1] += 2.0 * l2 * w[:-1] / n
         return float(value), grad.ravel()
+
+    from scipy.optimize import minimize  # type: ignore[import-untyped, unused-ignore]
 
     result = minimize(loss, np.zeros((k + 1) * 3), jac=True, method="L-BFGS-B")
     fitted = np.asarray(result.x, dtype=np.float64).reshape(k + 1, 3)
