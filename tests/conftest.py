@@ -19,6 +19,15 @@ from chat_server import FakeServer, serve_chat  # noqa: E402
 from suite_fixtures import write_tiny_suite  # noqa: E402
 
 
+@pytest.fixture(autouse=True)
+def _closed_circuits() -> Iterator[None]:
+    """Every test starts with every endpoint's circuit closed (evalcore.circuit)."""
+    from evalstage.evalcore.circuit import reset_breakers
+
+    reset_breakers()
+    yield
+
+
 @pytest.fixture
 def server() -> Iterator[FakeServer]:
     """A chat-completions test double on 127.0.0.1 (see tests/_support/chat_server.py)."""
