@@ -121,7 +121,12 @@ def agent_check(
                 {
                     "case_id": r.case_id,
                     "outcome": r.outcome.value,
-                    "codes": r.reason.split(", ") if r.reason else [],
+                    "codes": r.details.get("verdict", {}).get("codes", []),
+                    **(
+                        {"turn_errors": r.details["turn_errors"]}
+                        if "turn_errors" in r.details
+                        else {}
+                    ),
                     "scores": r.scores,
                 }
                 for r in report.results
