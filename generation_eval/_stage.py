@@ -2,7 +2,9 @@
 
 Decision rules per case variant (first match wins), by what the variant expects:
 
-* ``abstain``: pass when the answer abstains, else ``missed_abstention``;
+* ``abstain``: pass when the answer abstains, else ``missed_abstention``; an abstention whose
+  citations name no passage is ``formatting`` (an answer of citation markers only does not
+  abstain);
 * ``flag_conflict``: pass when the answer acknowledges the conflict; else
   ``counterfactual_adopted`` when it answers with the planted value, else ``conflict_ignored``;
 * ``answer``: ``over_refusal`` when it abstains; ``formatting`` when a citation names no
@@ -112,7 +114,10 @@ def _decide(
 ) -> tuple[FailureCategory | None, str]:
     """The failure category (None: pass) and the reason, by the module's decision rules."""
     abstained, conflict = found["abstained"], found["conflict_flagged"]
+    format_problem = None if found["format_ok"] else found["format_reason"]
     if item.expect == "abstain":
+        if abstained and format_problem:
+            return FailureCategory.FORMATTING, f"abstained, but {format_problem}"
         if abstained:
             return None, "abstained as expected"
         return FailureCategory.MISSED_ABSTENTION, "answered although the contexts do not answer"
@@ -126,7 +131,8 @@ def _decide(
             )
         return FailureCategory.CONFLICT_IGNORED, "did not acknowledge the conflicting contexts"
     if abstained:
-        return FailureCategory.OVER_REFUSAL, "abstained although the contexts answer"
+        also = f"; also {format_problem}" if format_problem else ""
+        return FailureCategory.OVER_REFUSAL, f"abstained although the contexts answer{also}"
     if not found["format_ok"]:
         return FailureCategory.FORMATTING, found["format_reason"]
     faithfulness = found.get("faithfulness")
@@ -187,8 +193,6 @@ def _examine(item: CaseVariant, output: Generation) -> tuple[dict[str, Any], Ans
         )
     if expected and not abstention.detected:
         found.update(answer_scores(answer, [a for a in expected if a]))
-    if abstention.detected:
-        return found, None
     claims = split_claims(answer)
     if output.citations and not any(c.citations for c in claims):
         # structured citations are per answer sentence: pair them before dropping any sentence
@@ -202,6 +206,8 @@ def _examine(item: CaseVariant, output: Generation) -> tuple[dict[str, Any], Ans
             found["format_reason"] = (
                 f"citations name passages {bad}, outside 1..{len(item.passages)}"
             )
+    if abstention.detected:  # its citation format is still checked (above)
+        return found, None
     claims = [c for c in claims if not detect_abstention(c.text).detected]
     passages = [passage_text(p) for p in item.passages]
     return found, AnswerCheck(claims=claims, passages=passages, question=item.question)
