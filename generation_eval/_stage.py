@@ -15,8 +15,9 @@ Decision rules per case variant (first match wins), by what the variant expects:
   accepted; answering the true value from memory is unsupported by the context.
 
 A ``retrieved`` variant that fails while the oracle ``original`` passes is attributed to
-retrieval (``retrieval_miss``). A variant the target failed on is ``error``; one with no output
-is ``unmeasured``; both stay out of the aggregates, whose coverage says so.
+retrieval (``retrieval_miss``). A variant the target failed on is ``error``; one with no output,
+or whose claims the verifier could not judge (its request failed: ``checks.error``), is
+``unmeasured``; both stay out of the aggregates, whose coverage says so.
 """
 
 from __future__ import annotations
@@ -262,6 +263,10 @@ def score_generation(context: GenerationContext, verifier: Verifier) -> Generati
         if missing is not None or output is None:
             continue
         found = examined[item.key]
+        if found.get("verifier_error"):  # the verifier could not judge it: no verdict to trust
+            reason = f"the verifier failed: {found['verifier_error']}"
+            results.append(head.unmeasured(reason, {**details, "answer": output.answer, **found}))
+            continue
         category, reason = _decide(item, found, context.faithfulness_threshold)
         found["decided_by"] = _deciding_checks(item, category)
         scores = {
