@@ -108,6 +108,9 @@ def print_run(run: RunRecord) -> None:
                 f"{m.coverage:.0%}",
             )
         out.print(table)
+        usage = usage_line(stage.config)
+        if usage:
+            out.print(usage, soft_wrap=True, highlight=False)
         if per_variant:
             print_variants(per_variant, stage.config.get("matrix", {}))
         if stage.failure_categories:
@@ -116,6 +119,23 @@ def print_run(run: RunRecord) -> None:
         if stage.error_codes:
             codes = ", ".join(f"{k} {v}" for k, v in sorted(stage.error_codes.items()))
             out.print(f"error codes (cases): {codes}", soft_wrap=True)
+
+
+def usage_line(config: dict[str, Any]) -> str | None:
+    """``latency p50 … ms, p95 … ms · tokens prompt …, completion …`` when the run stored them."""
+    parts = []
+    latency = config.get("latency_ms")
+    if isinstance(latency, dict) and "p50" in latency:
+        parts.append(f"latency p50 {latency['p50']:,.0f} ms, p95 {latency.get('p95', 0):,.0f} ms")
+    tokens = config.get("tokens")
+    if isinstance(tokens, dict):
+        text = (
+            f"tokens prompt {tokens.get('prompt', 0):,}, completion {tokens.get('completion', 0):,}"
+        )
+        if tokens.get("flagged_cases"):
+            text += f" ({tokens['flagged_cases']} cases reported implausible counts: not included)"
+        parts.append(text)
+    return " · ".join(parts) or None
 
 
 def print_variants(per_variant: dict[str, Any], matrix: dict[str, dict[str, int]]) -> None:
