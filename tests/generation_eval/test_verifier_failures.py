@@ -168,3 +168,23 @@ def test_generation_verify_writes_error_lines_and_goes_on(
     assert [r["label"] for r in rows] == ["supported", "error", "supported"]
     assert rows[1]["support"] is None and "bad template" in rows[1]["error"]
     assert "1 pairs not judged" in result.output
+
+
+def test_generation_verify_exits_1_when_nothing_was_judged(
+    server: FakeServer, tmp_path: Path
+) -> None:
+    server.check = fail_on("Claim")
+    source = tmp_path / "in.jsonl"
+    source.write_text(
+        "".join(
+            json.dumps({"id": f"r{i}", "claim": claim, "context": ctx}) + "\n"
+            for i, (claim, ctx) in enumerate(items(2))
+        )
+    )
+    args = json.dumps({"base_url": server.url, "model": "judge", "max_retries": 0})
+    result = CliRunner().invoke(
+        app,
+        ["generation", "verify", "--input", str(source), "--output", str(tmp_path / "o.jsonl"),
+         "--verifier", "llm", "--verifier-args", args],
+    )  # fmt: skip
+    assert result.exit_code == 1 and "2 pairs not judged" in result.output
