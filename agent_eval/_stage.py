@@ -136,7 +136,7 @@ def score_agent(context: AgentContext) -> AgentReport:
         results.append(
             head.scored(
                 None if verdict.passed else FailureCategory.TOOL_MISUSE,
-                "; ".join([", ".join(verdict.codes), *failed]).strip("; "),
+                "; ".join(part for part in [", ".join(verdict.codes), *failed] if part),
                 scores,
                 {
                     "verdict": verdict.model_dump(mode="json"),

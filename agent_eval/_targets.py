@@ -277,14 +277,14 @@ def drive_case(agent: Agent, case: AgentCase) -> list[AgentTurn]:
         began = time.perf_counter()
         try:
             turn = agent.respond(copy.deepcopy(conversation), copy.deepcopy(tools))
+            if not isinstance(turn, AgentTurn):
+                turn = coerce_turn(turn)
         except Exception as exc:
             if not produced:
                 raise
             produced.append(AgentTurn(error=error_text(exc)))  # what came before still counts
             break
         elapsed = (time.perf_counter() - began) * 1000.0
-        if not isinstance(turn, AgentTurn):
-            turn = coerce_turn(turn)
         if turn.latency_ms is None:
             turn = turn.model_copy(update={"latency_ms": elapsed})
         produced.append(turn)
