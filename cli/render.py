@@ -6,19 +6,31 @@ from typing import Any
 
 from rich.table import Table
 
-from evalstage.agent_eval import AGENT_METRICS
 from evalstage.cli._common import out
 from evalstage.evalcore.metrics import MetricCatalog
 from evalstage.evalcore.records import RunRecord
-from evalstage.generation_eval import GENERATION_METRICS
-from evalstage.retrieval_eval import RETRIEVAL_METRICS
 
-STAGE_METRICS: dict[str, MetricCatalog] = {
-    "retrieval": RETRIEVAL_METRICS,
-    "generation": GENERATION_METRICS,
-    "agent": AGENT_METRICS,
-}
-"""Each stage's metric declaration, for ``evalstage metrics`` and the docs."""
+
+def stage_metrics() -> dict[str, MetricCatalog]:
+    """Each stage's metric declaration, for ``evalstage metrics`` and the docs.
+
+    Imported when asked for: the stage packages are not needed to print a stored run.
+    """
+    from evalstage.agent_eval import AGENT_METRICS
+    from evalstage.generation_eval import GENERATION_METRICS
+    from evalstage.retrieval_eval import RETRIEVAL_METRICS
+
+    return {
+        "retrieval": RETRIEVAL_METRICS,
+        "generation": GENERATION_METRICS,
+        "agent": AGENT_METRICS,
+    }
+
+
+def __getattr__(name: str) -> Any:
+    if name == "STAGE_METRICS":
+        return stage_metrics()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def metrics_markdown() -> str:
@@ -31,7 +43,7 @@ def metrics_markdown() -> str:
         "(`name:variant`) and a cutoff name (`ndcg@10` for `ndcg@k`) take the direction of their "
         "base; `none` marks a behaviour flag, right or wrong only against the expectation.",
     ]
-    for stage, catalog in STAGE_METRICS.items():
+    for stage, catalog in stage_metrics().items():
         lines += ["", f"## {stage}", "", "| metric | better | definition |", "| --- | --- | --- |"]
         lines += [f"| `{m.name}` | {m.direction} | {m.definition} |" for m in catalog.metrics]
     return "\n".join(lines) + "\n"
