@@ -105,6 +105,16 @@ class AgentTurn(BaseModel):
     latency_ms: float | None = Field(default=None, ge=0, allow_inf_nan=False)
     prompt_tokens: int | None = Field(default=None, ge=0)
     completion_tokens: int | None = Field(default=None, ge=0)
+    error: str | None = Field(
+        default=None,
+        description="Why the agent produced nothing for this turn (its request failed); the "
+        "turns before it are scored as produced.",
+    )
+    notes: list[str] = Field(
+        default_factory=list,
+        description="What the harness noticed: calls read from text, a reply cut at max_tokens, "
+        "implausible token counts.",
+    )
 
 
 class AgentOutput(BaseModel):

@@ -7,8 +7,9 @@ Each line is one turn of one case::
 
 ``turn`` defaults to 0. ``tool_calls`` entries are ``{"name", "arguments"}`` or OpenAI's
 ``{"id", "type": "function", "function": {"name", "arguments"}}``; ``arguments`` stays raw (a JSON
-string or an object) for the checker to judge. ``latency_ms``, ``prompt_tokens`` and
-``completion_tokens`` are kept when present.
+string or an object) for the checker to judge. ``latency_ms``, ``prompt_tokens``,
+``completion_tokens``, ``notes`` and ``error`` (a turn whose request failed) are kept when
+present.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from evalstage.agent_eval._cases import AgentTurn, ToolCall
 from evalstage.evalcore.errors import SuiteError
 from evalstage.evalcore.loaders import iter_jsonl, validation_error
 
-_TURN_FIELDS = ("content", "latency_ms", "prompt_tokens", "completion_tokens")
+_TURN_FIELDS = ("content", "latency_ms", "prompt_tokens", "completion_tokens", "error", "notes")
 _CALL_HINT = 'write {"name": "tool", "arguments": {...}} or {"function": {"name", "arguments"}}'
 
 
@@ -85,7 +86,7 @@ def _turn(record: dict[str, Any], path: Path, line: int) -> tuple[str, int, Agen
             hint="write [] or a list of calls",
         )
     calls = [_tool_call(entry, path, line, f"tool_calls.{i}") for i, entry in enumerate(raw_calls)]
-    if "tool_calls" not in record and "content" not in record:
+    if "tool_calls" not in record and "content" not in record and "error" not in record:
         raise SuiteError(
             "the line has neither 'tool_calls' nor 'content'",
             path=path,

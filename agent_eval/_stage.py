@@ -120,6 +120,8 @@ def score_agent(context: AgentContext) -> AgentReport:
         if missing is not None or turns is None:
             continue
         verdict: CaseVerdict = check_case(case, turns, context.mode)
+        failed = [f"turn {i} failed: {t.error}" for i, t in enumerate(turns) if t.error]
+        notes = [f"turn {i}: {note}" for i, t in enumerate(turns) for note in t.notes]
         scores = {
             "pass": 1.0 if verdict.passed else 0.0,
             "call_precision": verdict.precision,
@@ -134,7 +136,7 @@ def score_agent(context: AgentContext) -> AgentReport:
         results.append(
             head.scored(
                 None if verdict.passed else FailureCategory.TOOL_MISUSE,
-                ", ".join(verdict.codes),
+                "; ".join(part for part in [", ".join(verdict.codes), *failed] if part),
                 scores,
                 {
                     "verdict": verdict.model_dump(mode="json"),
@@ -145,6 +147,8 @@ def score_agent(context: AgentContext) -> AgentReport:
                         }
                         for t in turns
                     ],
+                    **({"turn_errors": failed} if failed else {}),
+                    **({"notes": notes} if notes else {}),
                     **usage,
                 },
             )

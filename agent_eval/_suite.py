@@ -5,11 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Literal
 
-from jsonschema import Draft202012Validator
-from jsonschema.exceptions import SchemaError
 from pydantic import BaseModel, ConfigDict, Field
 
 from evalstage.agent_eval._cases import AgentCase
+from evalstage.agent_eval._checker._schemas import meta_schema_error, schema_key
 from evalstage.evalcore.errors import SuiteError
 from evalstage.evalcore.loaders import load_jsonl_numbered
 from evalstage.evalcore.suite import StageSpec, Suite, TargetSpec
@@ -144,6 +143,27 @@ def _ref_cycle(schema: dict[str, Any]) -> bool:
     return False
 
 
+_REF_PROBLEMS: dict[str, tuple[str | None, bool]] = {}
+
+
+def _ref_problems(schema: Any, key: str | None) -> tuple[str | None, bool]:
+    """A dict schema's first unresolvable ``$ref`` and whether it has a ``$ref`` cycle.
+
+    Cached by ``key`` (:func:`schema_key`) like the meta-schema check.
+    """
+    if key is not None and key in _REF_PROBLEMS:
+        return _REF_PROBLEMS[key]
+    if not isinstance(schema, dict):
+        return None, False
+    dangling = _unresolved_ref(schema)
+    found = (dangling, dangling is None and _ref_cycle(schema))
+    if key is not None:
+        if len(_REF_PROBLEMS) >= 8192:
+            _REF_PROBLEMS.clear()
+        _REF_PROBLEMS[key] = found
+    return found
+
+
 def validate_case(case: AgentCase, path: Path, line: int) -> None:
     """Reject tools without names, invalid JSON Schemas and expected calls to unknown tools."""
     names: set[str] = set()
@@ -168,9 +188,9 @@ def validate_case(case: AgentCase, path: Path, line: int) -> None:
             )
         names.add(name)
         schema = tool["function"].get("parameters", {})
-        try:
-            Draft202012Validator.check_schema(schema)
-        except SchemaError as exc:
+        key = schema_key(schema)
+        exc = meta_schema_error(schema, key)
+        if exc is not None:
             where = ".".join(str(p) for p in exc.path)
             raise SuiteError(
                 f"tool '{name}' has an invalid JSON Schema: {exc.message}",
@@ -179,7 +199,7 @@ def validate_case(case: AgentCase, path: Path, line: int) -> None:
                 field=f"tools.{i}.function.parameters{'.' + where if where else ''}",
                 hint="fix the schema (JSON Schema draft 2020-12)",
             ) from exc
-        dangling = _unresolved_ref(schema) if isinstance(schema, dict) else None
+        dangling, cycle = _ref_problems(schema, key)
         if dangling is not None:
             raise SuiteError(
                 f"tool '{name}' has a $ref that does not resolve: {dangling}",
@@ -188,7 +208,7 @@ def validate_case(case: AgentCase, path: Path, line: int) -> None:
                 field=f"tools.{i}.function.parameters",
                 hint="point $ref at a definition inside the schema, e.g. #/$defs/Location",
             )
-        if isinstance(schema, dict) and _ref_cycle(schema):
+        if cycle:
             raise SuiteError(
                 f"tool '{name}' has a $ref cycle: a $ref leads back to itself without "
                 "entering a property or an item, so no value could ever be checked",

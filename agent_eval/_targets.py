@@ -7,12 +7,15 @@ Targets:
 * ``callable`` (``args.function``: ``module:function``) calls ``fn(messages, tools)``, which
   returns an :class:`AgentTurn`, an OpenAI-style assistant message dict, a list of
   ``{"name", "arguments"}`` calls, a string (a plain reply) or None (nothing);
-* ``openai`` (``args``: the :class:`~evalcore.llm_client.ChatConfig` fields) calls an
-  OpenAI-compatible chat-completions endpoint with the case's tools;
+* ``openai`` (``args``: the :class:`~evalcore.llm_client.ChatConfig` fields, ``tool_choice``,
+  ``text_tool_calls``; see :mod:`agent_eval._openai_agent`) calls an OpenAI-compatible
+  chat-completions endpoint with the case's tools;
 * ``baseline`` (``args``: ``threshold``, ``max_calls``) is the built-in embedding-similarity agent.
 
 A failure of the system under test on one case (any exception, including an exhausted-retries
 :class:`~evalcore.llm_client.TargetError`) is recorded as that case's error and the run goes on;
+a failure on a later turn keeps the turns before it, with the failure as the last turn's
+``error`` (the case is scored on what was produced);
 a bad target spec raises :class:`~evalcore.errors.SuiteError` before any case runs.
 """
 
@@ -28,17 +31,16 @@ from typing import Any, Protocol, runtime_checkable
 
 from evalstage.agent_eval._baseline import BaselineAgent, BaselineConfig
 from evalstage.agent_eval._cases import AgentCase, AgentTurn, ExpectedCall, ExpectedTurn, ToolCall
+from evalstage.agent_eval._openai_agent import OpenAIAgent, openai_agent_kind
 from evalstage.agent_eval._outputs import load_outputs
 from evalstage.evalcore.adapters import (
     CallableArgs,
     CallableTarget,
-    OpenAITarget,
     Recorded,
     RecordedArgs,
     callable_kind,
     live_target,
     open_target,
-    openai_kind,
     recorded_kind,
 )
 from evalstage.evalcore.llm_client import parse_tool_calls
@@ -153,31 +155,12 @@ class CallableAgent(CallableTarget):
         return coerce_turn(self.function(list(messages), list(tools)))
 
 
-class OpenAIAgent(OpenAITarget):
-    """An agent behind an OpenAI-compatible chat-completions endpoint."""
-
-    def respond(
-        self, messages: Sequence[Mapping[str, Any]], tools: Sequence[Mapping[str, Any]]
-    ) -> AgentTurn:
-        """One chat-completions request with the case's tools."""
-        result = self.client.chat(messages, tools=list(tools) or None)
-        return AgentTurn(
-            tool_calls=[
-                ToolCall(name=c["name"], arguments=c["arguments"]) for c in result.tool_calls
-            ],
-            content=result.content,
-            latency_ms=result.latency_ms,
-            prompt_tokens=result.prompt_tokens,
-            completion_tokens=result.completion_tokens,
-        )
-
-
 AGENT_TARGETS: TargetRegistry[Agent | Recorded[list[AgentTurn]]] = TargetRegistry(
     "agent",
     [
         recorded_kind(load_outputs, "outputs produced elsewhere (JSONL by case id)"),
         callable_kind(CallableAgent, "fn(messages, tools) -> a turn"),
-        openai_kind(OpenAIAgent, "an OpenAI-compatible chat endpoint, with the case's tools"),
+        openai_agent_kind("an OpenAI-compatible chat endpoint, with the case's tools"),
         TargetKind(
             name="baseline",
             args=BaselineConfig,
@@ -239,7 +222,7 @@ def tool_messages(turn: AgentTurn, expected: ExpectedTurn, turn_index: int) -> M
     messages: Messages = [
         {
             "role": "assistant",
-            "content": turn.content,
+            "content": turn.content or "",  # some servers reject null content
             "tool_calls": [
                 {
                     "id": call_id,
@@ -284,7 +267,8 @@ def drive_case(agent: Agent, case: AgentCase) -> list[AgentTurn]:
     per call (see :func:`tool_messages`) are appended before the next turn is requested. The
     case stops early when the agent makes no call (there is nothing to feed back); what it
     produced is kept. Latency is measured per turn when the agent does not report it.
-    Exceptions propagate to the caller.
+    An exception on the first turn propagates to the caller; on a later turn the case stops
+    there with an empty turn carrying the failure in ``error``.
     """
     expected = case.expected_turns()
     conversation: Messages = [dict(m) for m in case.messages]
@@ -292,10 +276,16 @@ def drive_case(agent: Agent, case: AgentCase) -> list[AgentTurn]:
     produced: list[AgentTurn] = []
     for index, turn_spec in enumerate(expected):
         began = time.perf_counter()
-        turn = agent.respond(copy.deepcopy(conversation), copy.deepcopy(tools))
+        try:
+            turn = agent.respond(copy.deepcopy(conversation), copy.deepcopy(tools))
+            if not isinstance(turn, AgentTurn):
+                turn = coerce_turn(turn)
+        except Exception as exc:
+            if not produced:
+                raise
+            produced.append(AgentTurn(error=error_text(exc)))  # what came before still counts
+            break
         elapsed = (time.perf_counter() - began) * 1000.0
-        if not isinstance(turn, AgentTurn):
-            turn = coerce_turn(turn)
         if turn.latency_ms is None:
             turn = turn.model_copy(update={"latency_ms": elapsed})
         produced.append(turn)

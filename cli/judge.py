@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.table import Table
@@ -92,6 +92,7 @@ def judge_compare(
         raise fail(exc) from exc
     if as_json:
         sys.stdout.write(result.model_dump_json(indent=2, exclude={"judgements"}) + "\n")
+        _fail_when_nothing_measured(result)
         return
     for table in comparison_tables(result):
         out.print(table)
@@ -101,6 +102,22 @@ def judge_compare(
         out.print(f"length slope (log-odds per doubling of B's length): {result.length_slope:+.3f}")
     for warning in result.warnings:
         out.print(f"[yellow]warning:[/] {warning}", soft_wrap=True, highlight=False)
+    _fail_when_nothing_measured(result)
+
+
+def _fail_when_nothing_measured(result: Any) -> None:
+    """Exit 1, showing why, when there were pairs and the judge measured none of them."""
+    if not result.counts.get("pairs") or result.counts.get("measured"):
+        return
+    reasons = list(dict.fromkeys(j.reason for j in result.judgements if j.reason))
+    err.print(
+        f"[bold red]error:[/] the judge measured none of the {result.counts['pairs']} pairs",
+        soft_wrap=True,
+        highlight=False,
+    )
+    for reason in reasons[:3]:
+        err.print(f"  {reason}", soft_wrap=True, highlight=False, markup=False)
+    raise typer.Exit(code=1)
 
 
 @judge_app.command("calibrations")

@@ -313,7 +313,9 @@ def metrics(
     ] = False,
 ) -> None:
     """List every metric each stage declares: its name, direction and definition."""
-    from evalstage.cli.render import STAGE_METRICS, metrics_markdown
+    from evalstage.cli.render import metrics_markdown, stage_metrics
+
+    STAGE_METRICS = stage_metrics()
 
     if markdown:
         sys.stdout.write(metrics_markdown())

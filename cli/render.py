@@ -6,19 +6,31 @@ from typing import Any
 
 from rich.table import Table
 
-from evalstage.agent_eval import AGENT_METRICS
 from evalstage.cli._common import out
 from evalstage.evalcore.metrics import MetricCatalog
 from evalstage.evalcore.records import RunRecord
-from evalstage.generation_eval import GENERATION_METRICS
-from evalstage.retrieval_eval import RETRIEVAL_METRICS
 
-STAGE_METRICS: dict[str, MetricCatalog] = {
-    "retrieval": RETRIEVAL_METRICS,
-    "generation": GENERATION_METRICS,
-    "agent": AGENT_METRICS,
-}
-"""Each stage's metric declaration, for ``evalstage metrics`` and the docs."""
+
+def stage_metrics() -> dict[str, MetricCatalog]:
+    """Each stage's metric declaration, for ``evalstage metrics`` and the docs.
+
+    Imported when asked for: the stage packages are not needed to print a stored run.
+    """
+    from evalstage.agent_eval import AGENT_METRICS
+    from evalstage.generation_eval import GENERATION_METRICS
+    from evalstage.retrieval_eval import RETRIEVAL_METRICS
+
+    return {
+        "retrieval": RETRIEVAL_METRICS,
+        "generation": GENERATION_METRICS,
+        "agent": AGENT_METRICS,
+    }
+
+
+def __getattr__(name: str) -> Any:
+    if name == "STAGE_METRICS":
+        return stage_metrics()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def metrics_markdown() -> str:
@@ -31,7 +43,7 @@ def metrics_markdown() -> str:
         "(`name:variant`) and a cutoff name (`ndcg@10` for `ndcg@k`) take the direction of their "
         "base; `none` marks a behaviour flag, right or wrong only against the expectation.",
     ]
-    for stage, catalog in STAGE_METRICS.items():
+    for stage, catalog in stage_metrics().items():
         lines += ["", f"## {stage}", "", "| metric | better | definition |", "| --- | --- | --- |"]
         lines += [f"| `{m.name}` | {m.direction} | {m.definition} |" for m in catalog.metrics]
     return "\n".join(lines) + "\n"
@@ -108,6 +120,9 @@ def print_run(run: RunRecord) -> None:
                 f"{m.coverage:.0%}",
             )
         out.print(table)
+        usage = usage_line(stage.config)
+        if usage:
+            out.print(usage, soft_wrap=True, highlight=False)
         if per_variant:
             print_variants(per_variant, stage.config.get("matrix", {}))
         if stage.failure_categories:
@@ -116,6 +131,23 @@ def print_run(run: RunRecord) -> None:
         if stage.error_codes:
             codes = ", ".join(f"{k} {v}" for k, v in sorted(stage.error_codes.items()))
             out.print(f"error codes (cases): {codes}", soft_wrap=True)
+
+
+def usage_line(config: dict[str, Any]) -> str | None:
+    """``latency p50 … ms, p95 … ms · tokens prompt …, completion …`` when the run stored them."""
+    parts = []
+    latency = config.get("latency_ms")
+    if isinstance(latency, dict) and "p50" in latency:
+        parts.append(f"latency p50 {latency['p50']:,.0f} ms, p95 {latency.get('p95', 0):,.0f} ms")
+    tokens = config.get("tokens")
+    if isinstance(tokens, dict):
+        text = (
+            f"tokens prompt {tokens.get('prompt', 0):,}, completion {tokens.get('completion', 0):,}"
+        )
+        if tokens.get("flagged_cases"):
+            text += f" ({tokens['flagged_cases']} cases reported implausible counts: not included)"
+        parts.append(text)
+    return " · ".join(parts) or None
 
 
 def print_variants(per_variant: dict[str, Any], matrix: dict[str, dict[str, int]]) -> None:

@@ -121,7 +121,12 @@ def agent_check(
                 {
                     "case_id": r.case_id,
                     "outcome": r.outcome.value,
-                    "codes": r.reason.split(", ") if r.reason else [],
+                    "codes": r.details.get("verdict", {}).get("codes", []),
+                    **(
+                        {"turn_errors": r.details["turn_errors"]}
+                        if "turn_errors" in r.details
+                        else {}
+                    ),
                     "scores": r.scores,
                 }
                 for r in report.results
@@ -190,6 +195,8 @@ def generation_verify(
     ] = None,
 ) -> None:
     """Score claims against their contexts with the faithfulness verifier, in one batch."""
+    from rich.markup import escape
+
     from evalstage.generation_eval.verifier import VerifierSpec, build_verifier, verify_file
 
     try:
@@ -200,7 +207,21 @@ def generation_verify(
         err.print(f"[bold red]error:[/] --verifier/--verifier-args: {exc}")
         raise typer.Exit(code=2) from exc
     try:
-        count = verify_file(input_path, output_path, build_verifier(spec))
+        built = build_verifier(spec)
+        count = verify_file(input_path, output_path, built)
     except SuiteError as exc:
         raise fail(exc) from exc
     err.print(f"wrote {count} verdicts to {output_path}")
+    parse_failures = getattr(built.scorer, "parse_failures", 0)
+    if parse_failures:
+        err.print(f"[yellow]warning:[/] {parse_failures} unreadable verifier replies (unsupported)")
+    if built.failures:
+        first = next(iter(built.failures.values()))
+        err.print(
+            f"[yellow]warning:[/] {len(built.failures)} pairs not judged (label 'error'): "
+            + escape(first),
+            soft_wrap=True,
+            highlight=False,
+        )
+        if len(built.failures) >= count > 0 and built.scored_pairs == len(built.failures):
+            raise typer.Exit(code=1)  # nothing was judged

@@ -1,10 +1,11 @@
 """A small OpenAI-compatible chat-completions client shared by the stages that call a model.
 
-It POSTs to ``{base_url}/chat/completions``, retries only what is worth retrying (timeouts,
-connection errors, HTTP 429 and 5xx) with exponential backoff and jitter, and fails at once on any
-other 4xx. When it gives up it raises :class:`TargetError`, which callers record as the case's
-``error`` outcome. The API key is read from the environment variable named in the config at each
-request: it is never stored in the config, in the client or in run records.
+It POSTs to ``{base_url}/chat/completions`` and retries (exponential backoff, jitter) timeouts,
+connection errors, HTTP 429 and 5xx — not other 4xx, nor a 5xx whose body names a request error
+(:mod:`evalcore.chat_reply`). Errors carry the server's own cause. After ``circuit_failures``
+requests in a row fail to reach an endpoint, the next ones fail at once (:mod:`evalcore.circuit`).
+Giving up raises :class:`TargetError`, recorded as the case's ``error``. The API key is read from
+the environment variable named in the config at each request, never stored.
 """
 
 from __future__ import annotations
@@ -15,13 +16,19 @@ import os
 import random
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from evalstage.evalcore.chat_reply import (
+    ChatResult,
+    error_cause,
+    is_request_error,
+    parse_tool_calls,
+)
+from evalstage.evalcore.circuit import breaker_for, implausible_usage
 from evalstage.evalcore.errors import SuiteError
 
 __all__ = ["ChatClient", "ChatConfig", "ChatResult", "TargetError", "parse_tool_calls"]
@@ -29,7 +36,7 @@ __all__ = ["ChatClient", "ChatConfig", "ChatResult", "TargetError", "parse_tool_
 _log = logging.getLogger(__name__)
 
 _MAX_RETRY_AFTER_S = 60.0
-_BODY_SNIPPET = 300
+_BODY_SNIPPET = 2000
 
 
 class TargetError(RuntimeError):
@@ -69,6 +76,15 @@ class ChatConfig(BaseModel):
         default=1.0, ge=0, description="First retry delay; doubles each retry, with jitter."
     )
     backoff_max_s: float = Field(default=30.0, ge=0, description="Cap on one retry delay.")
+    circuit_failures: int = Field(
+        default=5,
+        ge=0,
+        description="After this many requests in a row fail to reach the endpoint (after "
+        "retries), later ones fail at once (circuit open); 0: never.",
+    )
+    circuit_reset_s: float = Field(
+        default=30.0, ge=0, description="How long an open circuit stays open before one trial."
+    )
     jitter_seed: int = Field(default=0, description="Seed of the backoff jitter (deterministic).")
     temperature: float | None = Field(default=0.0, ge=0, description="null: not sent.")
     max_tokens: int | None = Field(default=None, ge=1, description="null: not sent.")
@@ -90,25 +106,6 @@ class ChatConfig(BaseModel):
                 "write it like http://127.0.0.1:8000/v1"
             )
         return value.rstrip("/")
-
-
-@dataclass(frozen=True)
-class ChatResult:
-    """One chat-completions answer.
-
-    ``tool_calls`` are ``{"name", "arguments"}`` with ``arguments`` raw (usually a JSON string),
-    plus ``"id"`` when the server gave one. ``latency_ms`` is the duration of the successful
-    attempt; ``attempts`` counts every attempt made, retries included.
-    """
-
-    content: str | None
-    tool_calls: list[dict[str, Any]] = field(default_factory=list)
-    latency_ms: float = 0.0
-    prompt_tokens: int | None = None
-    completion_tokens: int | None = None
-    raw: dict[str, Any] = field(default_factory=dict)
-    attempts: int = 1
-    finish_reason: str | None = None
 
 
 def _redact_url(url: str) -> str:
@@ -135,7 +132,16 @@ def _retry_after(response: httpx.Response) -> float | None:
 
 
 def _snippet(response: httpx.Response) -> str:
-    text = response.text.strip().replace("\n", " ")
+    """The error body, readable: an OpenAI-style ``error.message`` (or ``detail``) first."""
+    text = response.text.strip()
+    try:
+        data = json.loads(text)
+    except ValueError:
+        data = None
+    cause = error_cause(data)
+    if cause:
+        text = cause
+    text = " ".join(text.split())
     return text if len(text) <= _BODY_SNIPPET else text[:_BODY_SNIPPET] + "..."
 
 
@@ -146,32 +152,6 @@ _STATUS_HINTS = {
     413: "the request is too large for the server: shorten the conversation or the tools",
     422: "the server rejected the request body: check the model's support for tools",
 }
-
-
-def parse_tool_calls(message: Mapping[str, Any]) -> list[dict[str, Any]]:
-    """Read ``tool_calls`` (or the legacy ``function_call``) of an assistant message.
-
-    Returns ``{"name", "arguments"}`` dicts (``"id"`` too when present), arguments left raw.
-    """
-    calls: list[dict[str, Any]] = []
-    for item in message.get("tool_calls") or []:
-        if not isinstance(item, Mapping):
-            continue
-        function = item.get("function")
-        source = function if isinstance(function, Mapping) else item
-        call: dict[str, Any] = {
-            "name": str(source.get("name", "")),
-            "arguments": source.get("arguments", "{}"),
-        }
-        if item.get("id") is not None:
-            call["id"] = item["id"]
-        calls.append(call)
-    legacy = message.get("function_call")
-    if not calls and isinstance(legacy, Mapping):
-        calls.append(
-            {"name": str(legacy.get("name", "")), "arguments": legacy.get("arguments", "{}")}
-        )
-    return calls
 
 
 class ChatClient:
@@ -298,6 +278,9 @@ class ChatClient:
         attempts_allowed = self.config.max_retries + 1
         last_problem = ""
         last_status: int | None = None
+        breaker, limit = breaker_for(self.url), self.config.circuit_failures
+        if not breaker.allow(limit, self.config.circuit_reset_s, time.monotonic()):
+            raise TargetError(f"POST {_redact_url(self.url)}: {breaker.refusal()}", attempts=0)
         server_wait = 0.0  # what the server asked for in Retry-After
         for attempt in range(attempts_allowed):
             if attempt:
@@ -332,7 +315,15 @@ class ChatClient:
                 last_status = None
                 continue
             latency_ms = (time.perf_counter() - began) * 1000.0
+            breaker.record(True, limit, time.monotonic())
             status = response.status_code
+            if status >= 500 and is_request_error(response.text):
+                raise TargetError(
+                    f"POST {_redact_url(self.url)} failed with HTTP {status}: "
+                    f"{_snippet(response)} (a request error: not retried)",
+                    status=status,
+                    attempts=attempt + 1,
+                )
             if status == 429 or status >= 500:
                 last_problem = f"HTTP {status}: {_snippet(response)}"
                 last_status = status
@@ -346,7 +337,9 @@ class ChatClient:
                     status=status,
                     attempts=attempt + 1,
                 )
-            return self._parse(response, latency_ms, attempt + 1)
+            return self._parse(response, latency_ms, attempt + 1, messages)
+        if last_status is None:
+            breaker.record(False, limit, time.monotonic())
         raise TargetError(
             f"POST {_redact_url(self.url)} failed after {attempts_allowed} attempt"
             f"{'s' if attempts_allowed > 1 else ''}: {last_problem}",
@@ -354,7 +347,13 @@ class ChatClient:
             attempts=attempts_allowed,
         )
 
-    def _parse(self, response: httpx.Response, latency_ms: float, attempts: int) -> ChatResult:
+    def _parse(
+        self,
+        response: httpx.Response,
+        latency_ms: float,
+        attempts: int,
+        messages: Sequence[Mapping[str, Any]] = (),
+    ) -> ChatResult:
         try:
             data = response.json()
         except (json.JSONDecodeError, UnicodeDecodeError) as exc:
@@ -378,13 +377,22 @@ class ChatClient:
         usage = data.get("usage")
         usage = usage if isinstance(usage, dict) else {}
         finish = choice.get("finish_reason")
+        content = content if isinstance(content, str) else None
+        calls = parse_tool_calls(message)
+        prompt, completion = (_as_int(usage.get(k)) for k in ("prompt_tokens", "completion_tokens"))
+        reply_chars = len(content or "") + sum(len(str(c["arguments"])) for c in calls)
+        warning = implausible_usage(messages, prompt, reply_chars, completion)
+        if warning is not None:  # flagged, and not passed on as if true
+            _log.warning("%s from %s (counts dropped)", warning, _redact_url(self.url))
+            prompt = completion = None
         return ChatResult(
-            content=content if isinstance(content, str) else None,
-            tool_calls=parse_tool_calls(message),
+            content=content,
+            tool_calls=calls,
             latency_ms=latency_ms,
-            prompt_tokens=_as_int(usage.get("prompt_tokens")),
-            completion_tokens=_as_int(usage.get("completion_tokens")),
+            prompt_tokens=prompt,
+            completion_tokens=completion,
             raw=data,
             attempts=attempts,
             finish_reason=finish if isinstance(finish, str) else None,
+            usage_warning=warning,
         )

@@ -88,7 +88,9 @@ def usage_summary(
     """Cost beside quality: p50/p95 of the cases' ``latency_ms`` and their token totals.
 
     Read from each result's ``details`` (``latency_ms``, ``prompt_tokens``,
-    ``completion_tokens``); ``None`` for what no case recorded.
+    ``completion_tokens``); ``None`` for what no case recorded. Cases whose reported counts
+    were implausible (dropped by the chat client, noted in ``details["notes"]``) are counted in
+    ``tokens["flagged_cases"]``.
     """
     latencies = [
         float(r.details["latency_ms"]) for r in results if r.details.get("latency_ms") is not None
@@ -101,7 +103,15 @@ def usage_summary(
     completion = [
         int(r.details["completion_tokens"]) for r in results if "completion_tokens" in r.details
     ]
-    tokens = (
-        {"prompt": sum(prompt), "completion": sum(completion)} if prompt or completion else None
+    flagged = sum(
+        any("implausible token counts" in str(note) for note in r.details.get("notes") or [])
+        for r in results
     )
+    tokens = (
+        {"prompt": sum(prompt), "completion": sum(completion)}
+        if prompt or completion or flagged
+        else None
+    )
+    if tokens is not None and flagged:
+        tokens["flagged_cases"] = flagged
     return latency, tokens

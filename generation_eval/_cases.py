@@ -113,4 +113,12 @@ class Generation(BaseModel):
     latency_ms: float | None = Field(default=None, ge=0)
     prompt_tokens: int | None = Field(default=None, ge=0)
     completion_tokens: int | None = Field(default=None, ge=0)
+    truncated: bool = Field(
+        default=False,
+        description="The answer was cut at max_tokens (finish_reason: length): it fails as "
+        "formatting.",
+    )
+    notes: list[str] = Field(
+        default_factory=list, description="What the harness noticed, e.g. implausible tokens."
+    )
 

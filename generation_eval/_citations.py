@@ -44,6 +44,8 @@ class Requests:
     items: list[Item] = field(default_factory=list)
     index: dict[Item, int] = field(default_factory=dict)
     verdicts: list[ClaimVerdict] = field(default_factory=list)
+    errors_seen: list[str] = field(default_factory=list)
+    """Why the verifier could not judge the verdicts read since last cleared."""
 
     def add(self, claim: str, contexts: Sequence[str], question: str | None = None) -> int:
         """Register a request; return its position."""
@@ -63,7 +65,10 @@ class Requests:
 
     def get(self, claim: str, contexts: Sequence[str], question: str | None = None) -> ClaimVerdict:
         """The verdict of a verified request."""
-        return self.verdicts[self.index[(claim, tuple(contexts), question)]]
+        verdict = self.verdicts[self.index[(claim, tuple(contexts), question)]]
+        if "error" in verdict.checks:
+            self.errors_seen.append(str(verdict.checks["error"]))
+        return verdict
 
 
 @dataclass
@@ -111,6 +116,7 @@ class AnswerCheck:
         """Per-claim verdicts, faithfulness and ALCE citation recall/precision."""
         rows: list[dict[str, Any]] = []
         supported = entailed = precise = total_citations = 0
+        requests.errors_seen.clear()
         for claim in self.claims:
             verdict = requests.get(claim.text, self.passages, self.question)
             supported += verdict.label == "supported"
@@ -148,7 +154,9 @@ class AnswerCheck:
                 }
             )
         n = len(self.claims)
+        failed = list(dict.fromkeys(requests.errors_seen))
         return {
+            **({"verifier_error": "; ".join(failed[:2])} if failed else {}),
             "claims": rows,
             "faithfulness": supported / n if n else None,
             "contradicted_claims": sum(r["label"] == "contradicted" for r in rows),

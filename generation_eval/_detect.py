@@ -21,7 +21,8 @@ each cut again at ``;`` and at contrastive words (``but``, ``however``, ``althou
 * *content* — anything else.
 
 ``detected`` is true when at least one segment abstains and none is content. An empty answer
-abstains. **Partial abstention** ("The context does not say X, but Y is 5 [2].") has content, so
+abstains; an answer of citation markers only (``[1][3]``) does not (it is a formatting failure).
+**Partial abstention** ("The context does not say X, but Y is 5 [2].") has content, so
 it counts as answered: ``detected=False`` with a mid ``score`` (0.35) and the cue kept. A negative
 finding ("The drug did not reduce mortality [1].") carries no cue at all.
 
@@ -232,6 +233,8 @@ def detect_abstention(answer: str) -> Detection:
     cues: list[tuple[str, bool]] = []
     content = 0
     claims = split_claims(answer)
+    if not claims and CITATION_MARKER.search(answer):
+        return _NOTHING  # only citation markers ("[1][3]"): a malformed answer, not a refusal
     if not claims:
         return Detection(detected=True, score=1.0, cue="empty answer")
     for claim in claims:

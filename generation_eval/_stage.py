@@ -1,8 +1,11 @@
 """The generation stage: ``score_generation`` (one context and a verifier in, one report out).
 
-Decision rules per case variant (first match wins), by what the variant expects:
+Decision rules per case variant (first match wins), by what the variant expects. First, for any
+expectation: an answer cut at ``max_tokens`` (``finish_reason: "length"``) is ``formatting``.
 
-* ``abstain``: pass when the answer abstains, else ``missed_abstention``;
+* ``abstain``: pass when the answer abstains, else ``missed_abstention``; an abstention whose
+  citations name no passage is ``formatting`` (an answer of citation markers only does not
+  abstain);
 * ``flag_conflict``: pass when the answer acknowledges the conflict; else
   ``counterfactual_adopted`` when it answers with the planted value, else ``conflict_ignored``;
 * ``answer``: ``over_refusal`` when it abstains; ``formatting`` when a citation names no
@@ -13,8 +16,9 @@ Decision rules per case variant (first match wins), by what the variant expects:
   accepted; answering the true value from memory is unsupported by the context.
 
 A ``retrieved`` variant that fails while the oracle ``original`` passes is attributed to
-retrieval (``retrieval_miss``). A variant the target failed on is ``error``; one with no output
-is ``unmeasured``; both stay out of the aggregates, whose coverage says so.
+retrieval (``retrieval_miss``). A variant the target failed on is ``error``; one with no output,
+or whose claims the verifier could not judge (its request failed: ``checks.error``), is
+``unmeasured``; both stay out of the aggregates, whose coverage says so.
 """
 
 from __future__ import annotations
@@ -40,6 +44,8 @@ from evalstage.generation_eval._answers import answer_scores, counterfactual_ado
 from evalstage.generation_eval._cases import Generation, RagCase
 from evalstage.generation_eval._citations import AnswerCheck, check_answers, passage_text
 from evalstage.generation_eval._claims import citation_format_ok, split_claims
+from evalstage.generation_eval._decide import decide as _decide
+from evalstage.generation_eval._decide import deciding_checks as _deciding_checks
 from evalstage.generation_eval._detect import detect_abstention, detect_conflict
 from evalstage.generation_eval._metrics import ANSWER_METRICS, GENERATION_METRICS
 from evalstage.generation_eval._variants import CaseVariant
@@ -103,67 +109,10 @@ def _usage(output: Generation | None) -> dict[str, Any]:
         "latency_ms": output.latency_ms,
         "prompt_tokens": output.prompt_tokens,
         "completion_tokens": output.completion_tokens,
+        "truncated": output.truncated or None,
+        "notes": output.notes or None,
     }
     return {k: v for k, v in usage.items() if v is not None}
-
-
-def _decide(
-    item: CaseVariant, found: dict[str, Any], threshold: float
-) -> tuple[FailureCategory | None, str]:
-    """The failure category (None: pass) and the reason, by the module's decision rules."""
-    abstained, conflict = found["abstained"], found["conflict_flagged"]
-    if item.expect == "abstain":
-        if abstained:
-            return None, "abstained as expected"
-        return FailureCategory.MISSED_ABSTENTION, "answered although the contexts do not answer"
-    if item.expect == "flag_conflict":
-        if conflict:
-            return None, "acknowledged the conflicting contexts"
-        if found.get("counterfactual_adopted"):
-            return (
-                FailureCategory.COUNTERFACTUAL_ADOPTED,
-                f"answered with the planted value '{item.counterfactual}' and did not flag it",
-            )
-        return FailureCategory.CONFLICT_IGNORED, "did not acknowledge the conflicting contexts"
-    if abstained:
-        return FailureCategory.OVER_REFUSAL, "abstained although the contexts answer"
-    if not found["format_ok"]:
-        return FailureCategory.FORMATTING, found["format_reason"]
-    faithfulness = found.get("faithfulness")
-    if found.get("contradicted_claims") or (faithfulness is not None and faithfulness < threshold):
-        unsupported = "; ".join(found.get("unsupported_claims", [])[:2])
-        return FailureCategory.HALLUCINATION, f"claims not supported by the contexts: {unsupported}"
-    if faithfulness is None:
-        return FailureCategory.FORMATTING, "the answer holds no claim"
-    if item.answers and not found.get("alias_match"):
-        return FailureCategory.WRONG_ANSWER, "no acceptable answer appears in the answer"
-    if (found.get("citation_recall") or 0.0) < 1.0:
-        return FailureCategory.UNSUPPORTED_CITATION, "a claim's citations do not support it"
-    return None, "correct, supported and cited"
-
-
-_CHECK_OF = {
-    FailureCategory.MISSED_ABSTENTION: "abstention",
-    FailureCategory.OVER_REFUSAL: "abstention",
-    FailureCategory.COUNTERFACTUAL_ADOPTED: "counterfactual",
-    FailureCategory.CONFLICT_IGNORED: "conflict",
-    FailureCategory.FORMATTING: "citation_format",
-    FailureCategory.HALLUCINATION: "faithfulness",
-    FailureCategory.WRONG_ANSWER: "answer_match",
-    FailureCategory.UNSUPPORTED_CITATION: "citations",
-}
-
-
-def _deciding_checks(item: CaseVariant, category: FailureCategory | None) -> list[str]:
-    """Which deterministic checks decided the outcome: the failing one, or all that passed."""
-    if category is not None:
-        return [_CHECK_OF[category]]
-    if item.expect == "abstain":
-        return ["abstention"]
-    if item.expect == "flag_conflict":
-        return ["conflict"]
-    checks = ["abstention", "citation_format", "faithfulness", "answer_match", "citations"]
-    return checks if item.answers else [c for c in checks if c != "answer_match"]
 
 
 def _examine(item: CaseVariant, output: Generation) -> tuple[dict[str, Any], AnswerCheck | None]:
@@ -175,6 +124,7 @@ def _examine(item: CaseVariant, output: Generation) -> tuple[dict[str, Any], Ans
         "abstention_cue": abstention.cue,
         "conflict_flagged": conflict.detected,
         "conflict_cue": conflict.cue,
+        "truncated": output.truncated,
     }
     ok, reason = citation_format_ok(answer, len(item.passages))
     found["format_ok"], found["format_reason"] = ok, reason
@@ -187,8 +137,6 @@ def _examine(item: CaseVariant, output: Generation) -> tuple[dict[str, Any], Ans
         )
     if expected and not abstention.detected:
         found.update(answer_scores(answer, [a for a in expected if a]))
-    if abstention.detected:
-        return found, None
     claims = split_claims(answer)
     if output.citations and not any(c.citations for c in claims):
         # structured citations are per answer sentence: pair them before dropping any sentence
@@ -202,6 +150,8 @@ def _examine(item: CaseVariant, output: Generation) -> tuple[dict[str, Any], Ans
             found["format_reason"] = (
                 f"citations name passages {bad}, outside 1..{len(item.passages)}"
             )
+    if abstention.detected:  # its citation format is still checked (above)
+        return found, None
     claims = [c for c in claims if not detect_abstention(c.text).detected]
     passages = [passage_text(p) for p in item.passages]
     return found, AnswerCheck(claims=claims, passages=passages, question=item.question)
@@ -256,6 +206,10 @@ def score_generation(context: GenerationContext, verifier: Verifier) -> Generati
         if missing is not None or output is None:
             continue
         found = examined[item.key]
+        if found.get("verifier_error"):  # the verifier could not judge it: no verdict to trust
+            reason = f"the verifier failed: {found['verifier_error']}"
+            results.append(head.unmeasured(reason, {**details, "answer": output.answer, **found}))
+            continue
         category, reason = _decide(item, found, context.faithfulness_threshold)
         found["decided_by"] = _deciding_checks(item, category)
         scores = {

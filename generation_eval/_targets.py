@@ -142,6 +142,8 @@ class OpenAIGenerator(OpenAITarget):
             latency_ms=result.latency_ms,
             prompt_tokens=result.prompt_tokens,
             completion_tokens=result.completion_tokens,
+            truncated=result.truncated,
+            notes=[result.usage_warning] if result.usage_warning else [],
         )
 
 

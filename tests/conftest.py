@@ -30,6 +30,15 @@ def evalstage_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return home
 
 
+@pytest.fixture(autouse=True)
+def _closed_circuits() -> Iterator[None]:
+    """Every test starts with every endpoint's circuit closed (evalcore.circuit)."""
+    from evalstage.evalcore.circuit import reset_breakers
+
+    reset_breakers()
+    yield
+
+
 @pytest.fixture
 def server() -> Iterator[FakeServer]:
     """A chat-completions test double on 127.0.0.1 (see tests/_support/chat_server.py)."""

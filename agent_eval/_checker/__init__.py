@@ -18,8 +18,9 @@ Error codes (per call and, as a sorted union, per case) are the members of :clas
 each with its ``description``; :data:`ERROR_CODES` lists them.
 
 Modules: ``_codes`` (the codes), ``_verdicts`` (what comes out), ``_calls`` (tools, parsed calls,
-JSON Schema), ``_strict`` and ``_bfcl_rules`` (each mode's value rules), ``_pairing`` (which call
-answers which expected call), ``_turns`` (one turn) and ``_case`` (:func:`check_case`).
+JSON Schema), ``_schemas`` (meta-schema checks and validators, cached by schema content),
+``_strict`` and ``_bfcl_rules`` (each mode's value rules), ``_pairing`` (which call answers which
+expected call), ``_turns`` (one turn) and ``_case`` (:func:`check_case`).
 """
 
 from evalstage.agent_eval._checker._bfcl_rules import bfcl_standardize

@@ -12,11 +12,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from jsonschema import Draft202012Validator  # type: ignore[import-untyped, unused-ignore]
 from referencing.exceptions import Unresolvable
 
 from evalstage.agent_eval._cases import AgentCase
 from evalstage.agent_eval._checker._codes import ErrorCode
+from evalstage.agent_eval._checker._schemas import schema_validator
 from evalstage.agent_eval._checker._verdicts import CheckMode
 from evalstage.agent_eval._schema import tool_function
 from evalstage.evalcore.loaders import MAX_JSON_DEPTH, json_too_deep
@@ -118,30 +118,13 @@ def _parse_arguments(raw: Any, mode: CheckMode) -> tuple[dict[str, Any] | None, 
     return value, ""
 
 
-_VALIDATORS: dict[int, tuple[Mapping[str, Any], Any]] = {}
-_MAX_VALIDATORS = 8192
-
-
-def _validator(schema: Mapping[str, Any]) -> Any:
-    """A cached Draft 2020-12 validator for ``schema`` (keyed by identity, reference kept)."""
-    key = id(schema)
-    hit = _VALIDATORS.get(key)
-    if hit is not None and hit[0] is schema:
-        return hit[1]
-    if len(_VALIDATORS) >= _MAX_VALIDATORS:
-        _VALIDATORS.clear()
-    validator = Draft202012Validator(schema)
-    _VALIDATORS[key] = (schema, validator)
-    return validator
-
-
 def _schema_issues(call: Call) -> None:
     args = call.args
     if call.tool is None or args is None:
         return
     try:
         errors = sorted(
-            _validator(call.tool.parameters).iter_errors(args),
+            schema_validator(call.tool.parameters).iter_errors(args),
             key=lambda e: [str(p) for p in e.absolute_path],
         )
     except Unresolvable as exc:  # a $ref the loader could not check (e.g. built in code)

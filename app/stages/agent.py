@@ -106,7 +106,8 @@ def agent_run_view(url: str, run: RunRecord, summary: StageSummary) -> None:
     if categories:
         view = view[view["category"].isin(categories)]
     if code and code != "(any)":
-        view = view[view["reason"].fillna("").str.split(", ").apply(lambda cs: code in cs)]
+        codes = view["reason"].fillna("").str.split(r"[,;] ", regex=True)  # "; turn N failed"
+        view = view[codes.apply(lambda cs: code in cs)]
     sort = ["call_f1", "case_id"] if "call_f1" in view.columns else ["case_id"]
     view = view.sort_values(sort, kind="stable", na_position="first")
     page = ui.paginate(view, key="ag_page")

@@ -17,7 +17,7 @@ Shown = Literal["first", "second", "tie"]
 
 _VERDICT_LINE = re.compile(
     r"(?:verdict|winner|final answer|answer)\s*[:=]\s*\**\s*\[*\s*"
-    r"(answer\s+)?(a|b|tie|draw|equal|c)\b",
+    r"(answer\s+)?(?:an?\s+(?=(?:tie|draw)\b))?(a|b|tie|draw|equal|c)\b",
     re.IGNORECASE,
 )
 _BRACKETS = re.compile(r"\[\[\s*(a|b|c|tie)\s*\]\]", re.IGNORECASE)

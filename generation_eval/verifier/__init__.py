@@ -4,11 +4,9 @@
 shipped fine-tuned head); ``Verifier.verify([(claim, contexts), ...])`` returns one
 :class:`ClaimVerdict` per claim with the deciding evidence; ``verify_file`` does the same for a
 JSONL file.
-
-``OfflineScorer`` is imported on first use: it needs torch, which most commands never load.
 """
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from evalstage.generation_eval.verifier._build import VerifierSpec, build_verifier
 from evalstage.generation_eval.verifier._cache import PairCache
@@ -16,6 +14,19 @@ from evalstage.generation_eval.verifier._files import verify_file
 from evalstage.generation_eval.verifier._protocol import LABELS, ClaimVerdict, PairScorer
 from evalstage.generation_eval.verifier._sentences import split_sentences
 from evalstage.generation_eval.verifier._verifier import Thresholds, Verifier
+
+if TYPE_CHECKING:
+    from evalstage.generation_eval.verifier._offline import OfflineScorer
+
+
+def __getattr__(name: str) -> Any:
+    # the offline scorer needs torch (about 1.5 s to import): loaded when first asked for
+    if name == "OfflineScorer":
+        from evalstage.generation_eval.verifier._offline import OfflineScorer
+
+        return OfflineScorer
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "LABELS",
@@ -31,10 +42,3 @@ __all__ = [
     "verify_file",
 ]
 
-
-def __getattr__(name: str) -> Any:
-    if name == "OfflineScorer":
-        from evalstage.generation_eval.verifier._offline import OfflineScorer
-
-        return OfflineScorer
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -54,6 +54,9 @@ def combine(verdicts: list[ClaimVerdict]) -> ClaimVerdict:
     """
     if len(verdicts) == 1:
         return verdicts[0]
+    failed = [v for v in verdicts if "error" in v.checks]
+    if failed:
+        return failed[0]  # a sentence the verifier could not judge: the text is not judged
     for label in ("contradicted", "unsupported", "supported"):
         hits = [v for v in verdicts if v.label == label]
         if hits:
@@ -96,7 +99,9 @@ def verify_file(input_path: str | Path, output_path: str | Path, verifier: Verif
     """Verify every line of ``input_path``; write one score line per input line.
 
     Input lines are ``{"id", "context": str | [str], "claim": str, "question"?: str}``; output
-    lines are ``{"id", "support", "contradiction", "label", "context_index", "evidence"}``, plus
+    lines are ``{"id", "support", "contradiction", "label", "context_index", "evidence"}`` (a
+    claim the scorer could not judge — its request failed — has ``"label": "error"``, null
+    scores and ``"error"``; the other lines are still written), plus
     ``"sentences"`` (each sentence's label and support) when the claim has several sentences:
     each is verified on its own and the weakest decides (:func:`combine`). With a ``question``,
     a short answer is rewritten into the claim it makes first (``"claim_from_question"``). Every
@@ -115,6 +120,9 @@ def verify_file(input_path: str | Path, output_path: str | Path, verifier: Verif
     for record, (verdict, parts) in zip(records, checked, strict=True):
         row = {"id": record.id, **verdict.model_dump(include={"support", "contradiction", "label"})}
         row |= {"context_index": verdict.context_index, "evidence": verdict.evidence}
+        if "error" in verdict.checks:  # not judged: no scores to read
+            row |= {"support": None, "contradiction": None, "label": "error"}
+            row["error"] = verdict.checks["error"]
         if "claim_from_question" in verdict.checks:
             row["claim_from_question"] = verdict.checks["claim_from_question"]
         if len(parts) > 1:

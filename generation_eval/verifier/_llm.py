@@ -18,14 +18,25 @@ a missing, non-numeric or otherwise out-of-range confidence counts as 1.0. The l
 gets ``confidence`` and the other two share the rest equally (so a confidence under 1/3 means
 the judge leans away from its own label).
 
+3. a reply cut short (``finish_reason: "length"`` or a JSON object never closed) is read
+   leniently: a complete ``"label": "<label>"`` field (and a complete ``"confidence"`` number,
+   else 1.0) is the verdict.
+
 **An unreadable reply** (no JSON with a known label and no leading label word, or no text at all)
 does not crash and never yields NaN: its row is :data:`UNPARSED_ROW` = ``[0, 0, 1]``, i.e.
 ``unsupported`` under any aggregation (argmax, thresholds or best support), because a verdict we
 cannot read is no evidence of support or of contradiction. Each one is logged, counted in
-:attr:`LLMScorer.parse_failures` and kept (truncated) in :attr:`LLMScorer.last_unparsed`.
+:attr:`LLMScorer.parse_failures`, kept (truncated) in :attr:`LLMScorer.last_unparsed` and
+listed in :attr:`LLMScorer.last_failures`, so that the verifier does not cache it (a rerun asks
+again).
 
-Transport failures (after the client's retries) raise
-:class:`~evalcore.llm_client.TargetError`; the caller records them as the case's ``error``.
+**A transport failure** of one pair (after the client's retries, or at once when the endpoint's
+circuit is open) does not stop the batch: the pair's row is NaN and its reason is in
+:attr:`LLMScorer.last_failures`; the verifier turns it into a verdict with ``checks["error"]``
+(the generation stage marks that case unmeasured) and does not cache it.
+
+Cache key: :attr:`LLMScorer.cache_identity` is the identity plus a hash of the endpoint (URL
+without credentials), model, temperature, max_tokens, extra request fields and the prompt.
 """
 
 from __future__ import annotations
@@ -43,7 +54,7 @@ import numpy as np
 from pydantic import ValidationError
 
 from evalstage.evalcore.errors import SuiteError
-from evalstage.evalcore.llm_client import ChatClient, ChatConfig
+from evalstage.evalcore.llm_client import ChatClient, ChatConfig, TargetError
 from evalstage.generation_eval.verifier._protocol import LABELS, Label, Probabilities
 
 __all__ = [
@@ -165,11 +176,25 @@ def _json_verdict(text: str) -> tuple[Label, float] | None:
     return None
 
 
+_LABEL_FIELD = re.compile(r'"label"\s*:\s*"([^"]{1,40})"\s*(?:,|\}|$)', re.IGNORECASE)
+_CONFIDENCE_FIELD = re.compile(r'"confidence"\s*:\s*"?(\d+(?:\.\d+)?)(?=\s*[",}\n])', re.I)
+
+
+def _cut_json_verdict(text: str) -> tuple[Label, float] | None:
+    """A verdict from a JSON object the reply never closed (cut at max_tokens)."""
+    found = _LABEL_FIELD.search(text)
+    label = _label(found.group(1)) if found else None
+    if label is None:
+        return None
+    confidence = _CONFIDENCE_FIELD.search(text)
+    return label, _confidence(confidence.group(1)) if confidence else 1.0
+
+
 def parse_verdict(text: str | None) -> tuple[Label, float] | None:
     """Read ``(label, confidence)`` from a judge's reply; ``None`` when it cannot be read."""
     if not text or not text.strip():
         return None
-    found = _json_verdict(text)
+    found = _json_verdict(text) or _cut_json_verdict(text)
     if found is not None:
         return found
     leading = _LEADING_LABEL.match(text.strip())
@@ -197,6 +222,8 @@ class LLMScorer:
     """
 
     granularity: Literal["sentence", "passage"] = "passage"
+    cache_every = 1
+    """Pairs the verifier sends per call and caches at once: a killed run keeps what it got."""
 
     def __init__(self, *, prompt_version: str | None = None, **config: Any) -> None:
         if prompt_version is not None and str(prompt_version) != PROMPT_VERSION:
@@ -224,12 +251,22 @@ class LLMScorer:
             field = exc.field.replace("target.args", _FIELD) if exc.field else exc.field
             raise SuiteError(exc.message, field=field, hint=exc.hint) from None
         self.parse_failures = 0
+        self.transport_failures = 0
         self.last_unparsed: list[str] = []
+        self.last_failures: dict[int, str] = {}
 
     @property
     def identity(self) -> str:
         """``llm:<model>@prompt-<version>-<sha256[:8]>``."""
         return f"llm:{self.config.model}@prompt-{PROMPT_VERSION}-{PROMPT_SHA256[:8]}"
+
+    @property
+    def cache_identity(self) -> str:
+        """The identity plus a hash of everything else that shapes a verdict (cache key)."""
+        c, client = self.config, self.client.describe()
+        shaping = [client["base_url"], c.model, c.temperature, c.max_tokens, c.extra_body]
+        digest = hashlib.sha256(json.dumps([*shaping, PROMPT_SHA256], default=str).encode())
+        return f"{self.identity}#{digest.hexdigest()[:16]}"
 
     def describe(self) -> dict[str, Any]:
         """A description for run records: no key, no header values, no URL credentials."""
@@ -241,6 +278,7 @@ class LLMScorer:
             "client": self.client.describe(),
             "identity": self.identity,
             "parse_failures": self.parse_failures,
+            "transport_failures": self.transport_failures,
         }
 
     def close(self) -> None:
@@ -262,20 +300,32 @@ class LLMScorer:
     def score_pairs(self, pairs: Sequence[tuple[str, str]]) -> Probabilities:
         """Return ``(len(pairs), 3)`` probabilities in ``LABELS`` order; rows sum to 1.
 
-        Raises :class:`~evalcore.llm_client.TargetError` when a request fails for good.
+        A pair whose request fails for good gets a NaN row; :attr:`last_failures` says why for
+        it and for each unreadable reply (rows the caller must not cache).
         """
         out = np.zeros((len(pairs), len(LABELS)), dtype=np.float64)
         self.last_unparsed = []
+        self.last_failures = {}
         for index, (premise, claim) in enumerate(pairs):
-            reply = self.client.chat(self.messages(premise, claim)).content
+            try:
+                result = self.client.chat(self.messages(premise, claim))
+            except TargetError as exc:
+                self.transport_failures += 1
+                self.last_failures[index] = f"verifier request failed: {exc}"
+                out[index] = np.nan
+                continue
+            reply = result.content
             verdict = parse_verdict(reply)
             if verdict is None:
                 self.parse_failures += 1
                 kept = (reply or "")[:_KEEP_CHARS]
                 self.last_unparsed.append(kept)
+                cut = " (cut at max_tokens)" if result.truncated else ""
+                self.last_failures[index] = f"unreadable verdict{cut}: {kept[:200]!r}"
                 _log.warning(
-                    "unreadable verdict from %s (counted as unsupported): %r",
+                    "unreadable verdict from %s%s (counted as unsupported): %r",
                     self.config.model,
+                    cut,
                     kept[:200],
                 )
                 out[index] = UNPARSED_ROW

@@ -78,6 +78,8 @@ class Verifier:
         self.thresholds = thresholds if thresholds is not None else _default_thresholds(scorer)
         self.cache = cache
         self.top_m = top_m
+        self.failures: dict[tuple[str, str], str] = {}
+        """Pairs whose scoring failed (a transport error), with why; their verdicts say so."""
         fusion = scorer.describe().get("fusion")
         self.fusion = Fusion.model_validate(fusion) if isinstance(fusion, dict) else None
         self.scored_pairs = 0
@@ -104,30 +106,49 @@ class Verifier:
         }
 
     def score(self, pairs: Sequence[tuple[str, str]]) -> np.ndarray:
-        """Probabilities for ``(premise, hypothesis)`` pairs: cache first, one call for the rest."""
-        identity = self.scorer.identity
+        """Probabilities for ``(premise, hypothesis)`` pairs: cache first, the scorer for the rest.
+
+        The rest goes in one call, or in calls of the scorer's ``cache_every`` pairs, each
+        cached as soon as it returns. Rows the scorer lists in ``last_failures`` are not cached;
+        a NaN row (a failed request) is returned as NaN with its reason in :attr:`failures`.
+        """
+        identity = getattr(self.scorer, "cache_identity", self.scorer.identity)
         keys = [pair_key(identity, p, h) for p, h in pairs]
         known = self.cache.get_many(keys) if self.cache is not None else {}
         missing: dict[str, tuple[str, str]] = {}
         for key, pair in zip(keys, pairs, strict=True):
             if key not in known and key not in missing:
                 missing[key] = pair
-        if missing:
-            probs = np.asarray(self.scorer.score_pairs(list(missing.values())), dtype=np.float64)
-            if probs.shape != (len(missing), len(LABELS)) or not np.all(np.isfinite(probs)):
-                raise ValueError(f"{identity} returned bad probabilities, shape {probs.shape}")
-            self.scored_pairs += len(missing)
-            fresh = {
-                k: (float(r[0]), float(r[1]), float(r[2]))
-                for k, r in zip(missing, probs, strict=True)
-            }
-            if self.cache is not None:
-                self.cache.put_many(fresh)
-            known = {**known, **fresh}
+        todo = list(missing.items())
+        step = int(getattr(self.scorer, "cache_every", 0) or len(todo) or 1)
+        for start in range(0, len(todo), step):
+            known.update(self._score_chunk(todo[start : start + step], identity))
         out = np.zeros((len(pairs), len(LABELS)), dtype=np.float64)
         for row, key in enumerate(keys):
             out[row] = known[key]
         return out
+
+    def _score_chunk(
+        self, chunk: list[tuple[str, tuple[str, str]]], identity: str
+    ) -> dict[str, tuple[float, float, float]]:
+        probs = np.asarray(self.scorer.score_pairs([p for _, p in chunk]), dtype=np.float64)
+        failed: dict[int, str] = dict(getattr(self.scorer, "last_failures", None) or {})
+        finite = [bool(np.isfinite(row).all()) for row in probs] if probs.ndim == 2 else [False]
+        if probs.shape != (len(chunk), len(LABELS)) or any(
+            not ok and i not in failed for i, ok in enumerate(finite)
+        ):
+            raise ValueError(f"{identity} returned bad probabilities, shape {probs.shape}")
+        self.scored_pairs += len(chunk)
+        rows = {
+            key: (float(r[0]), float(r[1]), float(r[2]))
+            for (key, _), r in zip(chunk, probs, strict=True)
+        }
+        for i, (_, pair) in enumerate(chunk):
+            if not finite[i]:
+                self.failures[pair] = failed[i]
+        if self.cache is not None:
+            self.cache.put_many({k: v for i, (k, v) in enumerate(rows.items()) if i not in failed})
+        return rows
 
     def verify(
         self,
@@ -178,7 +199,11 @@ class Verifier:
             if found is None:
                 block = probs[row : row + len(claim_windows)]
                 row += len(claim_windows)
-                found = self._aggregate(claim, claim_windows, block, list(ctx), focus[index])
+                if np.isnan(block).any():
+                    why = [self.failures.get((w.text, claim)) for w in claim_windows]
+                    found = _failed(next((w for w in why if w), "the verifier failed"))
+                else:
+                    found = self._aggregate(claim, claim_windows, block, list(ctx), focus[index])
             verdicts.append(found)
         return verdicts
 
@@ -249,7 +274,8 @@ class Verifier:
 
     def _verify_passages(self, items: Sequence[tuple[str, Sequence[str]]]) -> list[ClaimVerdict]:
         present = [i for i, (_, ctx) in enumerate(items) if any(c.strip() for c in ctx)]
-        probs = self.score([(passage_premise(list(items[i][1])), items[i][0]) for i in present])
+        pairs = [(passage_premise(list(items[i][1])), items[i][0]) for i in present]
+        probs = self.score(pairs)
         verdicts = [
             ClaimVerdict(
                 support=0.0, contradiction=0.0, label="unsupported", checks={"no_evidence": True}
@@ -258,10 +284,20 @@ class Verifier:
         ]
         for row, i in enumerate(present):
             p = probs[row]
+            if np.isnan(p).any():
+                verdicts[i] = _failed(self.failures.get(pairs[row], "the verifier failed"))
+                continue
             verdicts[i] = ClaimVerdict(
                 support=_clip(p[0]), contradiction=_clip(p[1]), label=LABELS[int(np.argmax(p))]
             )
         return verdicts
+
+
+def _failed(reason: str) -> ClaimVerdict:
+    """The verdict of a claim the scorer could not judge: no label to trust, ``checks.error``."""
+    return ClaimVerdict(
+        support=0.0, contradiction=0.0, label="unsupported", checks={"error": reason}
+    )
 
 
 _SPACES = re.compile(r"\s+")

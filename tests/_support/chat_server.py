@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -29,6 +29,8 @@ class FakeServer:
     replies: list[Reply] = field(default_factory=list)
     requests: list[dict[str, Any]] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
+    check: Callable[[dict[str, Any]], Reply | None] | None = None
+    """Looks at each request body first; a Reply it returns is sent instead of the script's."""
 
     def script(self, *replies: Reply) -> None:
         self.replies.extend(replies)
@@ -71,7 +73,12 @@ def _handler(server: FakeServer) -> type[BaseHTTPRequestHandler]:
                 server.requests.append(
                     {"path": self.path, "headers": dict(self.headers), "body": json.loads(raw)}
                 )
-                reply = server.replies.pop(0) if server.replies else Reply(500, {"error": "x"})
+                body = json.loads(raw)
+                rejected = server.check(body) if server.check is not None else None
+                if rejected is not None:
+                    reply = rejected
+                else:
+                    reply = server.replies.pop(0) if server.replies else Reply(500, {"error": "x"})
             if reply.delay_s:
                 time.sleep(reply.delay_s)
             data = json.dumps(reply.body).encode()

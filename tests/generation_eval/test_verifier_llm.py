@@ -10,7 +10,6 @@ import pytest
 from chat_server import FakeServer, Reply, completion
 
 from evalstage.evalcore.errors import SuiteError
-from evalstage.evalcore.llm_client import TargetError
 from evalstage.generation_eval.verifier._llm import (
     PROMPT_SHA256,
     PROMPT_VERSION,
@@ -101,11 +100,13 @@ def test_retry_after_500_then_success(server: FakeServer) -> None:
     assert judge.parse_failures == 0
 
 
-def test_persistent_500_raises_target_error(server: FakeServer) -> None:
+def test_persistent_500_gives_a_nan_row_with_its_reason(server: FakeServer) -> None:
     server.script(*(Reply(500, {"error": "down"}) for _ in range(3)))
-    with scorer(server, max_retries=2) as judge, pytest.raises(TargetError) as caught:
-        judge.score_pairs([(PREMISE, CLAIM)])
-    assert caught.value.status == 500 and caught.value.attempts == 3
+    with scorer(server, max_retries=2) as judge:
+        probs = judge.score_pairs([(PREMISE, CLAIM)])  # one pair failing does not raise
+    assert np.isnan(probs).all()
+    assert "HTTP 500" in judge.last_failures[0] and "after 3 attempts" in judge.last_failures[0]
+    assert judge.transport_failures == 1 and judge.describe()["transport_failures"] == 1
     assert len(server.requests) == 3
 
 
