@@ -12,7 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from evalstage.agent_eval._cases import AgentCase
 from evalstage.evalcore.errors import SuiteError
 from evalstage.evalcore.loaders import load_jsonl_numbered
-from evalstage.evalcore.suite import StageSpec, Suite, TargetSpec
+from evalstage.evalcore.suite import StageSpec, Suite, TargetSpec, require_active_cases
 
 STAGE = "agent"
 
@@ -226,4 +226,7 @@ def load_agent_inputs(suite: Suite, spec: StageSpec | None = None) -> AgentInput
     """Load the agent stage of ``suite``: options and checked cases."""
     spec, options = suite.stage(STAGE, AgentOptions, spec)
     cases = load_agent_cases(suite.path(spec.cases))
+    require_active_cases(
+        STAGE, sum(not c.retired for c in cases), len(cases), suite.path(spec.cases)
+    )
     return AgentInputs(suite_root=suite.root, target=spec.target, options=options, cases=cases)

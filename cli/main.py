@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from evalstage import __version__
@@ -20,6 +21,7 @@ from evalstage.cli._common import (
     TargetOption,
     err,
     fail,
+    fail_dead_targets,
     open_store,
     out,
 )
@@ -96,12 +98,14 @@ def run(
             )
     except SuiteError as exc:
         raise fail(exc) from exc
-    record = open_store(store).get_run(run_id)
+    db = open_store(store)
+    record = db.get_run(run_id)
     if as_json:
         sys.stdout.write(json.dumps(run_summary(record), indent=2) + "\n")
     else:
         print_run(record)
         print_suite_judge(suite_dir, store)
+    fail_dead_targets(suite_dir, record, db.case_results(record.run_id))
 
 
 @app.command()
@@ -261,6 +265,8 @@ def gate(
         out.print(gate_table(report))
         colour = "green" if report.passed else "bold red"
         out.print(f"[{colour}]{verdict(report)}[/]", highlight=False)
+    for dead in (g for g in report.gates if g.kind == "target" and g.status == "fail"):
+        err.print(f"[bold red]error:[/] stage {dead.stage}: {escape(dead.detail)}", highlight=False)
     if not report.passed:
         raise typer.Exit(code=1)
 

@@ -10,7 +10,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from evalstage.cli._common import JsonOption, err, fail, out
+from evalstage.cli._common import JsonOption, err, fail, json_flag, out
 from evalstage.evalcore.errors import SuiteError
 
 retrieval_app = typer.Typer(help="Retrieval tools: trec_eval-compatible scoring and search.")
@@ -75,7 +75,7 @@ def retrieval_search(
     from evalstage.retrieval_eval.cli_format import read_corpus, read_queries
 
     try:
-        spec = TargetSpec(name=retriever, args=json.loads(args or "{}"))
+        spec = TargetSpec(name=retriever, args=json_flag(args, "--args"))
         documents = read_corpus(corpus)
         topics = read_queries(queries)
         engine = build_retriever(spec)
@@ -193,13 +193,17 @@ def generation_verify(
     from evalstage.generation_eval.verifier import VerifierSpec, build_verifier, verify_file
 
     try:
-        spec = VerifierSpec.model_validate(
-            {"name": verifier, "args": json.loads(verifier_args or "{}")}
-        )
+        args = json_flag(verifier_args, "--verifier-args", '{"model": "m"}')
+        spec = VerifierSpec.model_validate({"name": verifier, "args": args})
+    except SuiteError as exc:
+        raise fail(exc) from exc
     except ValueError as exc:
         err.print(f"[bold red]error:[/] --verifier/--verifier-args: {exc}")
         raise typer.Exit(code=2) from exc
+    from evalstage.evalcore.files import check_writable
+
     try:
+        check_writable(output_path, field="--output")  # before the (slow) verifier loads
         count = verify_file(input_path, output_path, build_verifier(spec))
     except SuiteError as exc:
         raise fail(exc) from exc

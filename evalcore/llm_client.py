@@ -4,7 +4,10 @@ It POSTs to ``{base_url}/chat/completions``, retries only what is worth retrying
 connection errors, HTTP 429 and 5xx) with exponential backoff and jitter, and fails at once on any
 other 4xx. When it gives up it raises :class:`TargetError`, which callers record as the case's
 ``error`` outcome. The API key is read from the environment variable named in the config at each
-request: it is never stored in the config, in the client or in run records.
+request: it is never stored in the config, in the client or in run records. Header values may
+be literal or ``{env: NAME}`` references, read the same way. Whatever comes back from the server
+(error bodies, answers, tool calls) has the key and header values masked before anyone sees it
+(:mod:`evalcore.redact`), so a server echoing its request cannot leak them into the store.
 """
 
 from __future__ import annotations
@@ -23,8 +26,16 @@ import httpx
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from evalstage.evalcore.errors import SuiteError
+from evalstage.evalcore.redact import redact_text, redact_value, register_key_vars
 
-__all__ = ["ChatClient", "ChatConfig", "ChatResult", "TargetError", "parse_tool_calls"]
+__all__ = [
+    "ChatClient",
+    "ChatConfig",
+    "ChatResult",
+    "EnvRef",
+    "TargetError",
+    "parse_tool_calls",
+]
 
 _log = logging.getLogger(__name__)
 
@@ -44,14 +55,23 @@ class TargetError(RuntimeError):
         self.attempts = attempts
 
 
+class EnvRef(BaseModel):
+    """A secret by reference: ``{env: NAME}``, the environment variable that holds it."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    env: str = Field(min_length=1, description="Name of the environment variable.")
+
+
 class ChatConfig(BaseModel):
     """Where and how to call an OpenAI-compatible chat-completions endpoint.
 
     ``model`` is required: there is no hidden default. The key itself never appears here, only
-    the name of the environment variable that holds it (``api_key_env``).
+    the name of the environment variable that holds it (``api_key_env``). Validation errors
+    never quote the input (a bad ``base_url`` may hold a password).
     """
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, hide_input_in_errors=True)
 
     base_url: str = Field(
         min_length=1, description="The API root, e.g. http://127.0.0.1:8000/v1 (no trailing path)."
@@ -72,8 +92,10 @@ class ChatConfig(BaseModel):
     jitter_seed: int = Field(default=0, description="Seed of the backoff jitter (deterministic).")
     temperature: float | None = Field(default=0.0, ge=0, description="null: not sent.")
     max_tokens: int | None = Field(default=None, ge=1, description="null: not sent.")
-    headers: dict[str, str] = Field(
-        default_factory=dict, description="Extra HTTP headers (their values are never recorded)."
+    headers: dict[str, str | EnvRef] = Field(
+        default_factory=dict,
+        description="Extra HTTP headers: a literal value or {env: NAME} (read from the "
+        "environment at each request); their values are never recorded.",
     )
     extra_body: dict[str, Any] = Field(
         default_factory=dict,
@@ -88,6 +110,17 @@ class ChatConfig(BaseModel):
             raise ValueError(
                 f"base_url must start with http:// or https:// (got {value!r}); "
                 "write it like http://127.0.0.1:8000/v1"
+            )
+        try:
+            parts = urlsplit(value)
+            userinfo = parts.username is not None or parts.password is not None
+        except ValueError as exc:
+            raise ValueError("base_url is not a valid URL") from exc
+        if userinfo:
+            # httpx would turn user:pass@ into Basic auth and silently drop the Bearer key
+            raise ValueError(
+                "base_url holds a user name or password (user:pass@host), which is refused: "
+                "pass the key through api_key_env, or a header as {env: NAME}"
             )
         return value.rstrip("/")
 
@@ -118,6 +151,16 @@ def _redact_url(url: str) -> str:
     if parts.port is not None:
         host = f"{host}:{parts.port}"
     return urlunsplit((parts.scheme, host, parts.path, "", ""))
+
+
+def _missing_env(config: ChatConfig) -> tuple[str, str] | None:
+    """The first variable the config names that is unset: ``(field, name)``."""
+    if config.api_key_env is not None and not os.environ.get(config.api_key_env):
+        return "target.args.api_key_env", config.api_key_env
+    for header, value in config.headers.items():
+        if isinstance(value, EnvRef) and not os.environ.get(value.env):
+            return f"target.args.headers.{header}", value.env
+    return None
 
 
 def _as_int(value: Any) -> int | None:
@@ -189,13 +232,19 @@ class ChatClient:
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self.config = config
-        if config.api_key_env is not None and not os.environ.get(config.api_key_env):
+        register_key_vars(
+            [v.env for v in config.headers.values() if isinstance(v, EnvRef)]
+            + ([config.api_key_env] if config.api_key_env else [])
+        )
+        missing = _missing_env(config)
+        if missing is not None:
+            where, name = missing
             raise SuiteError(
-                f"the environment variable '{config.api_key_env}' named by api_key_env is not "
+                f"the environment variable '{name}' named by {where.rsplit('.', 1)[-1]} is not "
                 "set (or is empty)",
-                field="target.args.api_key_env",
-                hint=f"export {config.api_key_env}=<your key> before the run, or remove "
-                "api_key_env if the server needs no key",
+                field=where,
+                hint=f"export {name}=<your key> before the run, or remove it from the target "
+                "if the server needs no key",
             )
         self._sleep = sleep
         self._random = random.Random(config.jitter_seed)
@@ -235,12 +284,31 @@ class ChatClient:
             "temperature": c.temperature,
             "max_tokens": c.max_tokens,
             "headers": sorted(c.headers),
-            "extra_body": dict(c.extra_body),
+            "extra_body": redact_value(dict(c.extra_body), self._secrets()),
         }
+
+    def _secrets(self) -> set[str]:
+        """The literal secrets this client sends: the key, every header value."""
+        found = {v for v in self.config.headers.values() if isinstance(v, str)}
+        names = [v.env for v in self.config.headers.values() if isinstance(v, EnvRef)]
+        if self.config.api_key_env is not None:
+            names.append(self.config.api_key_env)
+        found |= {os.environ.get(name) or "" for name in names}
+        return {s for s in found if s}
+
+    def scrub(self, text: str, *, patterns: bool = True) -> str:
+        """``text`` with this client's secrets (and every configured key) masked.
+
+        ``patterns``: also credential-looking text (for errors and logs, not for answers).
+        """
+        return redact_text(text, self._secrets(), patterns=patterns)
 
     # ---------------------------------------------------------------- requests
     def _request_headers(self) -> dict[str, str]:
-        headers = dict(self.config.headers)
+        headers = {
+            name: os.environ.get(value.env, "") if isinstance(value, EnvRef) else value
+            for name, value in self.config.headers.items()
+        }
         if self.config.api_key_env is not None:
             key = os.environ.get(self.config.api_key_env)
             if not key:
@@ -292,8 +360,34 @@ class ChatClient:
     ) -> ChatResult:
         """Send one chat-completions request and parse the first choice.
 
-        Raises :class:`TargetError` on a non-retryable error or once retries run out.
+        Raises :class:`TargetError` on a non-retryable error or once retries run out. The
+        error's message and the result (content, tool calls, raw reply) never hold the key or a
+        header value, even when the server echoes them.
         """
+        try:
+            result = self._chat(messages, tools, tool_choice)
+        except TargetError as exc:
+            raise TargetError(
+                self.scrub(str(exc)), status=exc.status, attempts=exc.attempts
+            ) from None
+        secrets = self._secrets()
+        return ChatResult(
+            content=None if result.content is None else self.scrub(result.content, patterns=False),
+            tool_calls=redact_value(result.tool_calls, secrets, patterns=False),
+            latency_ms=result.latency_ms,
+            prompt_tokens=result.prompt_tokens,
+            completion_tokens=result.completion_tokens,
+            raw=redact_value(result.raw, secrets, patterns=False),
+            attempts=result.attempts,
+            finish_reason=result.finish_reason,
+        )
+
+    def _chat(
+        self,
+        messages: Sequence[Mapping[str, Any]],
+        tools: Sequence[Mapping[str, Any]] | None,
+        tool_choice: str | Mapping[str, Any] | None,
+    ) -> ChatResult:
         body = self._body(messages, tools, tool_choice)
         attempts_allowed = self.config.max_retries + 1
         last_problem = ""
@@ -307,7 +401,7 @@ class ChatClient:
                     _redact_url(self.url),
                     attempt + 1,
                     attempts_allowed,
-                    last_problem,
+                    self.scrub(last_problem),
                     wait,
                 )
                 self._sleep(wait)

@@ -14,7 +14,7 @@ from evalstage.evalcore.errors import SuiteError
 from evalstage.evalcore.gates import GateReport, evaluate_gates
 from evalstage.evalcore.records import CaseResult, RunRecord
 from evalstage.evalcore.store import ResultStore
-from evalstage.evalcore.suite import TargetSpec, load_suite
+from evalstage.evalcore.suite import TargetSpec, load_suite, max_error_rates
 from evalstage.flows.evaluate import evaluate_suite, validate_suite
 from evalstage.flows.judge import judge_check
 
@@ -82,5 +82,6 @@ def gate_suite(
         manifest_path=suite.manifest_path,
         no_baseline_reason=reason,
         judge=judge,
+        max_error_rates=max_error_rates(suite),
     )
     return report, results

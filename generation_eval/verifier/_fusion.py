@@ -3,8 +3,8 @@
 A cross-encoder trained on a few public sets is uneven across domains, while plain word overlap
 is a strong signal wherever a wrong answer brings words its context lacks. A multinomial
 logistic regression over a handful of explainable features of a claim's windows combines the
-two. It is fitted by ``python -m evalstage.generation_eval.verifier.fusion`` on pairs of many sources
-that the scorer was not trained on, with every source weighing the same and the L2 penalty
+two. It is fitted by ``python -m evalstage.generation_eval.verifier.fusion`` on pairs of many
+sources that the scorer was not trained on, with every source weighing the same and the L2 penalty
 chosen by leave-one-source-out cross-validation; sources with only two labels (entailed or
 not) count as "contradicted or unsupported" (a partial label), so they teach support without
 blurring contradiction. Its weights live beside the scorer's weights.

@@ -1,4 +1,6 @@
-"""Fit the offline verifier's fusion: ``python -m evalstage.generation_eval.verifier.fusion --data DIR``.
+"""Fit the offline verifier's fusion (``python -m evalstage.generation_eval.verifier.fusion``).
+
+Run it with ``--data DIR``.
 
 Takes, from every training source, pairs the scorer never saw (not in its training or DEV
 sample), plus synthetic negation/number/direction/entity changes of some of them; verifies

@@ -1,8 +1,8 @@
 """Train the offline verifier on public NLI and fact-verification pairs.
 
-``python -m evalstage.generation_eval.verifier.train --data DIR`` (``docs/verifier.md`` says where the
-data comes from). The embeddings and the bottom ``6 - trained_layers`` MiniLM layers stay frozen;
-the top layers and a 3-way head are trained with class-balanced cross-entropy on a mix of
+``python -m evalstage.generation_eval.verifier.train --data DIR`` (``docs/verifier.md`` says where
+the data comes from). The embeddings and the bottom ``6 - trained_layers`` MiniLM layers stay
+frozen; the top layers and a 3-way head are trained with class-balanced cross-entropy on a mix of
 sources (each capped, plus synthetic negation/number/direction/entity perturbations). Every
 ``eval_every`` steps the model is measured on every source's DEV split; the checkpoint with the
 best *macro* balanced accuracy over sources (each source counts the same, so no domain decides
