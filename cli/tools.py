@@ -107,7 +107,7 @@ def agent_check(
         raise typer.Exit(code=2)
     try:
         loaded = load_agent_cases(cases)
-        turns = load_outputs(outputs)
+        turns = load_outputs(outputs, known={c.case_id for c in loaded})
     except SuiteError as exc:
         raise fail(exc) from exc
     report = score_agent(AgentContext(cases=loaded, turns=turns, errors={}, mode=mode))
