@@ -162,6 +162,15 @@ def redacted_result(row: dict[str, Any], error: bool) -> dict[str, Any]:
     }
 
 
+def redacted_calibration(record: dict[str, Any]) -> dict[str, Any]:
+    """A judge calibration as stored: its request parameters and warnings redacted."""
+    return {
+        **record,
+        "params": redact_value(record.get("params", {})),
+        "warnings": redact_value(record.get("warnings", [])),
+    }
+
+
 class ResultStore:
     """Reads and writes runs. Construct with a SQLAlchemy URL."""
 
@@ -321,7 +330,7 @@ class ResultStore:
                     prompt_sha256=record.prompt_sha256,
                     model=record.model,
                     created_at=record.created_at,
-                    record=record.model_dump(mode="json"),
+                    record=redacted_calibration(record.model_dump(mode="json")),
                 )
             )
 
