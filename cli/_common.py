@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Annotated, Any
@@ -14,7 +15,7 @@ from evalstage.evalcore.env import default_store_url
 from evalstage.evalcore.errors import SuiteError
 from evalstage.evalcore.loaders import parse_json
 from evalstage.evalcore.records import CaseResult, RunRecord
-from evalstage.evalcore.redact import redact_text
+from evalstage.evalcore.redact import redact_text, url_has_secret
 from evalstage.evalcore.store import ResultStore
 
 out = Console()
@@ -82,6 +83,18 @@ def fail_dead_targets(suite_dir: Path, run: RunRecord, results: Sequence[CaseRes
         )
     if dead:
         raise typer.Exit(code=1)
+
+
+def flow_store(url: str | None) -> str | None:
+    """``--store`` as a Prefect flow parameter: a URL with a password never becomes one.
+
+    Such a URL is handed over in ``$EVALSTAGE_STORE`` (the flows run in this process and read
+    it through :func:`evalcore.env.default_store_url`) and the parameter is None.
+    """
+    if url is None or not url_has_secret(url):
+        return url
+    os.environ["EVALSTAGE_STORE"] = url
+    return None
 
 
 def open_store(url: str | None) -> ResultStore:

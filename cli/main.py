@@ -22,6 +22,7 @@ from evalstage.cli._common import (
     err,
     fail,
     fail_dead_targets,
+    flow_store,
     open_store,
     out,
 )
@@ -94,7 +95,11 @@ def run(
         validate_suite(str(suite_dir), stage)  # bad input fails fast, before Prefect starts
         with err.status(f"running suite {suite_dir} through Prefect…", spinner="dots"):
             run_id = evaluate_suite(
-                str(suite_dir), stages=stage, store_url=store, targets=overrides, dask=dask
+                str(suite_dir),
+                stages=stage,
+                store_url=flow_store(store),
+                targets=overrides,
+                dask=dask,
             )
     except SuiteError as exc:
         raise fail(exc) from exc
@@ -251,7 +256,11 @@ def gate(
         overrides = target_overrides(stage, target, target_args)
         with err.status(f"running suite {suite_dir} through Prefect…", spinner="dots"):
             report, results = gate_suite(
-                str(suite_dir), stages=stage, store_url=store, targets=overrides, baseline=baseline
+                str(suite_dir),
+                stages=stage,
+                store_url=flow_store(store),
+                targets=overrides,
+                baseline=baseline,
             )
     except SuiteError as exc:
         raise fail(exc) from exc

@@ -22,6 +22,7 @@ from typing import Annotated
 import typer
 
 from evalstage.evalcore.env import default_store_url
+from evalstage.evalcore.redact import redact_url
 
 APP_MAIN = Path(str(files("evalstage.app").joinpath("main.py")))
 """The app's entry script, located from the installed package (not from the working folder)."""
@@ -122,5 +123,6 @@ def app_command(
         typer.echo(f"error: the app is missing: {APP_MAIN}", err=True)
         raise typer.Exit(code=2)
     url = store or default_store_url()
-    typer.echo(f"evalstage app: http://127.0.0.1:{port}  (store: {url}; Ctrl+C stops)")
+    shown = redact_url(url)  # a PostgreSQL URL may hold a password
+    typer.echo(f"evalstage app: http://127.0.0.1:{port}  (store: {shown}; Ctrl+C stops)")
     raise typer.Exit(code=serve(app_command_line(url, port)))

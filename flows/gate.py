@@ -66,7 +66,9 @@ def gate_suite(
     store = ResultStore(store_url or default_store_url())
     chosen = explicit_baseline(store, baseline)
     judge = judge_check(suite, store)  # a broken judge spec fails before the run
-    run_id = evaluate_suite(suite_dir, stages=stages, store_url=store.url, targets=targets or {})
+    # the caller's store_url, not store.url: None keeps a URL with a password out of the flow's
+    # parameters (the flow reads it from $EVALSTAGE_STORE, as the store above did)
+    run_id = evaluate_suite(suite_dir, stages=stages, store_url=store_url, targets=targets or {})
     run = store.get_run(run_id)
     results = store.case_results(run_id)
     reason = "--baseline none"

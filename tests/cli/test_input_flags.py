@@ -152,3 +152,19 @@ def test_agent_check_refuses_outputs_of_unknown_cases(tmp_path: Path) -> None:
     )
     assert result.exit_code == 2
     assert f"{outputs}:2" in result.stderr and "'ko' is not in the cases file" in result.stderr
+
+
+def test_a_store_url_with_a_password_never_becomes_a_flow_parameter(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from evalstage.cli._common import flow_store
+    from evalstage.evalcore.env import default_store_url
+    from evalstage.evalcore.redact import redact_url
+
+    monkeypatch.setenv("EVALSTAGE_STORE", "sqlite:///unused.db")  # restored after the test
+    plain = "sqlite:////tmp/runs.db"
+    assert flow_store(plain) == plain and flow_store(None) is None
+    secret = "postgresql+psycopg://evalstage:pg-pass-123@127.0.0.1:5432/runs"
+    assert flow_store(secret) is None
+    assert default_store_url() == secret  # the flow reads it from the environment
+    assert redact_url(secret) == "postgresql+psycopg://***@127.0.0.1:5432/runs"
