@@ -243,11 +243,12 @@ class ChatClient:
         secrets = self._secrets()
         return ChatResult(
             content=None if result.content is None else self.scrub(result.content, patterns=False),
-            tool_calls=redact_value(result.tool_calls, secrets, patterns=False),
+            # known values only: a tool's own "password" argument is data the checker compares
+            tool_calls=redact_value(result.tool_calls, secrets, patterns=False, keys=False),
             latency_ms=result.latency_ms,
             prompt_tokens=result.prompt_tokens,
             completion_tokens=result.completion_tokens,
-            raw=redact_value(result.raw, secrets, patterns=False),
+            raw=redact_value(result.raw, secrets, patterns=False, keys=False),
             attempts=result.attempts,
             finish_reason=result.finish_reason,
         )

@@ -6,6 +6,7 @@ import json
 import logging
 
 import pytest
+from chat_server import FakeServer, Reply, completion
 from echo_server import echo_server
 
 from evalstage.evalcore.errors import SuiteError
@@ -83,3 +84,13 @@ def test_describe_names_headers_never_their_values() -> None:
     assert "X-Ref" in described and "X-Literal" in described
     for secret in (KEY, HEADER, LITERAL, "zzz-123456"):
         assert secret not in described
+
+
+def test_tool_call_arguments_named_like_secrets_are_data_not_masked(server: FakeServer) -> None:
+    call = {"name": "login", "arguments": {"user": "ann", "password": "1234-open", "token": KEY}}
+    server.script(Reply(body=completion(tool_calls=[call])))
+    with ChatClient(config(server.url)) as client:
+        result = client.chat([{"role": "user", "content": "log in"}])
+    (got,) = result.tool_calls
+    # the tool's own password is what the checker compares; only the client's key is masked
+    assert got["arguments"] == {"user": "ann", "password": "1234-open", "token": "***"}
