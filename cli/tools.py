@@ -8,10 +8,12 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from evalstage.cli._common import JsonOption, err, fail, json_flag, out
 from evalstage.evalcore.errors import SuiteError
+from evalstage.evalcore.redact import redact_text
 
 retrieval_app = typer.Typer(help="Retrieval tools: trec_eval-compatible scoring and search.")
 generation_app = typer.Typer(help="Generation tools: verify claims against contexts.")
@@ -82,7 +84,7 @@ def retrieval_search(
     except SuiteError as exc:
         raise fail(exc) from exc
     except ValueError as exc:
-        err.print(f"[bold red]error:[/] --args: {exc}")
+        err.print(f"[bold red]error:[/] --args: {escape(redact_text(str(exc)))}")
         raise typer.Exit(code=2) from exc
     with err.status(f"indexing {len(documents)} documents with {retriever}…"):
         engine.index(documents)
@@ -198,7 +200,9 @@ def generation_verify(
     except SuiteError as exc:
         raise fail(exc) from exc
     except ValueError as exc:
-        err.print(f"[bold red]error:[/] --verifier/--verifier-args: {exc}")
+        err.print(
+            f"[bold red]error:[/] --verifier/--verifier-args: {escape(redact_text(str(exc)))}"
+        )
         raise typer.Exit(code=2) from exc
     from evalstage.evalcore.files import check_writable
 
