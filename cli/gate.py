@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
 
 from rich.table import Table
 
@@ -49,6 +51,41 @@ def target_overrides(
             '"headers": {"X-Api-Key": {"env": "MY_HEADER"}} for a header; no user:pass@ in URLs',
         )
     return {stages[0]: TargetSpec(name=target, args=args)}
+
+
+def check_targets(
+    suite_dir: Path, stages: list[str] | None, overrides: dict[str, TargetSpec]
+) -> None:
+    """Validate the target of every selected stage (overrides first) before Prefect starts.
+
+    An unknown target name or bad ``args`` (e.g. a ``base_url`` with a password) raise
+    :class:`SuiteError` naming ``suite.yaml`` (or the flag) instead of failing inside a task.
+    """
+    from evalstage.agent_eval import AGENT_TARGETS
+    from evalstage.evalcore.suite import load_suite
+    from evalstage.evalcore.targets import TargetContext
+    from evalstage.generation_eval import GENERATION_TARGETS
+    from evalstage.retrieval_eval import RETRIEVAL_TARGETS
+
+    registries: dict[str, Any] = {
+        "retrieval": RETRIEVAL_TARGETS,
+        "generation": GENERATION_TARGETS,
+        "agent": AGENT_TARGETS,
+    }
+    suite = load_suite(suite_dir)
+    for stage in stages or list(suite.manifest.stages):
+        declared = suite.manifest.stages.get(stage)
+        if stage not in registries or declared is None:
+            continue  # select_stages reports it
+        if stage in overrides:
+            try:
+                registries[stage].args(overrides[stage])
+            except SuiteError as exc:
+                raise SuiteError(
+                    exc.message, field=f"--target-args ({exc.field})", hint=exc.hint
+                ) from None
+        else:
+            registries[stage].args(declared.target, TargetContext(suite.root))
 
 
 def value_cell(gate: GateResult) -> str:

@@ -87,12 +87,13 @@ def run(
     ] = None,
 ) -> None:
     """Run a suite through Prefect, store the run and print its per-stage aggregates."""
-    from evalstage.cli.gate import target_overrides
+    from evalstage.cli.gate import check_targets, target_overrides
     from evalstage.flows.evaluate import evaluate_suite, validate_suite
 
     try:
         overrides = target_overrides(stage, target, target_args)
         validate_suite(str(suite_dir), stage)  # bad input fails fast, before Prefect starts
+        check_targets(suite_dir, stage, overrides)
         with err.status(f"running suite {suite_dir} through Prefect…", spinner="dots"):
             run_id = evaluate_suite(
                 str(suite_dir),
@@ -243,6 +244,7 @@ def gate(
 ) -> None:
     """Run a suite and check the gates of its suite.yaml: exit 0 if all hold, 1 if any fails."""
     from evalstage.cli.gate import (
+        check_targets,
         gate_table,
         junit_xml,
         markdown_summary,
@@ -250,10 +252,13 @@ def gate(
         verdict,
     )
     from evalstage.evalcore.files import write_text_atomic
+    from evalstage.flows.evaluate import validate_suite
     from evalstage.flows.gate import gate_suite
 
     try:
         overrides = target_overrides(stage, target, target_args)
+        validate_suite(str(suite_dir), stage)
+        check_targets(suite_dir, stage, overrides)
         with err.status(f"running suite {suite_dir} through Prefect…", spinner="dots"):
             report, results = gate_suite(
                 str(suite_dir),

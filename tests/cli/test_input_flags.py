@@ -168,3 +168,36 @@ def test_a_store_url_with_a_password_never_becomes_a_flow_parameter(
     assert flow_store(secret) is None
     assert default_store_url() == secret  # the flow reads it from the environment
     assert redact_url(secret) == "postgresql+psycopg://***@127.0.0.1:5432/runs"
+
+
+def test_a_base_url_with_a_password_in_suite_yaml_fails_before_anything_runs(
+    tiny_suite: Path, tmp_path: Path
+) -> None:
+    cases = tiny_suite / "agent.jsonl"
+    case = {"case_id": "c", "messages": [{"role": "user", "content": "hi"}], "expect": "no_call"}
+    cases.write_text(json.dumps(case) + "\n")
+    target = {
+        "name": "openai",
+        "args": {"base_url": "http://u:hunter22@127.0.0.1:9/v1", "model": "m"},
+    }
+    with (tiny_suite / "suite.yaml").open("a") as handle:
+        handle.write(f"  agent:\n    cases: agent.jsonl\n    target: {json.dumps(target)}\n")
+    db = tmp_path / "runs.db"
+    for command in ("run", "gate"):
+        result = invoke(command, str(tiny_suite), "--store", sqlite_url(db), "--stage", "agent")
+        assert result.exit_code == 2, result.output
+        assert "suite.yaml" in result.stderr and "target.args.base_url" in result.stderr
+        assert "user:pass@host" in result.stderr and "hunter22" not in result.output
+    assert not db.exists()  # nothing ran, nothing was written
+
+
+def test_an_unknown_override_target_fails_before_anything_runs(
+    tiny_suite: Path, tmp_path: Path
+) -> None:
+    db = tmp_path / "runs.db"
+    result = invoke(
+        *("run", str(tiny_suite), "--store", sqlite_url(db), "--stage", "retrieval"),
+        *("--target", "bm26"),
+    )
+    assert result.exit_code == 2 and "unknown retrieval target 'bm26'" in result.stderr
+    assert not db.exists()
