@@ -22,15 +22,18 @@ from typing import Annotated
 import typer
 
 from evalstage.evalcore.env import default_store_url
-from evalstage.evalcore.redact import redact_url
+from evalstage.evalcore.redact import redact_url, url_has_secret
 
 APP_MAIN = Path(str(files("evalstage.app").joinpath("main.py")))
 """The app's entry script, located from the installed package (not from the working folder)."""
 
 
-def app_command_line(store: str, port: int) -> list[str]:
-    """The ``streamlit run`` command line that serves the app for ``store`` on ``port``."""
-    return [
+def app_command_line(store: str | None, port: int) -> list[str]:
+    """The ``streamlit run`` command line that serves the app for ``store`` on ``port``.
+
+    ``store=None``: the app reads ``$EVALSTAGE_STORE``.
+    """
+    command = [
         sys.executable,
         "-m",
         "streamlit",
@@ -44,10 +47,8 @@ def app_command_line(store: str, port: int) -> list[str]:
         "true",
         "--browser.gatherUsageStats",
         "false",
-        "--",
-        "--store",
-        store,
     ]
+    return command if store is None else [*command, "--", "--store", store]
 
 
 PR_SET_PDEATHSIG = 1
@@ -85,7 +86,7 @@ def stop_group(proc: subprocess.Popen[bytes], grace_s: float = GRACE_S) -> None:
     _signal_group(proc, signal.SIGKILL)  # whatever the child left behind in its group
 
 
-def serve(command: list[str]) -> int:
+def serve(command: list[str], env: dict[str, str] | None = None) -> int:
     """Run ``command`` as a child in its own process group until it exits or we are stopped.
 
     Returns the child's exit code, or 0 when a stop signal ended it.
@@ -94,6 +95,7 @@ def serve(command: list[str]) -> int:
     stopped: list[int] = []
     proc = subprocess.Popen(
         command,
+        env=env,
         start_new_session=True,
         preexec_fn=lambda: die_with_parent(parent),  # the CLI runs no threads of its own here
     )
@@ -125,4 +127,7 @@ def app_command(
     url = store or default_store_url()
     shown = redact_url(url)  # a PostgreSQL URL may hold a password
     typer.echo(f"evalstage app: http://127.0.0.1:{port}  (store: {shown}; Ctrl+C stops)")
+    if url_has_secret(url):  # not on the command line, where `ps` shows it to every user
+        env = {**os.environ, "EVALSTAGE_STORE": url}
+        raise typer.Exit(code=serve(app_command_line(None, port), env))
     raise typer.Exit(code=serve(app_command_line(url, port)))

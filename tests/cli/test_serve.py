@@ -9,7 +9,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
-from contextlib import suppress
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
 import pytest
@@ -61,14 +61,14 @@ def wait_until(check, timeout: float) -> bool:  # type: ignore[no-untyped-def]
     return False
 
 
-@pytest.fixture
-def app(tmp_path: Path) -> Iterator[tuple[subprocess.Popen[bytes], int, list[int]]]:
+@contextmanager
+def serving(tmp_path: Path, store: str) -> Iterator[tuple[subprocess.Popen[bytes], int, list[int]]]:
     """``evalstage app`` serving; yields the process, its port and its Streamlit child."""
     port = free_port()
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false"}
     log = (tmp_path / "app.log").open("wb")
     proc = subprocess.Popen(
-        [EVALSTAGE, "app", "--store", sqlite_url(tmp_path / "runs.db"), "--port", str(port)],
+        [EVALSTAGE, "app", "--store", store, "--port", str(port)],
         env=env,
         stdout=log,
         stderr=subprocess.STDOUT,
@@ -90,6 +90,12 @@ def app(tmp_path: Path) -> Iterator[tuple[subprocess.Popen[bytes], int, list[int
         log.close()
 
 
+@pytest.fixture
+def app(tmp_path: Path) -> Iterator[tuple[subprocess.Popen[bytes], int, list[int]]]:
+    with serving(tmp_path, sqlite_url(tmp_path / "runs.db")) as served:
+        yield served
+
+
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
 def test_a_stop_signal_ends_the_child_and_frees_the_port(
     app: tuple[subprocess.Popen[bytes], int, list[int]], signum: int
@@ -109,3 +115,17 @@ def test_the_child_dies_with_a_parent_killed_by_sigkill(
     proc.wait(timeout=10)
     assert wait_until(lambda: not any(alive(pid) for pid in spawned), 30)
     assert wait_until(lambda: not listening(port), 10)
+
+
+def test_a_store_password_is_not_on_the_command_line_nor_printed(tmp_path: Path) -> None:
+    store = "postgresql+psycopg://evalstage:pg-pass-4321@127.0.0.1:9/runs"  # never connected
+    with serving(tmp_path, store) as (proc, _port, spawned):
+        (child,) = spawned
+        cmdline = Path(f"/proc/{child}/cmdline").read_bytes()
+        environ = Path(f"/proc/{child}/environ").read_bytes()
+        os.kill(proc.pid, signal.SIGTERM)
+        proc.wait(timeout=30)
+    assert b"pg-pass-4321" not in cmdline and b"streamlit" in cmdline
+    assert f"EVALSTAGE_STORE={store}".encode() in environ.split(b"\0")
+    printed = (tmp_path / "app.log").read_text()
+    assert "postgresql+psycopg://***@127.0.0.1:9/runs" in printed and "pg-pass-4321" not in printed
