@@ -72,10 +72,12 @@ def fail_dead_targets(suite_dir: Path, run: RunRecord, results: Sequence[CaseRes
 
     The run is stored already (it is the evidence); the message names the first error.
     """
-    from evalstage.evalcore.suite import load_suite, max_error_rates
+    from evalstage.evalcore.loaders import load_yaml_model
+    from evalstage.evalcore.suite import SuiteManifest, max_error_rates
     from evalstage.evalcore.target_health import dead_targets
 
-    dead = dead_targets(run, results, max_error_rates(load_suite(suite_dir)))
+    manifest = load_yaml_model(suite_dir / "suite.yaml", SuiteManifest)  # no hashing again
+    dead = dead_targets(run, results, max_error_rates(manifest))
     for target in dead:
         err.print(
             f"[bold red]error:[/] stage {target.stage}: {escape(target.message)}",

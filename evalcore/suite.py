@@ -218,9 +218,9 @@ def require_active_cases(stage: str, active: int, total: int, path: Path) -> Non
         )
 
 
-def max_error_rates(suite: Suite) -> dict[str, float]:
+def max_error_rates(manifest: SuiteManifest) -> dict[str, float]:
     """Stage -> its ``max_error_rate`` (see :mod:`evalcore.target_health`)."""
-    return {name: spec.max_error_rate for name, spec in suite.manifest.stages.items()}
+    return {name: spec.max_error_rate for name, spec in manifest.stages.items()}
 
 
 def _is_dir(path: Path) -> bool:

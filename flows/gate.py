@@ -84,6 +84,6 @@ def gate_suite(
         manifest_path=suite.manifest_path,
         no_baseline_reason=reason,
         judge=judge,
-        max_error_rates=max_error_rates(suite),
+        max_error_rates=max_error_rates(suite.manifest),
     )
     return report, results

@@ -76,7 +76,7 @@ def test_max_error_rate_is_read_per_stage_and_bounded(tmp_path: Path) -> None:
     (suite_dir / "suite.yaml").write_text(
         text.replace("    options:", "    max_error_rate: 0.2\n    options:", 1)
     )
-    assert max_error_rates(load_suite(suite_dir)) == {"retrieval": 0.2}
+    assert max_error_rates(load_suite(suite_dir).manifest) == {"retrieval": 0.2}
     (suite_dir / "suite.yaml").write_text(
         text.replace("    options:", "    max_error_rate: 2\n    options:", 1)
     )
