@@ -94,3 +94,15 @@ def test_tool_call_arguments_named_like_secrets_are_data_not_masked(server: Fake
     (got,) = result.tool_calls
     # the tool's own password is what the checker compares; only the client's key is masked
     assert got["arguments"] == {"user": "ann", "password": "1234-open", "token": "***"}
+
+
+def test_a_judge_identity_never_holds_a_secret_from_extra_body() -> None:
+    from evalstage.generation_eval.judge._backends import ChatBackend
+
+    cfg = config("http://127.0.0.1:9/v1", extra_body={"seed": 3, "api_key": "zzz-judge-99"})
+    backend = ChatBackend(cfg)
+    try:
+        assert backend.params["seed"] == 3 and backend.params["api_key"] == "***"
+        assert backend._client.config.extra_body["api_key"] == "zzz-judge-99"  # still sent
+    finally:
+        backend._client.close()
