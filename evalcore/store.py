@@ -217,7 +217,9 @@ class ResultStore:
                 for s in conn.execute(
                     select(stage_summaries).where(stage_summaries.c.run_id.in_(ids))
                 ).mappings():
-                    summaries[s["run_id"]].append(StageSummary.model_validate(s["summary"]))
+                    # redacted on read too: runs stored before the policy existed
+                    summary = redacted_summary(s["summary"])
+                    summaries[s["run_id"]].append(StageSummary.model_validate(summary))
         order = {stage: i for i, stage in enumerate(STAGES)}
         return [
             RunRecord(

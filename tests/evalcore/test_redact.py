@@ -160,3 +160,25 @@ def test_the_store_redacts_target_config_and_case_text(
     raw = b"".join(p.read_bytes() for p in tmp_path.iterdir() if p.name.startswith("runs.db"))
     for secret in (SECRET, "org-secret", "hunter22"):
         assert secret.encode() not in raw
+
+
+def test_runs_stored_before_redaction_are_read_redacted(tmp_path) -> None:
+    from sqlalchemy import update
+
+    from evalstage.evalcore.store import stage_summaries
+
+    run = RunRecord(
+        run_id="old",
+        suite_name="s",
+        suite_version="1",
+        suite_hash="h",
+        started_at=datetime(2026, 1, 1, tzinfo=UTC),
+        stages=[StageSummary(stage="agent", target={"name": "openai"})],
+    )
+    store = ResultStore(sqlite_url(tmp_path / "runs.db"))
+    store.save_run(run, [])
+    legacy = {"name": "openai", "args": {"headers": {"X-Org": "org-secret"}}}
+    with store.engine.begin() as conn:  # what an older evalstage wrote
+        old = StageSummary(stage="agent", target=legacy).model_dump(mode="json")
+        conn.execute(update(stage_summaries).values(summary=old))
+    assert store.get_run("old").stages[0].target["args"]["headers"] == {"X-Org": MASK}
