@@ -49,7 +49,6 @@ _SECRET_WORDS = {
     "pwd",
     "passphrase",
     "authorization",
-    "auth",
     "cookie",
     "credential",
     "credentials",
@@ -87,7 +86,7 @@ def is_secret_key(key: str) -> bool:
     words = _words(key)
     if not words or words[-1] == "env":
         return False
-    if any(w in _SECRET_WORDS for w in words):
+    if any(w in _SECRET_WORDS for w in words) or words[-1] == "auth":  # not auth_mode
         return True
     for i, word in enumerate(words):
         if word == "key" and (len(words) == 1 or (i > 0 and words[i - 1] in _KEY_QUALIFIERS)):

@@ -28,14 +28,26 @@ SECRET = "sk-test-0123456789abcdef"
 @pytest.mark.parametrize(
     "key",
     ["api_key", "apiKey", "X-Api-Key", "access_token", "token", "password", "client_secret",
-     "Authorization", "sig", "key", "private_key", "refresh-token", "cookie"],
+     "Authorization", "sig", "key", "private_key", "refresh-token", "cookie", "basic_auth"],
 )  # fmt: skip
 def test_secret_keys(key: str) -> None:
     assert is_secret_key(key)
 
 
 @pytest.mark.parametrize(
-    "key", ["max_tokens", "prompt_tokens", "api_key_env", "model", "base_url", "sort_key", "k1"]
+    "key",
+    [
+        "max_tokens",
+        "prompt_tokens",
+        "api_key_env",
+        "model",
+        "base_url",
+        "sort_key",
+        "k1",
+        "auth_mode",
+        "author",
+        "tokenizer",
+    ],
 )
 def test_ordinary_keys(key: str) -> None:
     assert not is_secret_key(key)
