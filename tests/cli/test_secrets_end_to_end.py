@@ -105,6 +105,7 @@ def evalstage(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[st
 def environment(home: Path) -> dict[str, str]:
     env = base_env(home)  # a private PREFECT_HOME (Prefect's database) and evalstage home
     env.update(ECHO_TEST_CREDENTIAL=KEY, ECHO_HEADER_VALUE=HEADER_ENV)
+    env["PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS"] = "180"  # a busy machine is slow
     return env
 
 
