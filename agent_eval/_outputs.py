@@ -14,6 +14,7 @@ present.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from pathlib import Path
 from typing import Any
 
@@ -102,16 +103,25 @@ def _turn(record: dict[str, Any], path: Path, line: int) -> tuple[str, int, Agen
     return case_id, turn, output
 
 
-def load_outputs(path: Path) -> dict[str, list[AgentTurn]]:
+def load_outputs(path: Path, known: Collection[str] | None = None) -> dict[str, list[AgentTurn]]:
     """Read recorded outputs: ``{case_id: [turn 0, turn 1, ...]}``.
 
     Errors name ``file:line`` and the field; a repeated ``(case_id, turn)`` and a gap in a case's
-    turn numbers are errors too.
+    turn numbers are errors too, and so is, given the ``known`` case ids, an unknown one.
     """
     path = Path(path)
     found: dict[str, dict[int, tuple[int, AgentTurn]]] = {}
     for line, record in iter_jsonl(path):
         case_id, turn, output = _turn(record, path, line)
+        if known is not None and case_id not in known:
+            raise SuiteError(
+                f"case '{case_id}' is not in the cases file",
+                path=path,
+                line=line,
+                field="case_id",
+                hint="fix the case id, or check the outputs against the cases they were "
+                "recorded for",
+            )
         turns = found.setdefault(case_id, {})
         if turn in turns:
             raise SuiteError(

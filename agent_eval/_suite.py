@@ -11,7 +11,7 @@ from evalstage.agent_eval._cases import AgentCase
 from evalstage.agent_eval._checker._schemas import meta_schema_error, schema_key
 from evalstage.evalcore.errors import SuiteError
 from evalstage.evalcore.loaders import load_jsonl_numbered
-from evalstage.evalcore.suite import StageSpec, Suite, TargetSpec
+from evalstage.evalcore.suite import StageSpec, Suite, TargetSpec, require_active_cases
 
 STAGE = "agent"
 
@@ -246,4 +246,7 @@ def load_agent_inputs(suite: Suite, spec: StageSpec | None = None) -> AgentInput
     """Load the agent stage of ``suite``: options and checked cases."""
     spec, options = suite.stage(STAGE, AgentOptions, spec)
     cases = load_agent_cases(suite.path(spec.cases))
+    require_active_cases(
+        STAGE, sum(not c.retired for c in cases), len(cases), suite.path(spec.cases)
+    )
     return AgentInputs(suite_root=suite.root, target=spec.target, options=options, cases=cases)

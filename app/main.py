@@ -10,6 +10,7 @@ import streamlit as st
 
 from evalstage.app import data
 from evalstage.app.ui import PAGES
+from evalstage.evalcore.redact import redact_url
 
 st.set_page_config(page_title="evalstage", layout="wide")
 
@@ -20,5 +21,5 @@ pages = [
 navigation = st.navigation(pages)
 with st.sidebar:
     st.caption("Store (read-only)")
-    st.text(data.store_url())
+    st.text(redact_url(data.store_url()))  # a PostgreSQL URL may hold a password
 navigation.run()

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
-import json
 import xml.etree.ElementTree as ET
 from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
 
 from rich.table import Table
 
+from evalstage.cli._common import json_flag
 from evalstage.evalcore.errors import SuiteError
 from evalstage.evalcore.gates import GateReport, GateResult
 from evalstage.evalcore.outcomes import Outcome
 from evalstage.evalcore.records import CaseResult
+from evalstage.evalcore.redact import literal_secrets
 from evalstage.evalcore.suite import TargetSpec
 
 MARKDOWN_GATE_ROWS = 25
@@ -22,7 +25,13 @@ MARKDOWN_CASE_IDS = 15
 def target_overrides(
     stages: list[str] | None, target: str | None, target_args: str | None
 ) -> dict[str, TargetSpec]:
-    """``--target``/``--target-args`` as ``{stage: TargetSpec}``; needs exactly one ``--stage``."""
+    """``--target``/``--target-args`` as ``{stage: TargetSpec}``; needs exactly one ``--stage``.
+
+    The overrides become Prefect flow parameters, which Prefect stores: a literal secret in
+    ``--target-args`` (a header value, an ``api_key``/``token``/``password``... value, a URL with
+    user info or a key in its query) is refused. Secrets travel by reference: ``api_key_env``,
+    or a header written ``{"env": "NAME"}``; the target reads the variable when it runs.
+    """
     if target is None:
         return {}
     if not stages or len(stages) != 1:
@@ -31,13 +40,52 @@ def target_overrides(
             field="--target",
             hint="add e.g. --stage retrieval",
         )
-    try:
-        args = json.loads(target_args or "{}")
-        return {stages[0]: TargetSpec(name=target, args=args)}
-    except (ValueError, TypeError) as exc:
+    args = json_flag(target_args, "--target-args")
+    literal = literal_secrets(args)
+    if literal:
         raise SuiteError(
-            f"not a JSON object: {exc}", field="--target-args", hint='write e.g. {"k1": 0.9}'
-        ) from exc
+            f"a literal secret in {', '.join(literal)} (its value is not shown); flow "
+            "parameters are stored by Prefect, so secrets are passed by reference",
+            field="--target-args",
+            hint='name an environment variable instead: "api_key_env": "MY_KEY" for the key, '
+            '"headers": {"X-Api-Key": {"env": "MY_HEADER"}} for a header; no user:pass@ in URLs',
+        )
+    return {stages[0]: TargetSpec(name=target, args=args)}
+
+
+def check_targets(
+    suite_dir: Path, stages: list[str] | None, overrides: dict[str, TargetSpec]
+) -> None:
+    """Validate the target of every selected stage (overrides first) before Prefect starts.
+
+    An unknown target name or bad ``args`` (e.g. a ``base_url`` with a password) raise
+    :class:`SuiteError` naming ``suite.yaml`` (or the flag) instead of failing inside a task.
+    """
+    from evalstage.agent_eval import AGENT_TARGETS
+    from evalstage.evalcore.suite import load_suite
+    from evalstage.evalcore.targets import TargetContext
+    from evalstage.generation_eval import GENERATION_TARGETS
+    from evalstage.retrieval_eval import RETRIEVAL_TARGETS
+
+    registries: dict[str, Any] = {
+        "retrieval": RETRIEVAL_TARGETS,
+        "generation": GENERATION_TARGETS,
+        "agent": AGENT_TARGETS,
+    }
+    suite = load_suite(suite_dir)
+    for stage in stages or list(suite.manifest.stages):
+        declared = suite.manifest.stages.get(stage)
+        if stage not in registries or declared is None:
+            continue  # select_stages reports it
+        if stage in overrides:
+            try:
+                registries[stage].args(overrides[stage])
+            except SuiteError as exc:
+                raise SuiteError(
+                    exc.message, field=f"--target-args ({exc.field})", hint=exc.hint
+                ) from None
+        else:
+            registries[stage].args(declared.target, TargetContext(suite.root))
 
 
 def value_cell(gate: GateResult) -> str:

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from evalstage import __version__
@@ -21,6 +22,8 @@ from evalstage.cli._common import (
     TargetOption,
     err,
     fail,
+    fail_dead_targets,
+    flow_store,
     open_store,
     out,
 )
@@ -93,13 +96,14 @@ def run(
     Runs in this process unless a Prefect API is configured (``PREFECT_API_URL``) or
     ``EVALSTAGE_ORCHESTRATION=prefect``: see docs/deploy.md.
     """
-    from evalstage.cli.gate import target_overrides
+    from evalstage.cli.gate import check_targets, target_overrides
     from evalstage.flows.evaluate import evaluate_suite, validate_suite
     from evalstage.flows.runtime import call_flow, choose_mode, orchestration
 
     try:
         overrides = target_overrides(stage, target, target_args)
         validate_suite(str(suite_dir), stage, overrides)  # bad input fails before any stage runs
+        check_targets(suite_dir, stage, overrides)
         mode = choose_mode(dask)
         if not quiet:
             err.print(running_message(suite_dir, mode), highlight=False)
@@ -108,13 +112,15 @@ def run(
                 evaluate_suite,
                 str(suite_dir),
                 stages=stage,
-                store_url=store,
+                store_url=flow_store(store),
                 targets=overrides,
                 dask=dask,
             )
     except SuiteError as exc:
         raise fail(exc) from exc
     show_record(store, run_id, as_json, suite_dir)
+    db = open_store(store)
+    fail_dead_targets(suite_dir, db.get_run(run_id), db.case_results(run_id))
 
 
 def running_message(suite_dir: Path, mode: str) -> str:
@@ -269,6 +275,7 @@ def gate(
 ) -> None:
     """Run a suite and check the gates of its suite.yaml: exit 0 if all hold, 1 if any fails."""
     from evalstage.cli.gate import (
+        check_targets,
         gate_table,
         junit_xml,
         markdown_summary,
@@ -276,17 +283,24 @@ def gate(
         verdict,
     )
     from evalstage.evalcore.files import write_text_atomic
+    from evalstage.flows.evaluate import validate_suite
     from evalstage.flows.gate import gate_suite
     from evalstage.flows.runtime import choose_mode, orchestration
 
     try:
         overrides = target_overrides(stage, target, target_args)
+        validate_suite(str(suite_dir), stage, overrides)
+        check_targets(suite_dir, stage, overrides)
         mode = choose_mode()
         if not quiet:
             err.print(running_message(suite_dir, mode), highlight=False)
         with orchestration(mode), showing_progress(err, quiet):
             report, results = gate_suite(
-                str(suite_dir), stages=stage, store_url=store, targets=overrides, baseline=baseline
+                str(suite_dir),
+                stages=stage,
+                store_url=flow_store(store),
+                targets=overrides,
+                baseline=baseline,
             )
     except SuiteError as exc:
         raise fail(exc) from exc
@@ -300,6 +314,8 @@ def gate(
         out.print(gate_table(report))
         colour = "green" if report.passed else "bold red"
         out.print(f"[{colour}]{verdict(report)}[/]", highlight=False)
+    for dead in (g for g in report.gates if g.kind == "target" and g.status == "fail"):
+        err.print(f"[bold red]error:[/] stage {dead.stage}: {escape(dead.detail)}", highlight=False)
     if not report.passed:
         raise typer.Exit(code=1)
 

@@ -1,24 +1,39 @@
-"""``evalstage app``: start the Streamlit app on 127.0.0.1 against a results store."""
+"""``evalstage app``: start the Streamlit app on 127.0.0.1 against a results store.
+
+The Streamlit server runs as a child in its own process group. SIGINT, SIGTERM and SIGHUP to
+``evalstage app`` are forwarded to that group and the parent waits for it (then kills what is
+left); on Linux the child also gets SIGTERM when the parent dies, even by ``kill -9``
+(``prctl(PR_SET_PDEATHSIG)``), so no server is left holding the port.
+"""
 
 from __future__ import annotations
 
+import ctypes
+import os
+import signal
 import subprocess
 import sys
+from contextlib import suppress
 from importlib.resources import files
 from pathlib import Path
+from types import FrameType
 from typing import Annotated
 
 import typer
 
 from evalstage.evalcore.env import default_store_url
+from evalstage.evalcore.redact import redact_url, url_has_secret
 
 APP_MAIN = Path(str(files("evalstage.app").joinpath("main.py")))
 """The app's entry script, located from the installed package (not from the working folder)."""
 
 
-def app_command_line(store: str, port: int) -> list[str]:
-    """The ``streamlit run`` command line that serves the app for ``store`` on ``port``."""
-    return [
+def app_command_line(store: str | None, port: int) -> list[str]:
+    """The ``streamlit run`` command line that serves the app for ``store`` on ``port``.
+
+    ``store=None``: the app reads ``$EVALSTAGE_STORE``.
+    """
+    command = [
         sys.executable,
         "-m",
         "streamlit",
@@ -32,10 +47,71 @@ def app_command_line(store: str, port: int) -> list[str]:
         "true",
         "--browser.gatherUsageStats",
         "false",
-        "--",
-        "--store",
-        store,
     ]
+    return command if store is None else [*command, "--", "--store", store]
+
+
+PR_SET_PDEATHSIG = 1
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+GRACE_S = 10.0
+
+
+def die_with_parent(parent: int) -> None:
+    """In the child, before exec: get SIGTERM when ``parent`` dies (Linux; elsewhere a no-op).
+
+    If the parent died before the call took effect, exit at once.
+    """
+    if not sys.platform.startswith("linux"):
+        return
+    with suppress(OSError, AttributeError):
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, int(signal.SIGTERM), 0, 0, 0)
+    if os.getppid() != parent:
+        os._exit(1)
+
+
+def _signal_group(proc: subprocess.Popen[bytes], signum: int) -> None:
+    with suppress(ProcessLookupError, PermissionError):
+        os.killpg(proc.pid, signum)
+
+
+def stop_group(proc: subprocess.Popen[bytes], grace_s: float = GRACE_S) -> None:
+    """SIGTERM the child's group, wait ``grace_s``, then SIGKILL it; reap the child."""
+    if proc.poll() is None:
+        _signal_group(proc, signal.SIGTERM)
+        try:
+            proc.wait(timeout=grace_s)
+        except subprocess.TimeoutExpired:
+            _signal_group(proc, signal.SIGKILL)
+            proc.wait()
+    _signal_group(proc, signal.SIGKILL)  # whatever the child left behind in its group
+
+
+def serve(command: list[str], env: dict[str, str] | None = None) -> int:
+    """Run ``command`` as a child in its own process group until it exits or we are stopped.
+
+    Returns the child's exit code, or 0 when a stop signal ended it.
+    """
+    parent = os.getpid()
+    stopped: list[int] = []
+    proc = subprocess.Popen(
+        command,
+        env=env,
+        start_new_session=True,
+        preexec_fn=lambda: die_with_parent(parent),  # the CLI runs no threads of its own here
+    )
+
+    def forward(signum: int, _frame: FrameType | None) -> None:
+        stopped.append(signum)
+        _signal_group(proc, signum)
+
+    previous = {s: signal.signal(s, forward) for s in STOP_SIGNALS}
+    try:
+        code = proc.wait()
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+        stop_group(proc)
+    return 0 if stopped else (code if code >= 0 else 128 - code)
 
 
 def app_command(
@@ -49,9 +125,9 @@ def app_command(
         typer.echo(f"error: the app is missing: {APP_MAIN}", err=True)
         raise typer.Exit(code=2)
     url = store or default_store_url()
-    typer.echo(f"evalstage app: http://127.0.0.1:{port}  (store: {url}; Ctrl+C stops)")
-    try:
-        code = subprocess.call(app_command_line(url, port))
-    except KeyboardInterrupt:
-        code = 0
-    raise typer.Exit(code=code)
+    shown = redact_url(url)  # a PostgreSQL URL may hold a password
+    typer.echo(f"evalstage app: http://127.0.0.1:{port}  (store: {shown}; Ctrl+C stops)")
+    if url_has_secret(url):  # not on the command line, where `ps` shows it to every user
+        env = {**os.environ, "EVALSTAGE_STORE": url}
+        raise typer.Exit(code=serve(app_command_line(None, port), env))
+    raise typer.Exit(code=serve(app_command_line(url, port)))

@@ -8,10 +8,12 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
-from evalstage.cli._common import JsonOption, err, fail, out
+from evalstage.cli._common import JsonOption, err, fail, json_flag, out
 from evalstage.evalcore.errors import SuiteError
+from evalstage.evalcore.redact import redact_text
 
 retrieval_app = typer.Typer(help="Retrieval tools: trec_eval-compatible scoring and search.")
 generation_app = typer.Typer(help="Generation tools: verify claims against contexts.")
@@ -75,14 +77,14 @@ def retrieval_search(
     from evalstage.retrieval_eval.cli_format import read_corpus, read_queries
 
     try:
-        spec = TargetSpec(name=retriever, args=json.loads(args or "{}"))
+        spec = TargetSpec(name=retriever, args=json_flag(args, "--args"))
         documents = read_corpus(corpus)
         topics = read_queries(queries)
         engine = build_retriever(spec)
     except SuiteError as exc:
         raise fail(exc) from exc
     except ValueError as exc:
-        err.print(f"[bold red]error:[/] --args: {exc}")
+        err.print(f"[bold red]error:[/] --args: {escape(redact_text(str(exc)))}")
         raise typer.Exit(code=2) from exc
     with err.status(f"indexing {len(documents)} documents with {retriever}…"):
         engine.index(documents)
@@ -107,7 +109,7 @@ def agent_check(
         raise typer.Exit(code=2)
     try:
         loaded = load_agent_cases(cases)
-        turns = load_outputs(outputs)
+        turns = load_outputs(outputs, known={c.case_id for c in loaded})
     except SuiteError as exc:
         raise fail(exc) from exc
     report = score_agent(AgentContext(cases=loaded, turns=turns, errors={}, mode=mode))
@@ -200,13 +202,19 @@ def generation_verify(
     from evalstage.generation_eval.verifier import VerifierSpec, build_verifier, verify_file
 
     try:
-        spec = VerifierSpec.model_validate(
-            {"name": verifier, "args": json.loads(verifier_args or "{}")}
-        )
+        args = json_flag(verifier_args, "--verifier-args", '{"model": "m"}')
+        spec = VerifierSpec.model_validate({"name": verifier, "args": args})
+    except SuiteError as exc:
+        raise fail(exc) from exc
     except ValueError as exc:
-        err.print(f"[bold red]error:[/] --verifier/--verifier-args: {exc}")
+        err.print(
+            f"[bold red]error:[/] --verifier/--verifier-args: {escape(redact_text(str(exc)))}"
+        )
         raise typer.Exit(code=2) from exc
+    from evalstage.evalcore.files import check_writable
+
     try:
+        check_writable(output_path, field="--output")  # before the (slow) verifier loads
         built = build_verifier(spec)
         count = verify_file(input_path, output_path, built)
     except SuiteError as exc:

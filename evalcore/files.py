@@ -37,6 +37,32 @@ def write_bytes_atomic(path: str | Path, data: bytes) -> Path:
     return target
 
 
+def check_writable(path: str | Path, field: str | None = None) -> None:
+    """Raise :class:`SuiteError` now if :func:`write_bytes_atomic` could not write ``path``.
+
+    For long jobs: a bad output path fails before the work, not after it. Creates the missing
+    folders (as the write would), then a temporary file beside the target, removed at once.
+    """
+    target = Path(path)
+    hint = "pass an --output path in a folder you can write to"
+    if target.is_dir():
+        raise SuiteError("the output path is a folder", path=target, field=field, hint=hint)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+        os.close(fd)
+        os.unlink(tmp)
+        if target.exists() and not os.access(target, os.W_OK):
+            raise PermissionError(f"{target} is read-only")
+    except OSError as exc:
+        raise SuiteError(
+            f"cannot write the output ({exc.strerror or exc})",
+            path=target,
+            field=field,
+            hint=hint,
+        ) from None
+
+
 def write_text_atomic(path: str | Path, text: str) -> Path:
     """Write UTF-8 ``text`` atomically (see :func:`write_bytes_atomic`)."""
     return write_bytes_atomic(path, text.encode("utf-8"))

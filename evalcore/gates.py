@@ -8,7 +8,7 @@ and that is larger than ``min_delta``.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Mapping, Sequence
 from pathlib import Path
 
 from pydantic import BaseModel
@@ -26,6 +26,7 @@ from evalstage.evalcore.judge_gate import JudgeCheck, judge_gates
 from evalstage.evalcore.outcomes import Outcome
 from evalstage.evalcore.records import CaseResult, RunRecord, StageSummary
 from evalstage.evalcore.suite import GatesSpec, RegressionSpec
+from evalstage.evalcore.target_health import dead_targets, target_gates
 
 __all__ = [
     "GateKind",
@@ -59,14 +60,18 @@ class GateReport(BaseModel):
 
 
 def threshold_gates(
-    spec: GatesSpec, run: RunRecord, manifest_path: Path | None = None
+    spec: GatesSpec,
+    run: RunRecord,
+    manifest_path: Path | None = None,
+    dead: Collection[str] = (),
 ) -> list[GateResult]:
     """One gate per threshold: the stage's aggregate against its bound.
 
-    A stage that was not run is skipped; a metric the stage does not report raises
-    :class:`SuiteError` naming the line of the threshold.
+    A stage that was not run, or whose target is ``dead`` (see :mod:`evalcore.target_health`),
+    is skipped; a metric the stage does not report raises :class:`SuiteError` naming the line
+    of the threshold.
     """
-    ran = {s.stage: s for s in run.stages}
+    ran = {s.stage: s for s in run.stages if s.stage not in dead}
     gates: list[GateResult] = []
     for stage, bounds in spec.thresholds.items():
         for metric, bound in bounds.items():
@@ -81,7 +86,11 @@ def threshold_gates(
                         stage=stage,
                         metric=metric,
                         threshold=bound.describe(),
-                        detail=f"stage '{stage}' was not run",
+                        detail=(
+                            f"the target of stage '{stage}' is unreachable"
+                            if stage in dead
+                            else f"stage '{stage}' was not run"
+                        ),
                     )
                 )
                 continue
@@ -265,12 +274,18 @@ def evaluate_gates(
     manifest_path: Path | None = None,
     no_baseline_reason: str = "no baseline run",
     judge: JudgeCheck | None = None,
+    max_error_rates: Mapping[str, float] | None = None,
 ) -> GateReport:
     """Evaluate every gate of ``spec`` on ``run``; regressions only when there is a baseline.
 
-    With ``judge`` (the suite declares an LLM judge), its calibration is gated too.
+    With ``judge`` (the suite declares an LLM judge), its calibration is gated too. A stage
+    whose target errored on more than its ``max_error_rates`` share (default 0.5) fails a
+    ``target`` gate; its thresholds and regressions are skipped (it measured nothing).
     """
-    gates = threshold_gates(spec, run, manifest_path)
+    dead = dead_targets(run, results, max_error_rates)
+    dead_stages = {d.stage for d in dead}
+    gates = target_gates(dead)
+    gates += threshold_gates(spec, run, manifest_path, dead_stages)
     gates.append(canary_gate(spec, run, results))
     if judge is not None:
         gates.extend(judge_gates(spec.judge, judge, manifest_path))
@@ -288,7 +303,11 @@ def evaluate_gates(
             )
         )
     else:
-        shared = [s.stage for s in run.stages if s.stage in {b.stage for b in baseline.stages}]
+        shared = [
+            s.stage
+            for s in run.stages
+            if s.stage in {b.stage for b in baseline.stages} and s.stage not in dead_stages
+        ]
         for stage in shared:
             a, b = _by_stage(baseline_results, stage), _by_stage(results, stage)
             comparisons.append(compare_stage(stage, a, b))

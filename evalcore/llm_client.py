@@ -5,7 +5,10 @@ connection errors, HTTP 429 and 5xx — not other 4xx, nor a 5xx whose body name
 (:mod:`evalcore.chat_reply`). Errors carry the server's own cause. After ``circuit_failures``
 requests in a row fail to reach an endpoint, the next ones fail at once (:mod:`evalcore.circuit`).
 Giving up raises :class:`TargetError`, recorded as the case's ``error``. The API key is read from
-the environment variable named in the config at each request, never stored.
+the environment variable named in the config at each request, never stored. Header values may
+be literal or ``{env: NAME}`` references, read the same way. Whatever comes back from the server
+(error bodies, answers, tool calls) has the key and header values masked before anyone sees it
+(:mod:`evalcore.redact`), so a server echoing its request cannot leak them into the store.
 """
 
 from __future__ import annotations
@@ -15,12 +18,12 @@ import logging
 import os
 import random
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
+from dataclasses import replace
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 import httpx
-from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from evalstage.evalcore.chat_reply import (
     ChatResult,
@@ -30,82 +33,22 @@ from evalstage.evalcore.chat_reply import (
 )
 from evalstage.evalcore.circuit import breaker_for, implausible_usage
 from evalstage.evalcore.errors import SuiteError
+from evalstage.evalcore.llm_config import ChatConfig, EnvRef, TargetError, missing_env
+from evalstage.evalcore.redact import redact_text, redact_value, register_key_vars
 
-__all__ = ["ChatClient", "ChatConfig", "ChatResult", "TargetError", "parse_tool_calls"]
+__all__ = [
+    "ChatClient",
+    "ChatConfig",
+    "ChatResult",
+    "EnvRef",
+    "TargetError",
+    "parse_tool_calls",
+]
 
 _log = logging.getLogger(__name__)
 
 _MAX_RETRY_AFTER_S = 60.0
 _BODY_SNIPPET = 2000
-
-
-class TargetError(RuntimeError):
-    """The system under test failed for one request (after any retries).
-
-    Callers turn it into that case's ``error`` outcome; the run goes on.
-    """
-
-    def __init__(self, message: str, *, status: int | None = None, attempts: int = 1) -> None:
-        super().__init__(message)
-        self.status = status
-        self.attempts = attempts
-
-
-class ChatConfig(BaseModel):
-    """Where and how to call an OpenAI-compatible chat-completions endpoint.
-
-    ``model`` is required: there is no hidden default. The key itself never appears here, only
-    the name of the environment variable that holds it (``api_key_env``).
-    """
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    base_url: str = Field(
-        min_length=1, description="The API root, e.g. http://127.0.0.1:8000/v1 (no trailing path)."
-    )
-    model: str = Field(min_length=1, description="The model name sent with every request.")
-    api_key_env: str | None = Field(
-        default=None,
-        min_length=1,
-        description="Name of the environment variable holding the API key, sent as a Bearer "
-        "token; null sends no Authorization header.",
-    )
-    timeout_s: float = Field(default=60.0, gt=0, description="Per-request timeout, seconds.")
-    max_retries: int = Field(default=3, ge=0, description="Retries after the first attempt.")
-    backoff_s: float = Field(
-        default=1.0, ge=0, description="First retry delay; doubles each retry, with jitter."
-    )
-    backoff_max_s: float = Field(default=30.0, ge=0, description="Cap on one retry delay.")
-    circuit_failures: int = Field(
-        default=5,
-        ge=0,
-        description="After this many requests in a row fail to reach the endpoint (after "
-        "retries), later ones fail at once (circuit open); 0: never.",
-    )
-    circuit_reset_s: float = Field(
-        default=30.0, ge=0, description="How long an open circuit stays open before one trial."
-    )
-    jitter_seed: int = Field(default=0, description="Seed of the backoff jitter (deterministic).")
-    temperature: float | None = Field(default=0.0, ge=0, description="null: not sent.")
-    max_tokens: int | None = Field(default=None, ge=1, description="null: not sent.")
-    headers: dict[str, str] = Field(
-        default_factory=dict, description="Extra HTTP headers (their values are never recorded)."
-    )
-    extra_body: dict[str, Any] = Field(
-        default_factory=dict,
-        description="Extra request fields, e.g. {seed: 1, parallel_tool_calls: true}; the "
-        "client's own fields (model, messages, tools...) take precedence.",
-    )
-
-    @field_validator("base_url")
-    @classmethod
-    def _http_url(cls, value: str) -> str:
-        if not value.startswith(("http://", "https://")):
-            raise ValueError(
-                f"base_url must start with http:// or https:// (got {value!r}); "
-                "write it like http://127.0.0.1:8000/v1"
-            )
-        return value.rstrip("/")
 
 
 def _redact_url(url: str) -> str:
@@ -131,9 +74,12 @@ def _retry_after(response: httpx.Response) -> float | None:
         return None
 
 
-def _snippet(response: httpx.Response) -> str:
-    """The error body, readable: an OpenAI-style ``error.message`` (or ``detail``) first."""
-    text = response.text.strip()
+def _snippet(response: httpx.Response, secrets: Collection[str] = ()) -> str:
+    """The error body, readable: an OpenAI-style ``error.message`` (or ``detail``) first.
+
+    Secrets are masked before the cut (a cut must not leave half a key).
+    """
+    text = redact_text(response.text.strip(), secrets)
     try:
         data = json.loads(text)
     except ValueError:
@@ -169,13 +115,19 @@ class ChatClient:
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self.config = config
-        if config.api_key_env is not None and not os.environ.get(config.api_key_env):
+        register_key_vars(
+            [v.env for v in config.headers.values() if isinstance(v, EnvRef)]
+            + ([config.api_key_env] if config.api_key_env else [])
+        )
+        missing = missing_env(config)
+        if missing is not None:
+            where, name = missing
             raise SuiteError(
-                f"the environment variable '{config.api_key_env}' named by api_key_env is not "
+                f"the environment variable '{name}' named by {where.rsplit('.', 1)[-1]} is not "
                 "set (or is empty)",
-                field="target.args.api_key_env",
-                hint=f"export {config.api_key_env}=<your key> before the run, or remove "
-                "api_key_env if the server needs no key",
+                field=where,
+                hint=f"export {name}=<your key> before the run, or remove it from the target "
+                "if the server needs no key",
             )
         self._sleep = sleep
         self._random = random.Random(config.jitter_seed)
@@ -215,12 +167,31 @@ class ChatClient:
             "temperature": c.temperature,
             "max_tokens": c.max_tokens,
             "headers": sorted(c.headers),
-            "extra_body": dict(c.extra_body),
+            "extra_body": redact_value(dict(c.extra_body), self._secrets()),
         }
+
+    def _secrets(self) -> set[str]:
+        """The literal secrets this client sends: the key, every header value."""
+        found = {v for v in self.config.headers.values() if isinstance(v, str)}
+        names = [v.env for v in self.config.headers.values() if isinstance(v, EnvRef)]
+        if self.config.api_key_env is not None:
+            names.append(self.config.api_key_env)
+        found |= {os.environ.get(name) or "" for name in names}
+        return {s for s in found if s}
+
+    def scrub(self, text: str, *, patterns: bool = True) -> str:
+        """``text`` with this client's secrets (and every configured key) masked.
+
+        ``patterns``: also credential-looking text (for errors and logs, not for answers).
+        """
+        return redact_text(text, self._secrets(), patterns=patterns)
 
     # ---------------------------------------------------------------- requests
     def _request_headers(self) -> dict[str, str]:
-        headers = dict(self.config.headers)
+        headers = {
+            name: os.environ.get(value.env, "") if isinstance(value, EnvRef) else value
+            for name, value in self.config.headers.items()
+        }
         if self.config.api_key_env is not None:
             key = os.environ.get(self.config.api_key_env)
             if not key:
@@ -272,8 +243,31 @@ class ChatClient:
     ) -> ChatResult:
         """Send one chat-completions request and parse the first choice.
 
-        Raises :class:`TargetError` on a non-retryable error or once retries run out.
+        Raises :class:`TargetError` on a non-retryable error or once retries run out. The
+        error's message and the result (content, tool calls, raw reply) never hold the key or a
+        header value, even when the server echoes them.
         """
+        try:
+            result = self._chat(messages, tools, tool_choice)
+        except TargetError as exc:
+            raise TargetError(
+                self.scrub(str(exc)), status=exc.status, attempts=exc.attempts
+            ) from None
+        secrets = self._secrets()
+        return replace(
+            result,
+            content=None if result.content is None else self.scrub(result.content, patterns=False),
+            # known values only: a tool's own "password" argument is data the checker compares
+            tool_calls=redact_value(result.tool_calls, secrets, patterns=False, keys=False),
+            raw=redact_value(result.raw, secrets, patterns=False, keys=False),
+        )
+
+    def _chat(
+        self,
+        messages: Sequence[Mapping[str, Any]],
+        tools: Sequence[Mapping[str, Any]] | None,
+        tool_choice: str | Mapping[str, Any] | None,
+    ) -> ChatResult:
         body = self._body(messages, tools, tool_choice)
         attempts_allowed = self.config.max_retries + 1
         last_problem = ""
@@ -290,7 +284,7 @@ class ChatClient:
                     _redact_url(self.url),
                     attempt + 1,
                     attempts_allowed,
-                    last_problem,
+                    self.scrub(last_problem),
                     wait,
                 )
                 self._sleep(wait)
@@ -320,12 +314,12 @@ class ChatClient:
             if status >= 500 and is_request_error(response.text):
                 raise TargetError(
                     f"POST {_redact_url(self.url)} failed with HTTP {status}: "
-                    f"{_snippet(response)} (a request error: not retried)",
+                    f"{_snippet(response, self._secrets())} (a request error: not retried)",
                     status=status,
                     attempts=attempt + 1,
                 )
             if status == 429 or status >= 500:
-                last_problem = f"HTTP {status}: {_snippet(response)}"
+                last_problem = f"HTTP {status}: {_snippet(response, self._secrets())}"
                 last_status = status
                 server_wait = _retry_after(response) or 0.0
                 continue
@@ -333,7 +327,7 @@ class ChatClient:
                 hint = _STATUS_HINTS.get(status, "the request was rejected; it is not retried")
                 raise TargetError(
                     f"POST {_redact_url(self.url)} failed with HTTP {status}: "
-                    f"{_snippet(response)} ({hint})",
+                    f"{_snippet(response, self._secrets())} ({hint})",
                     status=status,
                     attempts=attempt + 1,
                 )
@@ -358,14 +352,15 @@ class ChatClient:
             data = response.json()
         except (json.JSONDecodeError, UnicodeDecodeError) as exc:
             raise TargetError(
-                f"HTTP {response.status_code} response is not JSON: {_snippet(response)}",
+                f"HTTP {response.status_code} response is not JSON: "
+                f"{_snippet(response, self._secrets())}",
                 status=response.status_code,
                 attempts=attempts,
             ) from exc
         choices = data.get("choices") if isinstance(data, dict) else None
         if not isinstance(choices, list) or not choices or not isinstance(choices[0], dict):
             raise TargetError(
-                f"response has no 'choices': {_snippet(response)}",
+                f"response has no 'choices': {_snippet(response, self._secrets())}",
                 status=response.status_code,
                 attempts=attempts,
             )

@@ -33,7 +33,9 @@ from sqlalchemy import (
 from sqlalchemy.engine import make_url
 
 from evalstage.evalcore.calibration import CalibrationRecord
+from evalstage.evalcore.outcomes import Outcome
 from evalstage.evalcore.records import CaseResult, RunRecord, StageSummary
+from evalstage.evalcore.redact import redact_text, redact_value
 from evalstage.evalcore.suite import STAGES
 
 metadata = MetaData()
@@ -137,6 +139,38 @@ def _enable_sqlite_wal(engine: Engine) -> None:
         cursor.close()
 
 
+def redacted_summary(summary: dict[str, Any]) -> dict[str, Any]:
+    """A stage summary as stored: its target and config redacted (header values, keys, URLs)."""
+    return {
+        **summary,
+        "target": redact_value(summary.get("target", {})),
+        "config": redact_value(summary.get("config", {})),
+    }
+
+
+def redacted_result(row: dict[str, Any], error: bool) -> dict[str, Any]:
+    """A case result as stored: no configured key's value in its reason or details.
+
+    An ``error`` reason (a target's message, maybe an echoed request) also loses what looks
+    like a credential.
+    """
+    reason = row.get("reason")
+    return {
+        **row,
+        "reason": redact_text(reason, patterns=error) if isinstance(reason, str) else reason,
+        "details": redact_value(row.get("details", {}), patterns=False, keys=False),
+    }
+
+
+def redacted_calibration(record: dict[str, Any]) -> dict[str, Any]:
+    """A judge calibration as stored: its request parameters and warnings redacted."""
+    return {
+        **record,
+        "params": redact_value(record.get("params", {})),
+        "warnings": redact_value(record.get("warnings", [])),
+    }
+
+
 class ResultStore:
     """Reads and writes runs. Construct with a SQLAlchemy URL."""
 
@@ -156,7 +190,7 @@ class ResultStore:
         rows = [
             {
                 "run_id": run.run_id,
-                **r.model_dump(mode="json"),
+                **redacted_result(r.model_dump(mode="json"), r.outcome == Outcome.ERROR),
                 "primary_score": next(iter(r.scores.values()), None),
             }
             for r in results
@@ -168,7 +202,7 @@ class ResultStore:
                     stage_summaries.insert().values(
                         run_id=run.run_id,
                         stage=summary.stage,
-                        summary=summary.model_dump(mode="json"),
+                        summary=redacted_summary(summary.model_dump(mode="json")),
                     )
                 )
             if rows:
@@ -183,7 +217,9 @@ class ResultStore:
                 for s in conn.execute(
                     select(stage_summaries).where(stage_summaries.c.run_id.in_(ids))
                 ).mappings():
-                    summaries[s["run_id"]].append(StageSummary.model_validate(s["summary"]))
+                    # redacted on read too: runs stored before the policy existed
+                    summary = redacted_summary(s["summary"])
+                    summaries[s["run_id"]].append(StageSummary.model_validate(summary))
         order = {stage: i for i, stage in enumerate(STAGES)}
         return [
             RunRecord(
@@ -296,7 +332,7 @@ class ResultStore:
                     prompt_sha256=record.prompt_sha256,
                     model=record.model,
                     created_at=record.created_at,
-                    record=record.model_dump(mode="json"),
+                    record=redacted_calibration(record.model_dump(mode="json")),
                 )
             )
 

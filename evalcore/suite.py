@@ -34,6 +34,13 @@ class StageSpec(BaseModel):
     cases: str = Field(min_length=1, description="Cases file, relative to the suite folder.")
     target: TargetSpec
     options: dict[str, Any] = Field(default_factory=dict)
+    max_error_rate: float = Field(
+        default=0.5,
+        ge=0.0,
+        le=1.0,
+        description="More than this share of error outcomes: the target is unreachable "
+        "(evalstage run exits 1, evalstage gate fails).",
+    )
 
 
 class Bound(BaseModel):
@@ -198,6 +205,22 @@ class Suite(BaseModel):
             options, spec.options, self.manifest_path, ("stages", name, "options")
         )
         return spec, checked
+
+
+def require_active_cases(stage: str, active: int, total: int, path: Path) -> None:
+    """A stage with no active case measures nothing: :class:`SuiteError` at load time."""
+    if active == 0:
+        raise SuiteError(
+            f"the {stage} stage has no active cases"
+            + (f" (all {total} are retired)" if total else ""),
+            path=path,
+            hint=f"add cases, un-retire some, or remove the {stage} stage from suite.yaml",
+        )
+
+
+def max_error_rates(manifest: SuiteManifest) -> dict[str, float]:
+    """Stage -> its ``max_error_rate`` (see :mod:`evalcore.target_health`)."""
+    return {name: spec.max_error_rate for name, spec in manifest.stages.items()}
 
 
 def _is_dir(path: Path) -> bool:

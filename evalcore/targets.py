@@ -20,6 +20,7 @@ from typing import Any, Generic, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from evalstage.evalcore.errors import SuiteError
+from evalstage.evalcore.redact import redact_text
 from evalstage.evalcore.suite import TargetSpec
 
 M = TypeVar("M", bound=BaseModel)
@@ -169,8 +170,12 @@ def load_callable(reference: str, where: Path | None = None) -> Callable[..., An
 
 
 def error_text(exc: BaseException) -> str:
-    """How a failure of the system under test is recorded as a case's ``error`` reason."""
-    return f"{type(exc).__name__}: {exc}"
+    """How a failure of the system under test is recorded as a case's ``error`` reason.
+
+    Redacted (:func:`evalcore.redact.redact_text`): an exception of a callable target may quote
+    a key, a URL with credentials or an echoed request.
+    """
+    return redact_text(f"{type(exc).__name__}: {exc}")
 
 
 def describe_target(target: object, kind: str) -> dict[str, Any]:

@@ -14,7 +14,7 @@ from evalstage.evalcore.errors import SuiteError
 from evalstage.evalcore.gates import GateReport, evaluate_gates
 from evalstage.evalcore.records import CaseResult, RunRecord
 from evalstage.evalcore.store import ResultStore
-from evalstage.evalcore.suite import TargetSpec, load_suite
+from evalstage.evalcore.suite import TargetSpec, load_suite, max_error_rates
 from evalstage.flows.evaluate import evaluate_suite, validate_suite
 from evalstage.flows.judge import judge_check
 from evalstage.flows.runtime import call_flow
@@ -67,8 +67,10 @@ def gate_suite(
     store = ResultStore(store_url or default_store_url())
     chosen = explicit_baseline(store, baseline)
     judge = judge_check(suite, store)  # a broken judge spec fails before the run
+    # the caller's store_url, not store.url: None keeps a URL with a password out of the flow's
+    # parameters (the flow reads it from $EVALSTAGE_STORE, as the store above did)
     run_id = call_flow(
-        evaluate_suite, suite_dir, stages=stages, store_url=store.url, targets=targets or {}
+        evaluate_suite, suite_dir, stages=stages, store_url=store_url, targets=targets or {}
     )
     run = store.get_run(run_id)
     results = store.case_results(run_id)
@@ -85,5 +87,6 @@ def gate_suite(
         manifest_path=suite.manifest_path,
         no_baseline_reason=reason,
         judge=judge,
+        max_error_rates=max_error_rates(suite.manifest),
     )
     return report, results

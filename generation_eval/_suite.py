@@ -9,13 +9,12 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from evalstage.evalcore.errors import SuiteError
 from evalstage.evalcore.loaders import load_jsonl, load_jsonl_numbered
-from evalstage.evalcore.suite import StageSpec, Suite, TargetSpec
+from evalstage.evalcore.suite import StageSpec, Suite, TargetSpec, require_active_cases
 from evalstage.generation_eval._cases import CorpusDoc, RagCase
 from evalstage.generation_eval._variants import ADVERSARIAL_VARIANTS, VariantSettings
 from evalstage.generation_eval.verifier import VerifierSpec
 
 STAGE = "generation"
-
 
 
 class GenerationOptions(BaseModel):
@@ -116,6 +115,7 @@ def load_generation_inputs(suite: Suite, spec: StageSpec | None = None) -> Gener
     numbered = load_jsonl_numbered(path, RagCase, id_field="case_id")
     _check_references(numbered, path, documents)
     cases = [case for _, case in numbered]
+    require_active_cases(STAGE, sum(not c.retired for c in cases), len(cases), path)
     retrieval = suite.manifest.stages.get("retrieval")
     return GenerationInputs(
         suite_root=suite.root,

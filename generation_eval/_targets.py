@@ -154,16 +154,31 @@ class RecordedGeneration(Generation):
 
     case_id: str = Field(min_length=1)
     variant: str = "original"
+    answer: str | None = Field(  # type: ignore[assignment]
+        default=None, description="Required: a missing answer is an error, not a refusal."
+    )
 
 
 def load_recorded(path: Path) -> dict[str, Generation]:
-    """Read recorded answers, keyed like :attr:`CaseVariant.key`; errors name file and line."""
+    """Read recorded answers, keyed like :attr:`CaseVariant.key`; errors name file and line.
+
+    A line without ``answer`` (it would score as an over-refusal) and a file without any
+    answer are errors.
+    """
     out: dict[str, Generation] = {}
     for line, obj in iter_jsonl(path):
         try:
             record = RecordedGeneration.model_validate(obj)
         except ValidationError as exc:
             raise validation_error(exc, RecordedGeneration, path, line) from exc
+        if record.answer is None:
+            raise SuiteError(
+                "the line has no 'answer' (a missing answer would score as a refusal)",
+                path=path,
+                line=line,
+                field="answer",
+                hint='record what the generator answered: "answer": "..." ("" if it said nothing)',
+            )
         key = variant_key(record.case_id, record.variant)
         if key in out:
             raise SuiteError(
@@ -174,6 +189,12 @@ def load_recorded(path: Path) -> dict[str, Generation]:
                 hint="keep one line per case and variant",
             )
         out[key] = Generation.model_validate(record.model_dump(exclude={"case_id", "variant"}))
+    if not out:
+        raise SuiteError(
+            "no recorded answers: the file is empty (or holds only blank lines)",
+            path=path,
+            hint='write one {"case_id": "...", "variant": "original", "answer": "..."} per line',
+        )
     return out
 
 

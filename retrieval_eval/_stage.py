@@ -21,7 +21,7 @@ from evalstage.evalcore.report import (
     declared_metrics,
     report_fields,
 )
-from evalstage.evalcore.suite import StageSpec, Suite, TargetSpec
+from evalstage.evalcore.suite import StageSpec, Suite, TargetSpec, require_active_cases
 from evalstage.retrieval_eval._evaluate import EvalOptions, evaluate
 from evalstage.retrieval_eval._metrics import RETRIEVAL_METRICS
 from evalstage.retrieval_eval._targets import TargetOutput
@@ -121,6 +121,9 @@ def load_retrieval_inputs(suite: Suite, spec: StageSpec | None = None) -> Retrie
                 field="relevant",
                 hint="fix the doc id or add the document to the corpus",
             )
+    active = sum(not c.retired for c in cases)
+    where = suite.path(options.beir) if options.beir else suite.path(spec.cases)
+    require_active_cases(STAGE, active, len(cases), where)
     return RetrievalInputs(
         suite_root=suite.root,
         target=spec.target,

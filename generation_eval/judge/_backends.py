@@ -20,6 +20,7 @@ from evalstage.evalcore.errors import SuiteError
 from evalstage.evalcore.files import write_text_atomic
 from evalstage.evalcore.llm_client import ChatClient, ChatConfig, TargetError
 from evalstage.evalcore.loaders import iter_jsonl, validation_error
+from evalstage.evalcore.redact import redact_value
 from evalstage.generation_eval.judge._models import JudgeIdentity, Order
 
 
@@ -59,10 +60,12 @@ class ChatBackend:
     def __init__(self, config: ChatConfig, **client_kwargs: Any) -> None:
         self.config = config
         self.model = config.model
+        # the judge's identity, recorded with calibrations and recordings: redacted (a secret
+        # in extra_body is sent, never written down)
         self.params: dict[str, Any] = {
             "temperature": config.temperature,
             "max_tokens": config.max_tokens,
-            **config.extra_body,
+            **redact_value(dict(config.extra_body)),
         }
         self._client = ChatClient(config, **client_kwargs)
 

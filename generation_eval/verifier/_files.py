@@ -9,7 +9,7 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from evalstage.evalcore.errors import SuiteError
-from evalstage.evalcore.files import write_text_atomic
+from evalstage.evalcore.files import check_writable, write_text_atomic
 from evalstage.evalcore.loaders import load_jsonl
 from evalstage.generation_eval.verifier._protocol import ClaimVerdict
 from evalstage.generation_eval.verifier._sentences import split_sentences
@@ -110,6 +110,7 @@ def verify_file(input_path: str | Path, output_path: str | Path, verifier: Verif
     Returns the number of records.
     """
     source = Path(input_path)
+    check_writable(output_path)  # fail before verifying, not after
     records = _load(source)
     checked = verify_texts(
         verifier,

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 from chat_server import FakeServer, Reply, completion
+from pydantic import ValidationError
 
 from evalstage.agent_eval._cases import AgentCase
 from evalstage.agent_eval._targets import run_agent
@@ -184,12 +185,21 @@ def test_api_key_sent_as_bearer_and_never_described(
     assert "X-Org" in described
 
 
-def test_describe_redacts_url_credentials() -> None:
-    cfg = ChatConfig(base_url="https://user:pw@api.example.com/v1?key=abc", model="m")
+def test_describe_redacts_url_query_tokens() -> None:
+    cfg = ChatConfig(base_url="https://api.example.com/v1?key=abc", model="m")
     with ChatClient(cfg) as client:
         described = client.describe()
     assert described["base_url"] == "https://api.example.com/v1"
-    assert "pw" not in json.dumps(described) and "abc" not in json.dumps(described)
+    assert "abc" not in json.dumps(described)
+
+
+@pytest.mark.parametrize("url", ["https://user:pw@api.example.com/v1", "http://user@h/v1"])
+def test_url_credentials_are_refused_not_swapped_for_the_key(url: str) -> None:
+    # httpx would send user:pass@ as Basic auth in place of the Bearer key: refused, unquoted
+    with pytest.raises(ValidationError) as info:
+        ChatConfig(base_url=url, model="m", api_key_env="EVALSTAGE_TEST_KEY")
+    assert "user:pass@host" in str(info.value) and "api_key_env" in str(info.value)
+    assert "pw" not in str(info.value) and "user@" not in str(info.value)
 
 
 def test_missing_named_env_var_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -65,7 +65,7 @@ def server_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, s
         yield env
 
 
-def add_agent_stage(suite: Path, target: dict[str, Any]) -> None:
+def add_agent_stage(suite: Path, target: dict[str, Any], max_error_rate: float = 0.5) -> None:
     cases = [
         {
             "case_id": f"c{i}",
@@ -78,6 +78,7 @@ def add_agent_stage(suite: Path, target: dict[str, Any]) -> None:
     (suite / "agent.jsonl").write_text("".join(json.dumps(c) + "\n" for c in cases))
     with (suite / "suite.yaml").open("a") as handle:
         handle.write(f"  agent:\n    cases: agent.jsonl\n    target: {json.dumps(target)}\n")
+        handle.write(f"    max_error_rate: {max_error_rate}\n")
 
 
 def evalstage_run(suite: Path, url: str) -> list[str]:
@@ -192,6 +193,7 @@ def test_failing_targets_give_one_error_outcome_per_case(
             "name": "openai",
             "args": {"base_url": server.url, "model": "m", "timeout_s": 0.5, "max_retries": 0},
         },
+        max_error_rate=1.0,  # 2 of 3 cases error on purpose: not a dead target here
     )
     call = {"name": "add", "arguments": json.dumps({"a": 2, "b": 1})}
     server.script(

@@ -79,6 +79,25 @@ def test_bad_recorded_lines_name_line_and_field(tmp_path: Path, lines, line, fie
     assert info.value.line == line and info.value.field == field
 
 
+def test_a_recorded_line_without_answer_is_an_error_not_a_refusal(tmp_path: Path) -> None:
+    path = tmp_path / "r.jsonl"
+    path.write_text('{"case_id": "a", "answer": "x"}\n{"case_id": "b", "latency_ms": 3}\n')
+    with pytest.raises(SuiteError) as info:
+        load_recorded(path)
+    assert (info.value.path, info.value.line, info.value.field) == (str(path), 2, "answer")
+    assert "no 'answer'" in info.value.message
+    path.write_text('{"case_id": "b", "answer": ""}\n')  # an empty answer is an answer
+    assert load_recorded(path)["b"].answer == ""
+
+
+def test_an_empty_recorded_generation_file_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "r.jsonl"
+    path.write_text("\n\n")
+    with pytest.raises(SuiteError) as info:
+        load_recorded(path)
+    assert info.value.path == str(path) and "no recorded answers" in info.value.message
+
+
 def test_openai_generator_sends_the_versioned_prompt_and_records_usage(server: FakeServer):
     server.script(
         Reply(
