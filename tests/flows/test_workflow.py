@@ -81,6 +81,26 @@ def test_workflow_triggers_permissions_and_reports() -> None:
     assert comment["if"].startswith("always()")
     assert any("GITHUB_STEP_SUMMARY" in s.get("run", "") for s in steps())
     install = next(s["run"] for s in steps() if "pip install" in s.get("run", ""))
-    assert install.index("torch==2.13.0") < install.index("install evalstage")
+    assert install.index("torch==2.13.0") < install.index("install -c constraints.txt .")
     assert by_use["actions/cache/restore"]["with"]["path"] == ".evalstage"
     assert "pull_request" in by_use["actions/cache/save"]["if"]
+
+
+def test_the_scaffolded_workflow_passes_actionlint_and_installs_a_pinned_evalstage(
+    tmp_path: Path,
+) -> None:
+    from typer.testing import CliRunner
+
+    from evalstage import __version__
+
+    binary = actionlint()
+    if binary is None:
+        pytest.skip("actionlint not found: install the dev extra (pip install -e '.[dev]')")
+    result = CliRunner().invoke(app, ["init", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    workflow = tmp_path / ".github" / "workflows" / "evalstage.yml"
+    done = subprocess.run([binary, str(workflow)], capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stdout + done.stderr
+    text = workflow.read_text()
+    assert f'pip install "evalstage=={__version__}"' in text
+    assert "evalstage gate evals/suite --baseline latest" in text
