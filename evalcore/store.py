@@ -6,6 +6,7 @@ written in one transaction, so a failed write leaves nothing behind.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 from pathlib import Path
@@ -31,6 +32,7 @@ from sqlalchemy import (
     select,
 )
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
 
 from evalstage.evalcore.calibration import CalibrationRecord
 from evalstage.evalcore.outcomes import Outcome
@@ -171,6 +173,24 @@ def redacted_calibration(record: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def _create_tables(engine: Engine, attempts: int = 5) -> None:
+    """Create missing tables; safe when several first runs create them at once.
+
+    ``create_all`` checks, then creates: two processes on a new store can both see a table
+    missing, and the second ``CREATE`` fails with "already exists". Checking again settles it.
+    """
+    for attempt in range(attempts):
+        try:
+            metadata.create_all(engine)
+            return
+        except (OperationalError, ProgrammingError, IntegrityError) as exc:
+            if "already exists" not in str(exc) and "duplicate" not in str(exc).lower():
+                raise
+            if attempt == attempts - 1:
+                raise
+            time.sleep(0.05 * (attempt + 1))
+
+
 class ResultStore:
     """Reads and writes runs. Construct with a SQLAlchemy URL."""
 
@@ -182,7 +202,7 @@ class ResultStore:
         self.engine = create_engine(url, future=True)
         if parsed.get_backend_name() == "sqlite":
             _enable_sqlite_wal(self.engine)
-        metadata.create_all(self.engine)
+        _create_tables(self.engine)
 
     def save_run(self, run: RunRecord, results: Iterable[CaseResult]) -> None:
         """Write a run, its stage summaries and its case results in one transaction."""

@@ -67,7 +67,12 @@ def _handler(server: EchoServer) -> type[BaseHTTPRequestHandler]:
                     ],
                 }
             else:
-                reply = {"error": {"message": "echoing your request", "request": echo}}
+                # the echo inside error.message too: a client that shows the server's own cause
+                # (error.message) must still mask what the server repeats of the request
+                reply = {
+                    "error": {"message": f"echoing your request: {json.dumps(echo)}"},
+                    "request": echo,
+                }
             data = json.dumps(reply).encode()
             try:
                 self.send_response(status)

@@ -106,6 +106,9 @@ def environment(home: Path) -> dict[str, str]:
     env = base_env(home)  # a private PREFECT_HOME (Prefect's database) and evalstage home
     env.update(ECHO_TEST_CREDENTIAL=KEY, ECHO_HEADER_VALUE=HEADER_ENV)
     env["PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS"] = "180"  # a busy machine is slow
+    # through Prefect (its temporary server): flow parameters, logs and task runs are recorded in
+    # Prefect's database, which the search below covers
+    env["EVALSTAGE_ORCHESTRATION"] = "prefect"
     return env
 
 
