@@ -8,12 +8,10 @@ left); on Linux the child also gets SIGTERM when the parent dies, even by ``kill
 
 from __future__ import annotations
 
-import ctypes
 import os
 import signal
 import subprocess
 import sys
-from contextlib import suppress
 from importlib.resources import files
 from pathlib import Path
 from types import FrameType
@@ -22,6 +20,7 @@ from typing import Annotated
 import typer
 
 from evalstage.evalcore.env import default_store_url
+from evalstage.evalcore.processes import die_with_parent, signal_group, stop_group
 from evalstage.evalcore.redact import redact_url, url_has_secret
 
 APP_MAIN = Path(str(files("evalstage.app").joinpath("main.py")))
@@ -51,39 +50,7 @@ def app_command_line(store: str | None, port: int) -> list[str]:
     return command if store is None else [*command, "--", "--store", store]
 
 
-PR_SET_PDEATHSIG = 1
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
-GRACE_S = 10.0
-
-
-def die_with_parent(parent: int) -> None:
-    """In the child, before exec: get SIGTERM when ``parent`` dies (Linux; elsewhere a no-op).
-
-    If the parent died before the call took effect, exit at once.
-    """
-    if not sys.platform.startswith("linux"):
-        return
-    with suppress(OSError, AttributeError):
-        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, int(signal.SIGTERM), 0, 0, 0)
-    if os.getppid() != parent:
-        os._exit(1)
-
-
-def _signal_group(proc: subprocess.Popen[bytes], signum: int) -> None:
-    with suppress(ProcessLookupError, PermissionError):
-        os.killpg(proc.pid, signum)
-
-
-def stop_group(proc: subprocess.Popen[bytes], grace_s: float = GRACE_S) -> None:
-    """SIGTERM the child's group, wait ``grace_s``, then SIGKILL it; reap the child."""
-    if proc.poll() is None:
-        _signal_group(proc, signal.SIGTERM)
-        try:
-            proc.wait(timeout=grace_s)
-        except subprocess.TimeoutExpired:
-            _signal_group(proc, signal.SIGKILL)
-            proc.wait()
-    _signal_group(proc, signal.SIGKILL)  # whatever the child left behind in its group
 
 
 def serve(command: list[str], env: dict[str, str] | None = None) -> int:
@@ -102,7 +69,7 @@ def serve(command: list[str], env: dict[str, str] | None = None) -> int:
 
     def forward(signum: int, _frame: FrameType | None) -> None:
         stopped.append(signum)
-        _signal_group(proc, signum)
+        signal_group(proc, signum)
 
     previous = {s: signal.signal(s, forward) for s in STOP_SIGNALS}
     try:

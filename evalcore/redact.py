@@ -20,7 +20,9 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 from urllib.parse import parse_qsl, quote, urlsplit, urlunsplit
 
@@ -149,12 +151,29 @@ def register_key_vars(names: Iterable[str]) -> None:
     _CONFIGURED_VARS.update(n for n in names if n)
 
 
+_SNAPSHOT: ContextVar[frozenset[str] | None] = ContextVar("evalstage_env_secrets", default=None)
+
+
+@contextmanager
+def env_snapshot() -> Iterator[None]:
+    """Read the key variables once for the block (redacting 50,000 results at once, say)."""
+    token = _SNAPSHOT.set(frozenset(env_secrets()))
+    try:
+        yield
+    finally:
+        _SNAPSHOT.reset(token)
+
+
 def env_secrets(names: Iterable[str] = (), environ: Mapping[str, str] | None = None) -> set[str]:
     """The values (6+ characters) of the key variables.
 
     Those are ``names``, the registered ones, the usual ones (``OPENAI_API_KEY`` ...) and any
-    variable whose name looks secret (``*_API_KEY``, ``*_TOKEN``, ``*_SECRET``, ...).
+    variable whose name looks secret (``*_API_KEY``, ``*_TOKEN``, ``*_SECRET``, ...). Inside
+    :func:`env_snapshot`, the values read when it began.
     """
+    snapshot = _SNAPSHOT.get()
+    if snapshot is not None and not names and environ is None:
+        return set(snapshot)
     env = os.environ if environ is None else environ
     wanted = set(names) | set(_DEFAULT_KEY_VARS) | _CONFIGURED_VARS
     wanted |= {name for name in env if _ENV_NAME.search(name)}

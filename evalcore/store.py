@@ -37,7 +37,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
 from evalstage.evalcore.calibration import CalibrationRecord
 from evalstage.evalcore.outcomes import Outcome
 from evalstage.evalcore.records import CaseResult, RunRecord, StageSummary
-from evalstage.evalcore.redact import redact_text, redact_value
+from evalstage.evalcore.redact import env_snapshot, redact_text, redact_value
 from evalstage.evalcore.suite import STAGES
 
 metadata = MetaData()
@@ -207,14 +207,15 @@ class ResultStore:
     def save_run(self, run: RunRecord, results: Iterable[CaseResult]) -> None:
         """Write a run, its stage summaries and its case results in one transaction."""
         row = run.model_dump(exclude={"stages"})
-        rows = [
-            {
-                "run_id": run.run_id,
-                **redacted_result(r.model_dump(mode="json"), r.outcome == Outcome.ERROR),
-                "primary_score": next(iter(r.scores.values()), None),
-            }
-            for r in results
-        ]
+        with env_snapshot():  # the key variables read once, not once per result
+            rows = [
+                {
+                    "run_id": run.run_id,
+                    **redacted_result(r.model_dump(mode="json"), r.outcome == Outcome.ERROR),
+                    "primary_score": next(iter(r.scores.values()), None),
+                }
+                for r in results
+            ]
         with self.engine.begin() as conn:
             conn.execute(runs.insert().values(**row))
             for summary in run.stages:

@@ -58,6 +58,8 @@ class TargetKind(Generic[T]):
     deterministic: bool = False
     can_search: bool = False
     summary: str = ""
+    check: Callable[[Any, TargetContext], None] | None = None
+    """A cheaper check before a run than building the target (e.g. a big file exists)."""
 
 
 class TargetRegistry(Generic[T]):
@@ -94,6 +96,21 @@ class TargetRegistry(Generic[T]):
         context = context or TargetContext()
         kind = self.kind(spec.name, context.where)
         return kind.factory(target_args(kind.args, spec, context.where), context)
+
+    def check(self, spec: TargetSpec, context: TargetContext | None = None) -> None:
+        """Validate ``spec`` before a run: its name, its ``args`` and what it needs.
+
+        The kind's own check if it has one, else the target is built (imports, files, keys)
+        and closed again.
+        """
+        context = context or TargetContext()
+        kind = self.kind(spec.name, context.where)
+        args = target_args(kind.args, spec, context.where)
+        if kind.check is not None:
+            kind.check(args, context)
+            return
+        with closing_target(kind.factory(args, context)):
+            pass
 
     def deterministic(self, name: str) -> bool:
         """Whether the target's output depends only on the suite and its spec."""

@@ -13,7 +13,7 @@ from evalstage.evalcore.progress import step
 from evalstage.evalcore.records import CaseResult, StageSummary, invalid_reason
 from evalstage.evalcore.report import stage_summary
 from evalstage.evalcore.suite import TargetSpec, load_suite
-from evalstage.evalcore.targets import TargetContext, closing_target
+from evalstage.evalcore.targets import TargetContext
 from evalstage.flows.agent import agent_stage
 from evalstage.flows.caching import TARGETS
 from evalstage.flows.generation import generation_stage
@@ -91,9 +91,7 @@ def validate_suite(
         if upstream is not None:
             specs["retrieval"] = overrides.get("retrieval") or upstream
         for owner, spec in specs.items():
-            target = TARGETS[owner].build(spec, TargetContext(suite.root))
-            with closing_target(target):
-                pass
+            TARGETS[owner].check(spec, TargetContext(suite.root))
 
 
 @flow(name="evaluate-suite", log_prints=True)

@@ -8,9 +8,7 @@
   in this process. Nothing is started, so nothing can time out while starting; runs are
   stored in evalstage's store as always, but Prefect records no flow runs or artifacts;
 - ``prefect``: real Prefect flow and task runs, in the server at ``PREFECT_API_URL``, or, when
-  none is set, in Prefect's temporary server for this process (its start-up timeout raised to
-  ``PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS``, 180 s by default here, and its database
-  migrated under a file lock so concurrent first runs do not race).
+  none is set, in a temporary server for this run (:func:`temporary_server`).
 
 Deployments (``prefect.yaml``) always run under a worker, i.e. under Prefect. docs/deploy.md
 weighs the choices.
@@ -21,9 +19,13 @@ from __future__ import annotations
 import fcntl
 import functools
 import os
+import subprocess
 import sys
+import tempfile
+import time
+import urllib.request
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager, redirect_stdout
+from contextlib import contextmanager, redirect_stdout, suppress
 from contextvars import ContextVar
 from pathlib import Path
 from typing import Any, TypeVar
@@ -187,9 +189,91 @@ def orchestration(mode: str) -> Iterator[None]:
         finally:
             _IN_PROCESS.reset(token)
         return
-    if prefect_api_url() is None:
-        _migrate_once()
-    yield
+    if prefect_api_url() is not None:
+        yield
+        return
+    with temporary_server() as url, _api_url(url):
+        yield
+
+
+@contextmanager
+def _api_url(url: str) -> Iterator[None]:
+    """Point Prefect at ``url`` for the block (the environment, or its settings once loaded)."""
+    if "prefect.settings" in sys.modules:
+        from prefect.settings import PREFECT_API_URL, temporary_settings
+
+        with temporary_settings({PREFECT_API_URL: url}):
+            yield
+        return
+    os.environ["PREFECT_API_URL"] = url
+    try:
+        yield
+    finally:
+        os.environ.pop("PREFECT_API_URL", None)
+
+
+@contextmanager
+def temporary_server() -> Iterator[str]:
+    """A Prefect server for this run only: its API URL for the block, stopped afterwards.
+
+    ``prefect server start`` on 127.0.0.1 and a free port, as evalstage's own child: in its own
+    process group, stopped when the block ends, and (Linux) killed when evalstage dies, even by
+    ``kill -9``, so no server outlives the run. The database in ``$PREFECT_HOME`` is migrated
+    once, under a file lock, before the server starts (concurrent first runs used to collide);
+    the server may take ``PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS`` (180) to answer.
+    """
+    from evalstage.evalcore.processes import die_with_parent, free_port, stop_group
+
+    prefect = [sys.executable, "-m", "prefect"]
+    env = dict(os.environ)
+    env.pop("PREFECT_API_URL", None)
+    _migrate_once(prefect, env)
+    port = free_port()
+    url = f"http://127.0.0.1:{port}/api"
+    env |= {
+        "PREFECT_SERVER_DATABASE_MIGRATE_ON_START": "false",
+        "PREFECT_UI_ENABLED": "false",
+        "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+    }
+    parent = os.getpid()
+    with tempfile.TemporaryFile() as log:
+        proc = subprocess.Popen(
+            [*prefect, "server", "start", "--host", "127.0.0.1", "--port", str(port), "--no-ui"],
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+            preexec_fn=lambda: die_with_parent(parent),
+        )
+        try:
+            _wait_healthy(url, proc, log)
+            yield url
+        finally:
+            stop_group(proc)
+
+
+def _wait_healthy(url: str, proc: subprocess.Popen[bytes], log: Any) -> None:
+    timeout = float(os.environ.get("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "180"))
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            log.seek(0)
+            tail = log.read().decode(errors="replace")[-2000:]
+            raise SuiteError(
+                f"the temporary Prefect server exited with code {proc.returncode}: {tail}",
+                field=ENV,
+                hint="unset EVALSTAGE_ORCHESTRATION to run in-process, or set PREFECT_API_URL",
+            )
+        with suppress(OSError), urllib.request.urlopen(f"{url}/health", timeout=2) as response:
+            if response.status == 200:
+                return
+        time.sleep(0.25)
+    raise SuiteError(
+        f"the temporary Prefect server did not answer within {timeout:g}s",
+        field="PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS",
+        hint="raise it, start `prefect server start` once and set PREFECT_API_URL, or unset "
+        "EVALSTAGE_ORCHESTRATION to run in-process",
+    )
 
 
 def run(mode: str, function: Callable[..., R], *args: Any, **kwargs: Any) -> R:
@@ -198,27 +282,34 @@ def run(mode: str, function: Callable[..., R], *args: Any, **kwargs: Any) -> R:
         return call_flow(function, *args, **kwargs)
 
 
-def _migrate_once() -> None:
-    """Migrate the temporary server's database under a lock, so concurrent first runs don't race.
+def _migrate_once(prefect: list[str], env: dict[str, str]) -> None:
+    """Migrate the database in ``$PREFECT_HOME`` once per Prefect version, under a file lock.
 
-    Each process starts its own temporary server, and each start migrates the one database in
-    ``PREFECT_HOME``; two first runs at once used to collide in the migrations.
+    Each temporary server would otherwise migrate the one database at start, and two first runs
+    at once used to collide in the migrations.
     """
-    from prefect.settings import PREFECT_HOME
+    from importlib.metadata import version
 
-    home = Path(str(PREFECT_HOME.value()))
+    home = Path(env.get("PREFECT_HOME", Path.home() / ".prefect")).expanduser()
     home.mkdir(parents=True, exist_ok=True)
-    marker = home / ".evalstage-migrated"
-    from prefect import __version__ as prefect_version
-
-    if marker.is_file() and marker.read_text() == prefect_version:
+    marker, wanted = home / ".evalstage-migrated", version("prefect")
+    if marker.is_file() and marker.read_text() == wanted:
         return
     with (home / ".evalstage-migrate.lock").open("w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
-        if marker.is_file() and marker.read_text() == prefect_version:
+        if marker.is_file() and marker.read_text() == wanted:
             return
-        import anyio
-        from prefect.server.database import provide_database_interface
-
-        anyio.run(provide_database_interface().create_db)
-        marker.write_text(prefect_version)
+        done = subprocess.run(
+            [*prefect, "server", "database", "upgrade", "-y"],
+            env=env,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        if done.returncode != 0:
+            raise SuiteError(
+                f"migrating Prefect's database in {home} failed: {done.stderr[-2000:]}",
+                field="PREFECT_HOME",
+                hint="check the folder is writable, or unset EVALSTAGE_ORCHESTRATION",
+            )
+        marker.write_text(wanted)

@@ -17,6 +17,7 @@ from typing import Any, Protocol
 from evalstage.evalcore.adapters import CallableTarget, RecordedArgs, callable_kind
 from evalstage.evalcore.cases import Document
 from evalstage.evalcore.errors import SuiteError
+from evalstage.evalcore.files import is_file
 from evalstage.evalcore.progress import step, track
 from evalstage.evalcore.suite import TargetSpec
 from evalstage.evalcore.targets import TargetContext, TargetKind, TargetRegistry, error_text
@@ -117,6 +118,18 @@ class RunFile:
         return TargetOutput(ranking={q: self.ranking.get(q, {}) for q in queries})
 
 
+def _run_file_exists(args: Any, context: TargetContext) -> None:
+    """Before a run: the run file is there (it is read, once, when the stage runs)."""
+    path = context.path(args.path)
+    if not is_file(path):
+        raise SuiteError(
+            f"run file not found: {path}",
+            path=context.where,
+            field="target.args.path",
+            hint="give the TREC run file's path relative to the suite folder",
+        )
+
+
 def _indexed(name: str, config: type[Any], retriever: type[Any], summary: str) -> TargetKind[Any]:
     return TargetKind(
         name=name,
@@ -138,6 +151,7 @@ RETRIEVAL_TARGETS: TargetRegistry[RetrievalTarget] = TargetRegistry(
             name="run_file",
             args=RecordedArgs,
             factory=lambda args, context: RunFile(context.path(args.path)),
+            check=_run_file_exists,
             deterministic=True,
             summary="a TREC run file, relative to the suite folder",
         ),

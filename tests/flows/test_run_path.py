@@ -188,3 +188,77 @@ def test_a_callable_beside_the_suite_imports_without_pythonpath(
     assert done.returncode == 0, done.stderr[-3000:]
     outcomes = json.loads(done.stdout)["stages"]["retrieval"]["outcomes"]
     assert outcomes == {"pass": 1, "fail": 3}  # d1 first: only q1 has its relevant doc at rank 1
+
+
+HOLDING_SEARCH = """
+import os, time
+from pathlib import Path
+
+def search(query, k):
+    folder = Path(os.environ["HOLD_DIR"])
+    (folder / "started").touch()
+    while (folder / "hold").exists():
+        time.sleep(0.2)
+    return ["d1", "d2"][:k]
+"""
+
+
+def children(pid: int) -> list[int]:
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            found.append(int(stat.parent.name))
+    return found
+
+
+def alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="parent-death signal: Linux")
+def test_kill_9_of_a_run_leaves_no_temporary_prefect_server(
+    tiny_suite: Path, tmp_path: Path
+) -> None:
+    control = tmp_path / "control"
+    control.mkdir()
+    (tiny_suite / "holding.py").write_text(HOLDING_SEARCH)
+    manifest = tiny_suite / "suite.yaml"
+    manifest.write_text(
+        manifest.read_text().replace(
+            "      name: bm25\n", "      name: callable\n      args: {function: 'holding:search'}\n"
+        )
+    )
+    env = base_env(tmp_path) | {"EVALSTAGE_ORCHESTRATION": "prefect", "HOLD_DIR": str(control)}
+    (control / "hold").touch()
+    run = subprocess.Popen(
+        [EVALSTAGE, "run", str(tiny_suite), "--store", sqlite_url(tmp_path / "runs.db")],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 300
+        while not (control / "started").exists():
+            assert run.poll() is None and time.monotonic() < deadline, "the run never started"
+            time.sleep(0.2)
+        servers = children(run.pid)
+        assert servers, "the run started no temporary server"
+        run.kill()
+        run.wait(timeout=30)
+        deadline = time.monotonic() + 30
+        while any(alive(p) for p in servers) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert not any(alive(p) for p in servers), "the temporary Prefect server outlived the run"
+    finally:
+        (control / "hold").unlink(missing_ok=True)
+        if run.poll() is None:
+            run.kill()
