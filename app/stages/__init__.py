@@ -32,8 +32,9 @@ class StageViews:
 
 def generic_run_view(url: str, run: RunRecord, summary: StageSummary) -> None:
     """Aggregates and outcomes of a stage that has no dedicated view."""
-    st.dataframe(ui.metrics_table(summary), hide_index=True)
-    ui.kv_text({"outcomes": summary.outcomes, "failure categories": summary.failure_categories})
+    ui.stage_header(summary)
+    ui.table(ui.metrics_table(summary))
+    ui.facts({"failure categories": summary.failure_categories})
 
 
 def generic_case_view(

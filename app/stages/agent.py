@@ -9,7 +9,7 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from evalstage.app import data, ui
+from evalstage.app import data, fmt, ui
 from evalstage.evalcore.records import CaseResult, RunRecord, StageSummary
 
 CALL_COLUMNS = [
@@ -41,12 +41,8 @@ def call_diff(result: CaseResult) -> pd.DataFrame:
 def agent_run_view(url: str, run: RunRecord, summary: StageSummary) -> None:
     """The agent tab of the Run page."""
     config = summary.config
-    extra = {k: config[k] for k in ("mode", "latency_ms", "tokens") if config.get(k) is not None}
-    st.text(
-        f"target: {summary.target}   cases: {summary.n_cases}   outcomes: {summary.outcomes}   "
-        + "   ".join(f"{k}: {v}" for k, v in extra.items())
-    )
-    st.dataframe(ui.metrics_table(summary), hide_index=True)
+    ui.stage_header(summary, {"mode": config.get("mode")})
+    ui.table(ui.metrics_table(summary))
 
     left, right = st.columns(2)
     with left:
@@ -82,7 +78,7 @@ def agent_run_view(url: str, run: RunRecord, summary: StageSummary) -> None:
                 ),
                 width="stretch",
             )
-            st.dataframe(table, hide_index=True)
+            ui.table(table)
         else:
             st.text("No per-category breakdown stored.")
 
@@ -111,7 +107,7 @@ def agent_run_view(url: str, run: RunRecord, summary: StageSummary) -> None:
     sort = ["call_f1", "case_id"] if "call_f1" in view.columns else ["case_id"]
     view = view.sort_values(sort, kind="stable", na_position="first")
     page = ui.paginate(view, key="ag_page")
-    st.dataframe(page, hide_index=True)
+    ui.table(page)
 
     st.subheader("Expected vs actual calls")
     ids = page["case_id"].tolist()
@@ -121,12 +117,12 @@ def agent_run_view(url: str, run: RunRecord, summary: StageSummary) -> None:
     result = data.case_result(url, run.run_id, summary.stage, str(chosen))
     if result is None:
         return
-    st.text(f"{result.case_id}: {result.outcome.value}  {result.reason}")
+    st.text(f"{result.case_id}: {result.outcome.value}  {result.reason or fmt.DASH}")
     diff = call_diff(result)
     if diff.empty:
         st.text("No call pairs recorded (error or unmeasured case).")
     else:
-        st.dataframe(diff, hide_index=True)
+        ui.table(diff)
     ui.link("case", f"Case {chosen}", run_id=run.run_id, case_id=str(chosen), stage=summary.stage)
 
 
@@ -154,7 +150,7 @@ def agent_case_view(
     if diff.empty:
         st.text("No call pairs recorded.")
     else:
-        st.dataframe(diff, hide_index=True)
+        ui.table(diff)
         for row in diff.itertuples():
             status = "ok " if row.passed else "BAD"
             st.text(
@@ -166,5 +162,7 @@ def agent_case_view(
         st.text("What the agent did, turn by turn (raw calls and replies):")
         st.code(json.dumps(actual, indent=2, ensure_ascii=False), language="json")
     usage = {k: v for k, v in result.details.items() if k not in ("verdict", "actual_turns")}
+    if "latency_ms" in usage:
+        usage["latency_ms"] = fmt.duration_ms(usage["latency_ms"])
     if usage:
-        ui.kv_text(usage)
+        ui.facts({k.replace("_", " "): v for k, v in usage.items()})

@@ -224,7 +224,10 @@ def test_run_page_generation_tab(fx: dict[str, Any]) -> None:
     at = generation_tab(fx, fx["run_gen_a"])
     all_text = texts(at)
     assert "verifier: test:lexical@1|agg@" in all_text
-    assert "'pass': 7, 'fail': 8, 'error': 1, 'unmeasured': 2" in all_text
+    badges = "\n".join(str(m.value) for m in at.markdown)
+    for badge in (":green-badge[pass 7]", ":red-badge[fail 8]", ":orange-badge[error 1]"):
+        assert badge in badges  # outcomes as coloured counts, not a dict
+    assert "'pass'" not in all_text and "{'" not in all_text
     headline = frames(at)[0].set_index("metric")
     assert headline.loc["pass_rate", "value"] == pytest.approx(7 / 15)
     assert headline.loc["pass_rate", "n"] == 15
@@ -432,4 +435,5 @@ def test_cli_command_line_points_at_the_app() -> None:
     joined = " ".join(line)
     assert "--server.address 127.0.0.1 --server.port 8765 --server.headless true" in joined
     assert "--browser.gatherUsageStats false" in joined
+    assert "--client.toolbarMode viewer" in joined  # no Deploy button, no developer menu
     assert line[-3:] == ["--", "--store", "sqlite:////x.db"]
