@@ -140,7 +140,10 @@ def display(frame: pd.DataFrame) -> pd.DataFrame:
 def _number_format(series: pd.Series, spec: str | None) -> Any:
     if spec is not None:
         return lambda v: fmt.DASH if fmt.absent(v) else spec.format(v)
-    whole = all(float(v).is_integer() for v in series.dropna())
+    values = series.dropna()
+    whole = pd.api.types.is_integer_dtype(series) or (
+        len(values) > 0 and all(float(v).is_integer() for v in values) and values.abs().max() > 1
+    )
     return lambda v: fmt.number(int(v) if whole and not fmt.absent(v) else v)
 
 
