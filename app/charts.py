@@ -97,9 +97,10 @@ def trend(points: pd.DataFrame, stage: str) -> Any:
     else:
         x = alt.X("started:T", title="started", axis=alt.Axis(format="%b %d", labelAngle=0))
     base = alt.Chart(points).encode(x=x, color=alt.Color("metric:N", title="metric"))
-    band = base.mark_area(opacity=0.15).encode(y="ci_low:Q", y2="ci_high:Q")
+    y_low = alt.Y("ci_low:Q", title=stage, axis=alt.Axis(format=".2f"))
+    band = base.mark_area(opacity=0.15).encode(y=y_low, y2="ci_high:Q")
     if points["started"].nunique() < 3:
-        band = base.mark_errorbar(ticks=True).encode(y="ci_low:Q", y2="ci_high:Q")
+        band = base.mark_rule(strokeWidth=3, opacity=0.4).encode(y=y_low, y2="ci_high:Q")
     line = base.mark_line(point=True).encode(
         y=alt.Y("value:Q", title=stage, axis=alt.Axis(format=".2f")),
         tooltip=[

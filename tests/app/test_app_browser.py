@@ -191,13 +191,13 @@ def test_every_page_and_case_click_through(
 
     # cold first paint: the server is up but no script has run yet (the first session)
     started = time.perf_counter()
-    tab.goto(f"{server}/runs")
+    tab.goto(f"{server}/")  # Runs is the default page (a default page has no URL path)
     expect(tab.get_by_text("2 of 5 runs")).to_be_visible()
     first_paint = time.perf_counter() - started
     FIRST_PAINT.parent.mkdir(parents=True, exist_ok=True)
     FIRST_PAINT.write_text(f"cold first paint of the Runs page: {first_paint:.2f} s\n")
     print(f"\ncold first paint of the Runs page: {first_paint:.2f} s")
-    _open(tab, f"{server}/runs", "Runs")
+    _open(tab, f"{server}/", "Runs")
     assert fx["run_b"][:12] in _no_repr(tab, "runs")  # the check reads the tables' cells too
     _shot(tab, "runs")
 
