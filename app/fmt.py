@@ -76,6 +76,9 @@ def duration_ms(value: Any) -> str:
     if absent(value):
         return DASH
     ms = float(value)
+    if ms >= 60_000:
+        minutes, seconds = divmod(round(ms / 1000), 60)
+        return f"{minutes} min {seconds} s"
     if ms >= 1000:
         return f"{ms / 1000:.2f} s"
     if ms >= 100:

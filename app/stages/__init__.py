@@ -51,7 +51,11 @@ def generic_case_view(
     url: str, run: RunRecord, result: CaseResult, case: dict[str, Any] | None
 ) -> None:
     """Scores and details of a case of a stage that has no dedicated view."""
-    st.code(result.model_dump_json(indent=2), language="json")
+    details = {k: v for k, v in result.details.items() if not isinstance(v, dict | list)}
+    if details:
+        ui.facts({k.replace("_", " "): v for k, v in details.items()})
+    with st.expander("Stored details (JSON)"):
+        st.code(result.model_dump_json(indent=2), language="json")
 
 
 STAGE_VIEWS: dict[str, StageViews] = {

@@ -131,7 +131,7 @@ def retrieval_case_view(
                     }
                     for i, doc in enumerate(top10)
                 ]
-            )
+            ).astype({"grade": "Int64"})
         )
         missed = sorted(d for d, g in relevant.items() if g > 0 and d not in top10)
         if missed:

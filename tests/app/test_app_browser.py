@@ -198,6 +198,9 @@ def test_every_page_and_case_click_through(
     FIRST_PAINT.write_text(f"cold first paint of the Runs page: {first_paint:.2f} s\n")
     print(f"\ncold first paint of the Runs page: {first_paint:.2f} s")
     _open(tab, f"{server}/", "Runs")
+    # a viewer's toolbar (client.toolbarMode viewer): no Deploy button
+    assert tab.get_by_role("button", name="Deploy").count() == 0
+    assert tab.locator("[data-testid='stAppDeployButton']").count() == 0
     assert fx["run_b"][:12] in _no_repr(tab, "runs")  # the check reads the tables' cells too
     _shot(tab, "runs")
 

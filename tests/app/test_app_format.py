@@ -27,6 +27,7 @@ def test_numbers_cis_latency_tokens_outcomes() -> None:
     assert fmt.with_ci(0.75, 0.65, 0.85, 4) == "0.750 [0.650, 0.850] · n=4"
     assert fmt.duration_ms(0.6912) == "0.69 ms"
     assert fmt.duration_ms(2985.2) == "2.99 s"
+    assert fmt.duration_ms(300_000) == "5 min 0 s"
     assert fmt.latency({"p50": 0.69, "p95": 120.4}) == "p50 0.69 ms · p95 120 ms"
     assert fmt.latency(None) == fmt.DASH
     assert fmt.tokens({"prompt": 1234, "completion": 56}) == "1,234 prompt · 56 completion"
