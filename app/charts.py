@@ -57,8 +57,12 @@ def forest(table: pd.DataFrame) -> Any:
         x="delta:Q", color=alt.Color("verdict:N", scale=colours, title=None), tooltip=tooltip
     )
     zero = alt.Chart(pd.DataFrame({"x": [0.0]})).mark_rule(strokeDash=[4, 4]).encode(x="x:Q")
-    height = max(80, 28 * len(rows))
-    return (zero + bars + points).properties(height=height)
+    return (zero + bars + points).properties(height=row_height(len(rows)))
+
+
+def row_height(rows: int) -> int:
+    """Pixels for a chart with one row per item (labels never overlap)."""
+    return max(90, 32 * rows + 50)
 
 
 def change_bars(frame: pd.DataFrame, label: str, value: str, title: str) -> Any:
@@ -70,12 +74,17 @@ def change_bars(frame: pd.DataFrame, label: str, value: str, title: str) -> Any:
         alt.Chart(frame)
         .mark_bar()
         .encode(
-            x=alt.X(f"{value}:Q", title=title, axis=alt.Axis(tickMinStep=1, format="d")),
+            x=alt.X(
+                f"{value}:Q",
+                title=title,
+                scale=alt.Scale(domainMid=0, nice=True),
+                axis=alt.Axis(format="~g"),
+            ),
             y=alt.Y(f"{label}:N", sort="-x", title=None, axis=alt.Axis(labelLimit=220)),
             color=colour,
             tooltip=list(frame.columns),
         )
-        .properties(height=max(60, 26 * len(frame)))
+        .properties(height=row_height(len(frame)))
     )
 
 

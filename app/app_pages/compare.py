@@ -80,7 +80,11 @@ for stage in shared:
         directions = [summary_b.direction(m) for m in table["metric"]]
         verdicts = charts.delta_verdicts(table.assign(direction=directions))
         st.subheader("Metric deltas (B − A, 95% CI)")
-        st.altair_chart(charts.forest(table.assign(direction=directions)), width="stretch")
+        st.altair_chart(
+            charts.forest(table.assign(direction=directions)),
+            width="stretch",
+            height=charts.row_height(len(table)),
+        )
         counts = verdicts.value_counts()
         st.text(
             f"{counts.get('better', 0)} better, {counts.get('worse', 0)} worse, "
@@ -118,9 +122,12 @@ for stage in shared:
                         for c in categories
                     ]
                 )
+                if not failures["change"].any():
+                    st.text("No failure category changed its count.")
                 st.altair_chart(
                     charts.change_bars(failures, "category", "change", "failures B − A"),
                     width="stretch",
+                    height=charts.row_height(len(failures)),
                 )
                 ui.table(failures)
             else:
@@ -139,11 +146,14 @@ for stage in shared:
                     ]
                 )
                 rates["change"] = rates["B"] - rates["A"]
+                if not rates["change"].fillna(0).any():
+                    st.text("No category's pass rate changed.")
                 st.altair_chart(
                     charts.change_bars(
                         rates.assign(drop=-rates["change"]), "category", "drop", "pass-rate drop"
                     ),
                     width="stretch",
+                    height=charts.row_height(len(rates)),
                 )
                 ui.table(rates)
             else:

@@ -53,6 +53,7 @@ DOC_PAGES = {
     "run-agent",
     "run-generation",
     "compare",
+    "compare-changes",
     "case-agent-xss",
     "case-retrieval",
     "case-generation",
@@ -241,6 +242,8 @@ def test_every_page_and_case_click_through(
     expect(tab.get_by_text("B target: dense", exact=False)).to_be_visible()
     _no_repr(tab, "compare")
     _shot(tab, "compare")
+    tab.get_by_text("Newly failing").first.scroll_into_view_if_needed()
+    _shot(tab, "compare-changes")
     tab.get_by_role("link", name="q1").first.click()
     tab.wait_for_url("**/case?**")
     assert "case_id=q1" in tab.url
