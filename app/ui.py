@@ -162,7 +162,20 @@ def table(frame: pd.DataFrame, formats: dict[str, str] | None = None, **kwargs: 
         if pd.api.types.is_numeric_dtype(shown[c]) and not pd.api.types.is_bool_dtype(shown[c])
     }
     styled = shown.style.format(numeric, na_rep=fmt.DASH) if numeric else shown
-    st.dataframe(styled, hide_index=True, **kwargs)
+    config: dict[Any, Any] = {
+        c: st.column_config.Column(help=ABSENT_CELL)
+        for c in shown.columns
+        if shown[c].isna().any() or shown[c].astype(str).eq(fmt.DASH).any()
+    }
+    config.update(kwargs.pop("column_config", None) or {})
+    st.dataframe(styled, hide_index=True, column_config=config or None, **kwargs)
+
+
+ABSENT_CELL = (
+    "— : no value was recorded for this row (a case that was not scored, a breakdown the run "
+    "did not store, a field the suite leaves empty)."
+)
+"""The header tooltip of a table column that holds absent values."""
 
 
 def headline(summary: StageSummary) -> list[str]:
