@@ -177,6 +177,7 @@ def _folder_stamp(folder: str) -> float:
 
 @st.cache_data(show_spinner=False, max_entries=8)
 def _suite_cases(folder: str, _stamp: float) -> tuple[str, str, dict[str, list[dict[str, Any]]]]:
+
     suite = load_suite(folder)
     out: dict[str, list[dict[str, Any]]] = {}
     for stage, spec in suite.manifest.stages.items():
@@ -190,6 +191,17 @@ def _suite_cases(folder: str, _stamp: float) -> tuple[str, str, dict[str, list[d
             for c in load_jsonl(path, model, id_field=id_field)
         ]
     return suite.manifest.name, suite.manifest.version, out
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def _suite_hash(folder: str, _stamp: float) -> str:
+
+    return load_suite(folder).content_hash
+
+
+def suite_hash(folder: str) -> str:
+    """The content hash of a suite folder (what a run records as ``suite_hash``)."""
+    return _suite_hash(str(Path(folder).resolve()), _folder_stamp(folder))
 
 
 def suite_cases(folder: str) -> tuple[str, str, dict[str, list[dict[str, Any]]]]:

@@ -42,10 +42,13 @@ def calibration_panel(url: str, score: dict[str, Any]) -> None:
         for r in records(url)
         if r.prompt_sha256 == score.get("prompt_sha256") and r.model == score.get("model")
     ]
+    from evalstage.app import fmt
+
+    t = fmt.text
     st.text(
-        f"judge {score.get('prompt_name')}@{str(score.get('prompt_sha256'))[:12]} "
-        f"{score.get('model')}: {score.get('label')} (score {score.get('value')}, "
-        f"{score.get('status')})"
+        f"judge {t(score.get('prompt_name'))}@{str(score.get('prompt_sha256') or fmt.DASH)[:12]} "
+        f"{t(score.get('model'))}: {t(score.get('label'))} (score {t(score.get('value'))}, "
+        f"{t(score.get('status'))})"
     )
     if "self_judged" in (score.get("flags") or []):
         st.warning("The judge model is the model under test: self-preference risk.")
@@ -55,6 +58,8 @@ def calibration_panel(url: str, score: dict[str, Any]) -> None:
     record = fresh[0]
     st.caption(f"calibration {record.calibration_id} on {record.labels_name}")
     frame = figures_frame(record)
-    st.dataframe(frame[frame["figure"].isin(HEADLINE)], hide_index=True)
+    from evalstage.app import ui
+
+    ui.table(frame[frame["figure"].isin(HEADLINE)])
     for warning in record.warnings:
         st.warning(warning)

@@ -12,7 +12,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from evalstage.app import data
+from evalstage.app import data, fmt
 from evalstage.evalcore.records import RunRecord, StageSummary
 
 PAGES: dict[str, tuple[str, str]] = {
@@ -80,6 +80,102 @@ def run_label(run: RunRecord) -> str:
 def target_label(summary: StageSummary) -> str:
     """``stage:target`` of a stage summary."""
     return f"{summary.stage}:{summary.target.get('name', '?')}"
+
+
+def outcome_badges(counts: dict[str, int], label: str = "outcomes") -> None:
+    """A stage's outcomes as coloured counts (``pass 161`` green, ``fail 255`` red, ...)."""
+    if not counts:
+        st.text(f"{label}: {fmt.DASH}", help="No case outcome was stored.")
+        return
+    parts = [
+        f":{fmt.OUTCOME_COLOURS.get(name, 'gray')}-badge[{md_escape(name)} {count:,}]"
+        for name, count in fmt.ordered(counts)
+    ]
+    st.markdown(f"{md_escape(label)}: " + " ".join(parts))
+
+
+def facts(pairs: dict[str, Any], why: dict[str, str] | None = None) -> None:
+    """A small ``key: value`` block, every value formatted (:func:`fmt.text`).
+
+    An absent value shows as an em dash; ``why`` says, per key, why it is absent (shown in the
+    block's tooltip; a generic reason otherwise).
+    """
+    why = why or {}
+    lines, reasons = [], []
+    for key, value in pairs.items():
+        shown = value if isinstance(value, str) and value else fmt.text(value)
+        lines.append(f"{key}: {shown}")
+        if shown == fmt.DASH:
+            reasons.append(f"{key}: {why.get(key, 'not recorded for this run')}")
+    st.text("\n".join(lines), help="\n\n".join(reasons) or None)
+
+
+def config_block(title: str, config: dict[str, Any], why: dict[str, str] | None = None) -> None:
+    """A nested config (a target, options) as a key/value block under a caption."""
+    st.caption(title)
+    pairs = dict(fmt.flatten(config))
+    if not pairs:
+        st.text(fmt.DASH, help="Nothing configured: the defaults apply.")
+        return
+    facts(pairs, why)
+
+
+def display(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with every text cell readable.
+
+    Lists joined, mappings as pairs, absent values as an em dash; numeric columns stay numeric
+    (:func:`table` formats them).
+    """
+    out = frame.copy()
+    for column in out.columns:
+        series = out[column]
+        if pd.api.types.is_bool_dtype(series) or pd.api.types.is_numeric_dtype(series):
+            continue
+        if pd.api.types.is_datetime64_any_dtype(series):
+            continue
+        out[column] = series.map(lambda v: v if isinstance(v, str) else fmt.text(v))
+    return out
+
+
+def _number_format(series: pd.Series, spec: str | None) -> Any:
+    if spec is not None:
+        return lambda v: fmt.DASH if fmt.absent(v) else spec.format(v)
+    values = series.dropna()
+    whole = pd.api.types.is_integer_dtype(series) or (
+        len(values) > 0 and all(float(v).is_integer() for v in values) and values.abs().max() > 1
+    )
+    return lambda v: fmt.number(int(v) if whole and not fmt.absent(v) else v)
+
+
+def table(frame: pd.DataFrame, formats: dict[str, str] | None = None, **kwargs: Any) -> None:
+    """``frame`` as a table (index hidden), every cell readable.
+
+    Text cells through :func:`display`, numbers to 3 decimals (or ``formats[column]``, a
+    ``str.format`` spec), absent values as an em dash. Numeric columns stay numeric (they
+    sort as numbers); only their display is formatted.
+    """
+    shown = display(frame)
+    formats = formats or {}
+    numeric = {
+        c: _number_format(shown[c], formats.get(str(c)))
+        for c in shown.columns
+        if pd.api.types.is_numeric_dtype(shown[c]) and not pd.api.types.is_bool_dtype(shown[c])
+    }
+    styled = shown.style.format(numeric, na_rep=fmt.DASH) if numeric else shown
+    config: dict[Any, Any] = {
+        c: st.column_config.Column(help=ABSENT_CELL)
+        for c in shown.columns
+        if shown[c].isna().any() or shown[c].astype(str).eq(fmt.DASH).any()
+    }
+    config.update(kwargs.pop("column_config", None) or {})
+    st.dataframe(styled, hide_index=True, column_config=config or None, **kwargs)
+
+
+ABSENT_CELL = (
+    "— : no value was recorded for this row (a case that was not scored, a breakdown the run "
+    "did not store, a field the suite leaves empty)."
+)
+"""The header tooltip of a table column that holds absent values."""
 
 
 def headline(summary: StageSummary) -> list[str]:
@@ -151,5 +247,38 @@ def metrics_table(summary: StageSummary) -> pd.DataFrame:
 
 
 def kv_text(pairs: dict[str, Any]) -> None:
-    """``key: value`` lines, shown as plain text."""
-    st.text("\n".join(f"{k}: {v}" for k, v in pairs.items()))
+    """``key: value`` lines, shown as plain text, every value formatted (:func:`fmt.text`)."""
+    lines = (f"{k}: {v if isinstance(v, str) and v else fmt.text(v)}" for k, v in pairs.items())
+    st.text("\n".join(lines))
+
+
+BREAKDOWNS = ("per_category", "per_variant", "matrix", "latency_ms", "tokens", "skipped")
+"""Stage config keys shown as charts or tables of their own, not in the options block."""
+
+
+def stage_header(summary: StageSummary, extra: dict[str, Any] | None = None) -> None:
+    """A stage's target, case count, outcomes, latency, tokens and options, formatted."""
+    config = summary.config
+    left, right = st.columns([3, 2])
+    with left:
+        facts(
+            {
+                "target": fmt.target_name(summary.target),
+                "cases": summary.n_cases,
+                "latency": fmt.latency(config.get("latency_ms")),
+                "tokens": fmt.tokens(config.get("tokens")),
+                "cost": fmt.DASH,
+                **(extra or {}),
+            },
+            why={
+                "latency": "No case of this stage recorded a latency.",
+                "tokens": "The target reported no token counts.",
+                "cost": "No price per token is recorded, so no cost is computed.",
+            },
+        )
+        outcome_badges(summary.outcomes)
+    with right:
+        options = {k: v for k, v in config.items() if k not in BREAKDOWNS}
+        with st.expander("Configuration (target and options)"):
+            config_block("target", dict(summary.target))
+            config_block("options", options)

@@ -46,6 +46,11 @@ def app_command_line(store: str | None, port: int) -> list[str]:
         "true",
         "--browser.gatherUsageStats",
         "false",
+        # a viewer's toolbar: no Deploy button, no developer menu, no "rerun on save" prompt
+        "--client.toolbarMode",
+        "viewer",
+        "--server.runOnSave",
+        "false",
     ]
     return command if store is None else [*command, "--", "--store", store]
 

@@ -5,9 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
 import streamlit as st
 
-from evalstage.app import data, stages, ui
+from evalstage.app import data, fmt, stages, ui
 from evalstage.evalcore.errors import SuiteError
 
 st.title("Case")
@@ -22,6 +23,7 @@ folder = st.text_input(
     "Suite folder (for the case's input, note and category)",
     value=ui.param("folder") or data.default_suite_folder(),
     key="case_suite_folder",
+    help="Runs record their suite's content hash, not its folder: give the folder the run used.",
 )
 if not case_id:
     st.info("Enter a case id, or open a case from the Run or Compare page.")
@@ -45,11 +47,20 @@ if folder and Path(folder, "suite.yaml").is_file():
                 "its case entries are not shown."
             )
             suite_cases = {}
+        elif data.suite_hash(folder) != run.suite_hash:
+            st.warning(
+                f"The suite folder's content (hash {data.suite_hash(folder)[:12]}) differs from "
+                f"the suite this run used (hash {run.suite_hash[:12]}): the case entries below "
+                "may have changed since the run."
+            )
 elif folder:
     st.text(f"No suite.yaml in {folder}: showing stored results only.")
 
 present = data.case_stages(url, run.run_id, case_id)
-st.text(f"Case {case_id} in run {ui.short(run.run_id)} ({run.suite_name}): stages {present}")
+st.text(
+    f"Case {case_id} in run {ui.short(run.run_id)} ({run.suite_name}): "
+    f"stages {', '.join(present) or fmt.DASH}"
+)
 if not present:
     st.warning("This run holds no result for this case id.")
 
@@ -61,7 +72,7 @@ def pick_variant(stage: str) -> str:
     if len(names) == 1:
         return str(names[0])
     st.text(f"{len(names)} variants of this case:")
-    st.dataframe(variants, hide_index=True)
+    ui.table(variants)
     index = names.index(wanted_variant) if wanted_variant in names else 0
     chosen = str(st.selectbox("Variant", names, index=index, key=f"case_variant_{stage}"))
     if ui.param("stage") in ("", stage):
@@ -79,25 +90,44 @@ for stage in present:
     if result is None:
         continue
     case = next((c for c in suite_cases.get(stage, []) if c["case_id"] == case_id), None)
-    ui.kv_text(
-        {
+    left, right = st.columns([3, 2])
+    with left:
+        facts: dict[str, object] = {
             **({"variant": result.variant} if result.variant != "original" else {}),
             "outcome": result.outcome.value,
             "failure category": result.failure_category,
             "reason": result.reason,
             "category": result.category,
             "canary": result.canary,
-            "scores": result.scores,
         }
-    )
-    if case is not None:
-        ui.kv_text(
-            {
-                "note": case.get("note", ""),
-                "tags": case.get("tags", []),
-                "retired in": case.get("retired_in"),
-            }
-        )
+        why = {
+            "failure category": "The case did not fail.",
+            "reason": "No reason was recorded (a pass needs none).",
+            "category": "The suite gives this case no category.",
+        }
+        if case is not None:
+            facts.update(
+                {
+                    "note": case.get("note"),
+                    "tags": case.get("tags"),
+                    "retired in": case.get("retired_in"),
+                }
+            )
+            why.update(
+                {
+                    "note": "The suite gives this case no note.",
+                    "tags": "The suite gives this case no tags.",
+                    "retired in": "The case is not retired.",
+                }
+            )
+        ui.facts(facts, why)
+    with right:
+        if result.scores:
+            ui.table(
+                pd.DataFrame({"score": list(result.scores), "value": list(result.scores.values())})
+            )
+        else:
+            st.text(f"scores: {fmt.DASH}", help="No score was measured (error or unmeasured).")
     view = stages.case_view_of(stage)
     view(url, run, result, case)
 
@@ -106,4 +136,4 @@ history = data.case_history(url, run.suite_name, case_id)
 if history.empty:
     st.text("No run of this suite holds this case.")
 else:
-    st.dataframe(history, hide_index=True)
+    ui.table(history)

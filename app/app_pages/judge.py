@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from evalstage.app import data
+from evalstage.app import data, fmt, ui
 from evalstage.app.judge import HEADLINE, figures_frame, records
 
 st.title("Judge calibrations")
@@ -28,11 +28,11 @@ for r in found:
             **{name: values.get(name) for name in HEADLINE},
         }
     )
-st.dataframe(pd.DataFrame(rows), hide_index=True)
+ui.table(pd.DataFrame(rows))
 chosen = st.selectbox("Calibration", [r.calibration_id for r in found], key="judge_calibration")
 record = next(r for r in found if r.calibration_id == chosen)
-st.text(f"params: {record.params}")
-st.dataframe(figures_frame(record), hide_index=True)
-st.text("counts: " + ", ".join(f"{k} {v}" for k, v in record.counts.items()))
+ui.config_block("judge parameters", dict(record.params))
+ui.table(figures_frame(record))
+st.text("counts: " + (", ".join(f"{k} {v}" for k, v in record.counts.items()) or fmt.DASH))
 for warning in record.warnings:
     st.warning(warning)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from evalstage.app import stages, ui
+from evalstage.app import fmt, stages, ui
 
 st.title("Run")
 url = ui.store_or_stop()
@@ -14,16 +14,27 @@ if run is None:
 if ui.param("run_id") != run.run_id:
     st.query_params["run_id"] = run.run_id
 
-ui.kv_text(
+finished = run.finished_at
+took = (
+    f" (took {fmt.duration_ms((finished - run.started_at).total_seconds() * 1000)})"
+    if finished
+    else ""
+)
+ui.facts(
     {
         "run": run.run_id,
-        "suite": f"{run.suite_name} {run.suite_version} ({run.suite_hash[:12]})",
+        "suite": f"{run.suite_name} {run.suite_version} (content {run.suite_hash[:12]})",
         "status": run.status,
-        "started": run.started_at,
-        "finished": run.finished_at,
+        "started": f"{run.started_at:%Y-%m-%d %H:%M:%S %Z}",
+        "finished": f"{finished:%Y-%m-%d %H:%M:%S %Z}{took}" if finished else None,
         "package": run.package_version,
         "git commit": run.git_commit,
-    }
+    },
+    why={
+        "finished": "The run did not finish (or its end was not recorded).",
+        "git commit": "The run was not made from a git checkout.",
+        "package": "No package version was recorded.",
+    },
 )
 ui.link("runs", f"All runs of suite {run.suite_name}", suite=run.suite_name)
 

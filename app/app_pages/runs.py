@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 
-import altair as alt
 import pandas as pd
 import streamlit as st
 
-from evalstage.app import data, ui
+from evalstage.app import charts, data, ui
 
 st.title("Runs")
 url = ui.store_or_stop()
@@ -65,7 +64,10 @@ for run in runs:
         for name in ui.headline(summary):
             row[f"{summary.stage} {name}"] = summary.metric(name).value
     rows.append(row)
-st.dataframe(pd.DataFrame(rows), hide_index=True)
+ui.table(
+    pd.DataFrame(rows),
+    column_config={"started": st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm")},
+)
 
 by_id = {r.run_id: r for r in runs}
 left, right = st.columns(2)
@@ -110,11 +112,4 @@ for stage in dict.fromkeys(trend["stage"]):
     shown = stage_points[stage_points["metric"].isin(picked_metrics)]
     if shown.empty:
         continue
-    base = alt.Chart(shown).encode(x=alt.X("started:T", title="started"), color="metric:N")
-    chart = base.mark_area(opacity=0.15).encode(y="ci_low:Q", y2="ci_high:Q") + base.mark_line(
-        point=True
-    ).encode(
-        y=alt.Y("value:Q", title=stage),
-        tooltip=["run_id", "metric", "value", "ci_low", "ci_high", "started"],
-    )
-    st.altair_chart(chart, width="stretch")
+    st.altair_chart(charts.trend(shown, stage), width="stretch")

@@ -64,4 +64,4 @@ for stage, stage_cases in cases.items():
         f"{len(frame)} cases, {int(frame['canary'].sum())} canaries, "
         f"{int(frame['retired_in'].notna().sum())} retired"
     )
-    st.dataframe(ui.paginate(frame, key=f"suite_page_{stage}", page_size=100), hide_index=True)
+    ui.table(ui.paginate(frame, key=f"suite_page_{stage}", page_size=100))

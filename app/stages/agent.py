@@ -9,7 +9,7 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from evalstage.app import data, ui
+from evalstage.app import data, fmt, ui
 from evalstage.evalcore.records import CaseResult, RunRecord, StageSummary
 
 CALL_COLUMNS = [
@@ -38,15 +38,58 @@ def call_diff(result: CaseResult) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=CALL_COLUMNS)
 
 
+def conversation_text(messages: list[Any]) -> str:
+    """A conversation as ``role: content`` lines (tool calls as ``name(arguments)``)."""
+    lines = []
+    for message in messages:
+        if not isinstance(message, dict):
+            lines.append(str(message))
+            continue
+        content = message.get("content")
+        text = content if isinstance(content, str) else json.dumps(content, ensure_ascii=False)
+        calls = [
+            f"{c.get('function', c).get('name')}({c.get('function', c).get('arguments', '')})"
+            for c in message.get("tool_calls") or []
+            if isinstance(c, dict)
+        ]
+        body = text if content is not None else ""
+        if calls:
+            body = (body + "  " if body else "") + "calls " + ", ".join(calls)
+        lines.append(f"{message.get('role', '?')}: {body or fmt.DASH}")
+    return "\n".join(lines)
+
+
+def _json(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False)
+
+
+def _listed(values: Any) -> list[Any]:
+    return list(values) if isinstance(values, list | tuple) else [values]
+
+
+def expected_calls_table(calls: list[Any]) -> pd.DataFrame:
+    """Expected calls, one row each: tool, acceptable values per argument, optional arguments."""
+    rows = []
+    for call in calls:
+        arguments = call.get("arguments") or {}
+        rows.append(
+            {
+                "tool": call.get("name"),
+                "arguments (any of the values)": "; ".join(
+                    f"{k} = {' | '.join(_json(v) for v in _listed(values))}"
+                    for k, values in arguments.items()
+                ),
+                "optional": ", ".join(call.get("optional") or []),
+            }
+        )
+    return pd.DataFrame(rows, columns=["tool", "arguments (any of the values)", "optional"])
+
+
 def agent_run_view(url: str, run: RunRecord, summary: StageSummary) -> None:
     """The agent tab of the Run page."""
     config = summary.config
-    extra = {k: config[k] for k in ("mode", "latency_ms", "tokens") if config.get(k) is not None}
-    st.text(
-        f"target: {summary.target}   cases: {summary.n_cases}   outcomes: {summary.outcomes}   "
-        + "   ".join(f"{k}: {v}" for k, v in extra.items())
-    )
-    st.dataframe(ui.metrics_table(summary), hide_index=True)
+    ui.stage_header(summary, {"mode": config.get("mode")})
+    ui.table(ui.metrics_table(summary))
 
     left, right = st.columns(2)
     with left:
@@ -82,7 +125,7 @@ def agent_run_view(url: str, run: RunRecord, summary: StageSummary) -> None:
                 ),
                 width="stretch",
             )
-            st.dataframe(table, hide_index=True)
+            ui.table(table)
         else:
             st.text("No per-category breakdown stored.")
 
@@ -111,7 +154,7 @@ def agent_run_view(url: str, run: RunRecord, summary: StageSummary) -> None:
     sort = ["call_f1", "case_id"] if "call_f1" in view.columns else ["case_id"]
     view = view.sort_values(sort, kind="stable", na_position="first")
     page = ui.paginate(view, key="ag_page")
-    st.dataframe(page, hide_index=True)
+    ui.table(page)
 
     st.subheader("Expected vs actual calls")
     ids = page["case_id"].tolist()
@@ -121,12 +164,12 @@ def agent_run_view(url: str, run: RunRecord, summary: StageSummary) -> None:
     result = data.case_result(url, run.run_id, summary.stage, str(chosen))
     if result is None:
         return
-    st.text(f"{result.case_id}: {result.outcome.value}  {result.reason}")
+    st.text(f"{result.case_id}: {result.outcome.value}  {result.reason or fmt.DASH}")
     diff = call_diff(result)
     if diff.empty:
         st.text("No call pairs recorded (error or unmeasured case).")
     else:
-        st.dataframe(diff, hide_index=True)
+        ui.table(diff)
     ui.link("case", f"Case {chosen}", run_id=run.run_id, case_id=str(chosen), stage=summary.stage)
 
 
@@ -136,25 +179,32 @@ def agent_case_view(
     """One agent case: the conversation, expected calls, and the checker's call-by-call diff."""
     if case is not None:
         st.text("Conversation:")
-        st.code(json.dumps(case.get("messages", []), indent=2, ensure_ascii=False), language="json")
+        st.code(conversation_text(case.get("messages") or []), language=None, wrap_lines=True)
         turns = case.get("turns")
-        expected = (
-            turns
-            if turns is not None
-            else {
-                "expect": case.get("expect"),
-                "order": case.get("order"),
-                "calls": case.get("expected_calls", []),
-            }
-        )
+        if turns is None:
+            turns = [
+                {
+                    "expect": case.get("expect"),
+                    "order": case.get("order"),
+                    "calls": case.get("expected_calls") or [],
+                }
+            ]
         st.text("Expected:")
-        st.code(json.dumps(expected, indent=2, ensure_ascii=False), language="json")
+        for n, turn in enumerate(turns):
+            prefix = f"turn {n}: " if len(turns) > 1 else ""
+            st.text(
+                f"{prefix}expect {fmt.text(turn.get('expect'))}, "
+                f"order {fmt.text(turn.get('order'))}"
+            )
+            calls = expected_calls_table(turn.get("calls") or [])
+            if not calls.empty:
+                ui.table(calls)
     st.text("Expected vs actual calls (checker verdict):")
     diff = call_diff(result)
     if diff.empty:
         st.text("No call pairs recorded.")
     else:
-        st.dataframe(diff, hide_index=True)
+        ui.table(diff)
         for row in diff.itertuples():
             status = "ok " if row.passed else "BAD"
             st.text(
@@ -163,8 +213,10 @@ def agent_case_view(
             )
     actual = result.details.get("actual_turns")
     if actual:
-        st.text("What the agent did, turn by turn (raw calls and replies):")
-        st.code(json.dumps(actual, indent=2, ensure_ascii=False), language="json")
+        with st.expander("What the agent did, turn by turn (raw calls and replies, JSON)"):
+            st.code(json.dumps(actual, indent=2, ensure_ascii=False), language="json")
     usage = {k: v for k, v in result.details.items() if k not in ("verdict", "actual_turns")}
+    if "latency_ms" in usage:
+        usage["latency_ms"] = fmt.duration_ms(usage["latency_ms"])
     if usage:
-        ui.kv_text(usage)
+        ui.facts({k.replace("_", " "): v for k, v in usage.items()})

@@ -91,11 +91,13 @@ def generation_run_view(url: str, run: RunRecord, summary: StageSummary) -> None
     """The generation tab of the Run page."""
     config = summary.config
     verifier = config.get("verifier") or {}
-    st.text(
-        f"target: {summary.target}   results: {summary.n_cases}   outcomes: {summary.outcomes}\n"
-        f"verifier: {verifier.get('identity', '?')}   contexts: {config.get('contexts', '?')}   "
-        f"faithfulness threshold: {config.get('faithfulness_threshold', '?')}   "
-        f"latency_ms: {config.get('latency_ms')}   tokens: {config.get('tokens')}"
+    ui.stage_header(
+        summary,
+        {
+            "verifier": verifier.get("identity"),
+            "contexts": config.get("contexts"),
+            "faithfulness threshold": config.get("faithfulness_threshold"),
+        },
     )
     headline = [m for m in ui.metrics_table(summary)["metric"] if ":" not in m]
     st.subheader("Headline and behaviour rates")
@@ -103,9 +105,9 @@ def generation_run_view(url: str, run: RunRecord, summary: StageSummary) -> None
         "pass_rate pools every scored variant; the answer metrics (faithfulness, citations, "
         "answer F1/match) are those of the original variant; 95% bootstrap CIs."
     )
-    st.dataframe(metric_rows(summary, headline), hide_index=True)
+    ui.table(metric_rows(summary, headline))
     with st.expander("All metrics (per variant, failure-category rates)"):
-        st.dataframe(ui.metrics_table(summary), hide_index=True)
+        ui.table(ui.metrics_table(summary))
 
     left, right = st.columns(2)
     with left:
@@ -140,7 +142,7 @@ def generation_run_view(url: str, run: RunRecord, summary: StageSummary) -> None
     st.subheader("Per variant")
     variants = per_variant_table(summary)
     if not variants.empty:
-        st.dataframe(variants, hide_index=True)
+        ui.table(variants)
 
     st.subheader("Adversarial matrix (variant × outcome / failure category)")
     matrix = matrix_frame(summary)
@@ -163,14 +165,11 @@ def generation_run_view(url: str, run: RunRecord, summary: StageSummary) -> None
         )
         counts = cells.mark_text().encode(text="results:Q")
         st.altair_chart(heat + counts, width="stretch")
-        st.dataframe(matrix, hide_index=True)
+        ui.table(matrix)
     skipped = config.get("skipped") or {}
     if skipped:
         st.text(f"Variants that could not be made ({len(skipped)}):")
-        st.dataframe(
-            pd.DataFrame({"key": list(skipped), "reason": list(skipped.values())}),
-            hide_index=True,
-        )
+        ui.table(pd.DataFrame({"key": list(skipped), "reason": list(skipped.values())}))
 
     frame = data.case_frame(url, run.run_id, summary.stage)
     if frame.empty:
@@ -249,7 +248,7 @@ def generation_run_view(url: str, run: RunRecord, summary: StageSummary) -> None
     order = [sort_by] + [s for s in ("faithfulness",) if s in view.columns and s != sort_by]
     view = view.sort_values([*order, "key"], ascending=True, na_position="last", kind="stable")
     page = ui.paginate(view, key="gen_page")
-    st.dataframe(page[["key", *page.columns.drop("key")]], hide_index=True)
+    ui.table(page[["key", *page.columns.drop("key")]])
     keys = page["key"].tolist()
     if keys:
         chosen = str(st.selectbox("Open a case variant from this page", keys, key="gen_case"))

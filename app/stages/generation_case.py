@@ -12,7 +12,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from evalstage.app import ui
+from evalstage.app import fmt, ui
 from evalstage.app.judge import calibration_panel
 from evalstage.evalcore.records import CaseResult, RunRecord
 
@@ -157,23 +157,26 @@ def generation_case_view(
 
     st.subheader("Answer")
     if "answer" not in details:
-        st.text(f"No answer was scored ({result.outcome.value}): {result.reason}")
+        st.text(f"No answer was scored ({result.outcome.value}): {result.reason or fmt.DASH}")
     else:
         st.code(str(details["answer"]), language=None, wrap_lines=True)
+        t = fmt.text
+
+        def cue(flag: str, why: str) -> str:
+            return f"{t(details.get(flag))} (cue: {t(details.get(why))})"
+
         ui.kv_text(
             {
-                "abstained": f"{details.get('abstained')} (cue: {details.get('abstention_cue')})",
-                "conflict flagged": (
-                    f"{details.get('conflict_flagged')} (cue: {details.get('conflict_cue')})"
-                ),
-                "citation format": f"{details.get('format_ok')} ({details.get('format_reason')})",
+                "abstained": cue("abstained", "abstention_cue"),
+                "conflict flagged": cue("conflict_flagged", "conflict_cue"),
+                "citation format": cue("format_ok", "format_reason").replace("cue: ", ""),
                 "counterfactual adopted": details.get("counterfactual_adopted"),
                 "faithfulness": details.get("faithfulness"),
                 "citation recall": details.get("citation_recall"),
                 "citation precision": details.get("citation_precision"),
                 "answer match / token F1 / exact": (
-                    f"{details.get('alias_match')} / {details.get('token_f1')} / "
-                    f"{details.get('exact_match')}"
+                    f"{t(details.get('alias_match'))} / {t(details.get('token_f1'))} / "
+                    f"{t(details.get('exact_match'))}"
                 ),
             }
         )
@@ -181,7 +184,7 @@ def generation_case_view(
     claims = claims_table(details)
     if not claims.empty:
         st.subheader("Claims (coloured by support)")
-        st.dataframe(claims.style.apply(_colour_rows, axis=1), hide_index=True)
+        st.dataframe(ui.display(claims).style.apply(_colour_rows, axis=1), hide_index=True)
         for claim in claims.to_dict("records"):
             label = str(claim["label"]) if claim["label"] in LABEL_COLOURS else "unlabelled"
             number = claim["evidence passage"]
@@ -199,7 +202,7 @@ def generation_case_view(
     passages = passages_table(details)
     if not passages.empty:
         st.subheader("Contexts (cited passages marked)")
-        st.dataframe(passages, hide_index=True)
+        ui.table(passages)
         for row in passages.itertuples():
             mark = "  ← cited" if row.cited else ""
             role = f"  ({row.role})" if row.role else ""
@@ -211,8 +214,10 @@ def generation_case_view(
         for k in ("latency_ms", "prompt_tokens", "completion_tokens")
         if details.get(k) is not None
     }
+    if "latency_ms" in usage:
+        usage["latency_ms"] = fmt.duration_ms(usage["latency_ms"])
     if usage:
-        ui.kv_text(usage)
+        ui.facts({k.replace("_", " "): v for k, v in usage.items()})
     if isinstance(details.get("judge"), dict):  # a judge score beside the deterministic checks
         st.subheader("Judge")
         st.text(f"decided by: {', '.join(details.get('decided_by') or []) or 'unknown'}")

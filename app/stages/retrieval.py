@@ -9,7 +9,7 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from evalstage.app import data, ui
+from evalstage.app import data, fmt, ui
 from evalstage.evalcore.records import CaseResult, RunRecord, StageSummary
 
 _CUTOFF = re.compile(r"^(?P<family>[A-Za-z_]+)@(?P<k>\d+)$")
@@ -28,12 +28,11 @@ def cutoff_families(names: list[str]) -> dict[str, list[tuple[int, str]]]:
 def retrieval_run_view(url: str, run: RunRecord, summary: StageSummary) -> None:
     """The retrieval tab of the Run page."""
     config = summary.config
-    st.text(
-        f"target: {summary.target}   cases: {summary.n_cases}   outcomes: {summary.outcomes}   "
-        f"pass: {config.get('pass_measure', '?')} >= {config.get('pass_threshold', '?')}"
+    ui.stage_header(
+        summary,
+        {"pass when": f"{config.get('pass_measure', '?')} ≥ {config.get('pass_threshold', '?')}"},
     )
-    table = ui.metrics_table(summary)
-    st.dataframe(table, hide_index=True)
+    ui.table(ui.metrics_table(summary))
 
     families = cutoff_families([m.name for m in summary.metrics])
     if families:
@@ -62,9 +61,7 @@ def retrieval_run_view(url: str, run: RunRecord, summary: StageSummary) -> None:
     per_category = config.get("per_category")
     if isinstance(per_category, dict) and per_category:
         st.subheader("By category")
-        st.dataframe(
-            pd.DataFrame(per_category).T.rename_axis("category").reset_index(), hide_index=True
-        )
+        ui.table(pd.DataFrame(per_category).T.rename_axis("category").reset_index())
 
     st.subheader("Per query")
     frame = data.case_frame(url, run.run_id, summary.stage)
@@ -98,7 +95,7 @@ def retrieval_run_view(url: str, run: RunRecord, summary: StageSummary) -> None:
         [sort_by, "case_id"], ascending=True, na_position="first", kind="stable"
     )
     page = ui.paginate(view, key="ret_page")
-    st.dataframe(page, hide_index=True)
+    ui.table(page)
     _case_links(run, summary.stage, page["case_id"].tolist(), key="ret_case")
 
 
@@ -123,7 +120,7 @@ def retrieval_case_view(
     top10 = list(result.details.get("top10") or [])
     if top10:
         st.text("Top 10 (relevant documents marked):")
-        st.dataframe(
+        ui.table(
             pd.DataFrame(
                 [
                     {
@@ -134,13 +131,12 @@ def retrieval_case_view(
                     }
                     for i, doc in enumerate(top10)
                 ]
-            ),
-            hide_index=True,
+            ).astype({"grade": "Int64"})
         )
         missed = sorted(d for d, g in relevant.items() if g > 0 and d not in top10)
         if missed:
             st.text(f"Relevant documents not in the top 10: {', '.join(missed)}")
     elif relevant:
-        st.text(f"Relevant documents: {relevant}")
+        st.text("Relevant documents: " + ", ".join(f"{d} (grade {g})" for d, g in relevant.items()))
     if "latency_ms" in result.details:
-        st.text(f"latency: {float(result.details['latency_ms']):.2f} ms")
+        st.text(f"latency: {fmt.duration_ms(result.details['latency_ms'])}")

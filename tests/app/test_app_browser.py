@@ -1,6 +1,8 @@
 """End to end in a real browser: the app as a subprocess, driven by Playwright + Debian chromium.
 
-Screenshots go to ``test-artifacts/screenshots/``. Never runs ``playwright install``: it uses
+Screenshots go to ``test-artifacts/screenshots/`` (and, with ``EVALSTAGE_DOCS_SHOTS=1``, viewport
+shots to ``docs/screenshots/``); the cold first-paint time of the Runs page is printed and written
+to ``test-artifacts/first-paint.txt``. Never runs ``playwright install``: it uses
 ``/usr/bin/chromium``.
 """
 
@@ -42,7 +44,34 @@ if not Path(CHROMIUM).exists():  # pragma: no cover - depends on the environment
 
 from evalstage.cli.serve import app_command_line  # noqa: E402
 
-SHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
+ROOT = Path(__file__).resolve().parents[2]
+SHOTS = ROOT / "test-artifacts" / "screenshots"
+DOC_SHOTS = ROOT / "docs" / "screenshots"
+DOC_PAGES = {
+    "runs",
+    "run-retrieval",
+    "run-agent",
+    "run-generation",
+    "compare",
+    "compare-changes",
+    "case-agent-xss",
+    "case-retrieval",
+    "case-generation",
+    "suite",
+    "judge",
+}
+"""The shots docs/app.md shows: one or more of every page."""
+FIRST_PAINT = ROOT / "test-artifacts" / "first-paint.txt"
+
+REPRS = {
+    "dict repr": re.compile(r"\{'"),
+    "quoted key": re.compile(r"'\s*:\s"),
+    "None": re.compile(r"\bNone\b"),
+    "empty list": re.compile(r"\[\]"),
+    "empty dict": re.compile(r"\{\}"),
+    "nan": re.compile(r"\bnan\b|\bNaN\b"),
+}
+"""What a Python repr on the page looks like; no page may show any of these."""
 
 
 def _free_port() -> int:
@@ -118,6 +147,33 @@ def _open(tab: Page, url: str, title: str) -> None:
 
 def _shot(tab: Page, name: str) -> None:
     tab.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+    if os.environ.get("EVALSTAGE_DOCS_SHOTS") == "1" and name in DOC_PAGES:
+        DOC_SHOTS.mkdir(parents=True, exist_ok=True)
+        tab.screenshot(path=str(DOC_SHOTS / f"{name}.png"))
+
+
+def _no_repr(tab: Page, where: str) -> str:
+    """The page's rendered text (tables' cells included) holds no Python repr; returns the
+    cells' text."""
+    if tab.locator("[data-testid='stDataFrame']").count():  # grids draw their cells late
+        tab.wait_for_function(
+            "() => [...document.querySelectorAll('[data-testid=\"stDataFrame\"]')]"
+            ".some(g => g.querySelector('td'))",
+            timeout=15_000,
+        )
+    text = tab.evaluate("() => document.body.innerText")
+    cells = tab.evaluate(
+        '() => [...document.querySelectorAll(\'[data-testid="stDataFrame"] td, '
+        "[data-testid=\"stDataFrame\"] th')].map(c => c.textContent).join('\\n')"
+    )
+    for name, pattern in REPRS.items():
+        for source in (text, cells):
+            found = pattern.search(source)
+            assert found is None, (
+                f"{where}: {name} in the rendered text: "
+                f"...{source[max(0, found.start() - 60) : found.end() + 60]}..."
+            )
+    return str(cells)
 
 
 def _no_injected_script(tab: Page) -> None:
@@ -134,15 +190,28 @@ def test_every_page_and_case_click_through(
     tab, dialogs = page
     xss = fx["xss"]
 
-    _open(tab, f"{server}/runs", "Runs")
+    # cold first paint: the server is up but no script has run yet (the first session)
+    started = time.perf_counter()
+    tab.goto(f"{server}/")  # Runs is the default page (a default page has no URL path)
     expect(tab.get_by_text("2 of 5 runs")).to_be_visible()
+    first_paint = time.perf_counter() - started
+    FIRST_PAINT.parent.mkdir(parents=True, exist_ok=True)
+    FIRST_PAINT.write_text(f"cold first paint of the Runs page: {first_paint:.2f} s\n")
+    print(f"\ncold first paint of the Runs page: {first_paint:.2f} s")
+    _open(tab, f"{server}/", "Runs")
+    # a viewer's toolbar (client.toolbarMode viewer): no Deploy button
+    assert tab.get_by_role("button", name="Deploy").count() == 0
+    assert tab.locator("[data-testid='stAppDeployButton']").count() == 0
+    assert fx["run_b"][:12] in _no_repr(tab, "runs")  # the check reads the tables' cells too
     _shot(tab, "runs")
 
     _open(tab, f"{server}/run?{urlencode({'run_id': fx['run_a']})}", "Run")
     expect(tab.get_by_role("tab", name="retrieval")).to_be_visible()
+    _no_repr(tab, "run (retrieval)")
     _shot(tab, "run-retrieval")
     tab.get_by_role("tab", name="agent").click()
     expect(tab.get_by_text("Expected vs actual calls")).to_be_visible()
+    _no_repr(tab, "run (agent)")
     _shot(tab, "run-agent")
 
     # Click into a case from the agent tab (the worst case of the page is a2).
@@ -159,20 +228,34 @@ def test_every_page_and_case_click_through(
     expect(tab.locator("code").filter(has_text=xss).first).to_be_visible()
     _shot(tab, "case-agent-xss")
     _no_injected_script(tab)
+    _no_repr(tab, "case (agent)")
 
     query = urlencode({"a": fx["run_a"], "b": fx["run_b"]})
     _open(tab, f"{server}/compare?{query}", "Compare runs")
     expect(tab.get_by_text("newly failing: 1   newly fixed: 1")).to_be_visible()
+    # the forest plot of metric deltas, drawn (one per shared stage), and both targets named
+    expect(tab.get_by_text("Metric deltas (B − A, 95% CI)").first).to_be_visible()
+    charts = tab.locator("[data-testid='stVegaLiteChart']")
+    expect(charts.first).to_be_visible()
+    assert charts.count() >= 2
+    expect(tab.locator("canvas, svg").first).to_be_visible()
+    expect(tab.get_by_text("B target: dense", exact=False)).to_be_visible()
+    _no_repr(tab, "compare")
+    _shot(tab, "compare")
+    tab.get_by_text("Newly failing").first.scroll_into_view_if_needed()
+    _shot(tab, "compare-changes")
     tab.get_by_role("link", name="q1").first.click()
     tab.wait_for_url("**/case?**")
     assert "case_id=q1" in tab.url
     expect(tab.get_by_text("Top 10 (relevant documents marked):")).to_be_visible()
-    _shot(tab, "compare-to-case-retrieval")
+    _no_repr(tab, "case (retrieval)")
+    _shot(tab, "case-retrieval")
 
     # Generation: the run's tab, then a case variant opened from its per-case table.
     _open(tab, f"{server}/run?{urlencode({'run_id': fx['run_gen_a']})}", "Run")
     expect(tab.get_by_role("tab", name="generation")).to_be_visible()
     expect(tab.get_by_text("Adversarial matrix", exact=False).first).to_be_visible()
+    _no_repr(tab, "run (generation)")
     _shot(tab, "run-generation")
     tab.get_by_text("Behaviour rates (95% CI)").scroll_into_view_if_needed()
     _shot(tab, "run-generation-rates")
@@ -199,13 +282,19 @@ def test_every_page_and_case_click_through(
     expect(tab.locator("code").filter(has_text=f"{fx['bold']} reduced").first).to_be_visible()
     assert tab.locator("b", has_text="Aspirin").count() == 0
     _no_injected_script(tab)
+    _no_repr(tab, "case (generation)")
     _shot(tab, "case-generation")
     tab.get_by_text("Claims (coloured by support)").scroll_into_view_if_needed()
     _shot(tab, "case-generation-claims")
 
     _open(tab, f"{server}/suite", "Suite")
     expect(tab.get_by_text("suite fx 1.0: retrieval 5 cases, agent 3 cases")).to_be_visible()
+    _no_repr(tab, "suite")
     _shot(tab, "suite")
+
+    _open(tab, f"{server}/judge", "Judge calibrations")
+    _no_repr(tab, "judge")
+    _shot(tab, "judge")
 
     _no_injected_script(tab)
     assert dialogs == [], f"a dialog fired: {dialogs}"
