@@ -105,3 +105,31 @@ def test_a_missing_prompt_file_names_the_manifest_and_field(tmp_path: Path):
     assert info.value.path == str(tmp_path / "suite.yaml")
     assert info.value.field == "target.args.system_prompt_file"
     assert "does not exist" in info.value.message
+
+
+def test_a_run_records_the_prompt_hash_and_a_bad_prompt_stops_it_first(tmp_path: Path, server):
+    from suite_fixtures import write_tiny_rag_suite
+    from typer.testing import CliRunner
+
+    from evalstage.cli import app
+
+    args = f"      args:\n        base_url: {server.url}\n        model: m\n"
+    args += "        prompt_file: answer.txt\n        concurrency: 4\n"
+    suite = write_tiny_rag_suite(tmp_path / "suite", target="openai", target_args=args)
+    (suite / "answer.txt").write_text("Q: $question\n$passages\nSay $answer\n")
+    command = ["run", str(suite), "--stage", "generation", "--quiet", "--json"]
+    result = CliRunner().invoke(app, command)
+    assert result.exit_code == 2 and not server.requests
+    assert f"{suite / 'answer.txt'}:3" in result.output and "'$answer'" in result.output
+    assert "target.args.prompt_file" in result.output
+
+    (suite / "answer.txt").write_text(TEMPLATE)
+    server.check = lambda body: Reply(body=completion(content="I cannot answer from these."))
+    result = CliRunner().invoke(app, command)
+    assert result.exit_code == 0, result.output
+    described = json.loads(result.stdout)["stages"]["generation"]["target"]["described"]
+    assert described["prompt"] == "file:answer.txt"
+    assert described["prompt_hash"] == hashlib.sha256(TEMPLATE.encode()).hexdigest()[:12]
+    assert described["concurrency"] == 4 and "Q: " in server.requests[0]["body"]["messages"][0][
+        "content"
+    ]
