@@ -93,7 +93,9 @@ def validate_suite(
         for owner, spec in specs.items():
             target = TARGETS[owner].build(spec, TargetContext(suite.root))
             with closing_target(target):
-                pass
+                preflight = getattr(target, "preflight", None)
+                if owner == stage and callable(preflight):  # e.g. recorded answers vs cases
+                    preflight(inputs)
 
 
 @flow(name="evaluate-suite", log_prints=True)

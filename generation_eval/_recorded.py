@@ -118,6 +118,30 @@ class RecordedAnswers(Recorded[Generation]):
         self.path = path
         self.partial = bool(args.get("partial"))
 
+    def preflight(self, inputs: Any) -> None:
+        """Before any stage runs: every line names an active case and a variant the suite makes.
+
+        ``inputs``: the suite's :class:`~generation_eval._suite.GenerationInputs`. Which
+        variants each case really gets is known only once they are made (:meth:`check`).
+        """
+        cases = {c.case_id for c in inputs.active_cases}
+        variants = {"original", *inputs.options.variants}
+        if inputs.options.contexts == "end_to_end":
+            variants.add("retrieved")
+        for key, line in sorted(self.lines.items(), key=lambda kv: kv[1]):
+            case_id, _, variant = key.partition("#")
+            variant = variant or "original"
+            if case_id not in cases or variant not in variants:
+                what = f"case '{case_id}'" if case_id not in cases else f"variant '{variant}'"
+                raise SuiteError(
+                    f"an answer for {what}, which this suite does not have (or has retired)",
+                    path=self.path,
+                    line=line,
+                    field="case_id" if case_id not in cases else "variant",
+                    hint="answer the file `evalstage export-inputs` writes for this suite as "
+                    f"it is now (variants: {', '.join(sorted(variants))})",
+                )
+
     def check(self, keys: Iterable[str]) -> None:
         """Raise :class:`SuiteError` unless the file answers exactly ``keys`` (see module doc)."""
         wanted = list(keys)

@@ -98,6 +98,27 @@ def test_a_missing_or_extra_answer_line_is_an_error_naming_file_and_line(tmp_pat
     result = _run(suite, "answers.jsonl")
     assert result.exit_code == 2
     assert f"{path}:4" in result.output and "variant 'made_up'" in result.output
+    assert "field 'variant'" in result.output  # found before any stage runs
+
+    unknown = json.dumps({"case_id": "nope", "variant": "original", "answer": "x"})
+    path.write_text("\n".join([*lines, unknown]) + "\n")
+    result = _run(suite, "answers.jsonl")
+    assert result.exit_code == 2
+    assert f"{path}:{len(lines) + 1}" in result.output and "case 'nope'" in result.output
+
+
+def test_a_variant_the_suite_makes_but_not_for_this_case_is_an_extra_line(tmp_path: Path) -> None:
+    suite = write_tiny_rag_suite(tmp_path / "suite")
+    rows = _export(suite, tmp_path / "inputs.jsonl")
+    made = {(r["case_id"], r["variant"]) for r in rows}
+    assert ("g4", "missing_context") not in made  # g4 must abstain already: no such variant
+    lines = [json.dumps({"case_id": c, "variant": v, "answer": "x"}) for c, v in sorted(made)]
+    lines.append(json.dumps({"case_id": "g4", "variant": "missing_context", "answer": "x"}))
+    (suite / "answers.jsonl").write_text("\n".join(lines) + "\n")
+    result = _run(suite, "answers.jsonl")
+    assert result.exit_code == 2, result.output
+    assert f"answers.jsonl:{len(lines)}" in result.output
+    assert "which this run does not ask" in result.output
 
 
 def test_partial_answers_record_the_missing_variants_as_errors(tmp_path: Path) -> None:
