@@ -1,6 +1,7 @@
 """The ``openai`` agent target: an OpenAI-compatible chat endpoint, with the case's tools.
 
-Its ``args`` are the :class:`~evalcore.llm_client.ChatConfig` fields plus:
+Its ``args`` are the :class:`~evalcore.llm_client.ChatConfig` fields, ``concurrency`` and
+``requests_per_minute`` (:mod:`evalcore.concurrency`), plus:
 
 * ``tool_choice`` (default ``"auto"``): sent with every request that offers tools (``"auto"``,
   ``"required"``, ``"none"`` or ``{"type": "function", "function": {"name": ...}}``); ``null``
@@ -25,15 +26,16 @@ from typing import Any
 from pydantic import Field
 
 from evalstage.agent_eval._cases import AgentTurn, ToolCall
-from evalstage.evalcore.adapters import OpenAITarget, open_client
-from evalstage.evalcore.llm_client import ChatClient, ChatConfig
+from evalstage.evalcore.adapters import LiveChatConfig, OpenAITarget, open_client, pool_of
+from evalstage.evalcore.concurrency import Pool
+from evalstage.evalcore.llm_client import ChatClient
 from evalstage.evalcore.targets import TargetContext, TargetKind
 
 __all__ = ["AgentChatConfig", "OpenAIAgent", "openai_agent_kind", "text_tool_calls"]
 
 
-class AgentChatConfig(ChatConfig):
-    """The ``openai`` agent target's args: the chat config, ``tool_choice``, ``text_tool_calls``."""
+class AgentChatConfig(LiveChatConfig):
+    """The ``openai`` agent target's args: chat config, concurrency, tool choice, text calls."""
 
     tool_choice: str | dict[str, Any] | None = Field(
         default="auto", description="Sent when tools are offered; null: not sent."
@@ -105,8 +107,9 @@ class OpenAIAgent(OpenAITarget):
         *,
         tool_choice: str | Mapping[str, Any] | None = "auto",
         read_text_calls: bool = True,
+        pool: Pool | None = None,
     ) -> None:
-        super().__init__(client)
+        super().__init__(client, pool)
         self.tool_choice = tool_choice
         self.read_text_calls = read_text_calls
 
@@ -149,13 +152,12 @@ def openai_agent_kind(summary: str) -> TargetKind[Any]:
     """The agent stage's ``openai`` kind (args: :class:`AgentChatConfig`)."""
 
     def build(args: AgentChatConfig, context: TargetContext) -> OpenAIAgent:
-        chat = ChatConfig.model_validate(
-            args.model_dump(exclude={"tool_choice", "text_tool_calls"})
-        )
+        pool = pool_of(args)
         return OpenAIAgent(
-            open_client(chat, context.where),
+            open_client(args, context.where, pool),
             tool_choice=args.tool_choice,
             read_text_calls=args.text_tool_calls,
+            pool=pool,
         )
 
     return TargetKind(name="openai", args=AgentChatConfig, factory=build, summary=summary)

@@ -17,6 +17,10 @@ A failure of the system under test on one case (any exception, including an exha
 a failure on a later turn keeps the turns before it, with the failure as the last turn's
 ``error`` (the case is scored on what was produced);
 a bad target spec raises :class:`~evalcore.errors.SuiteError` before any case runs.
+
+The live targets (``callable``, ``openai``) take ``concurrency`` and ``requests_per_minute``
+(:mod:`evalcore.concurrency`): cases run on a bounded thread pool (a case's turns stay in
+order), and results are kept in case order.
 """
 
 from __future__ import annotations
@@ -36,6 +40,7 @@ from evalstage.agent_eval._outputs import load_outputs
 from evalstage.evalcore.adapters import (
     CallableArgs,
     CallableTarget,
+    LiveCallableArgs,
     Recorded,
     RecordedArgs,
     callable_kind,
@@ -43,8 +48,9 @@ from evalstage.evalcore.adapters import (
     open_target,
     recorded_kind,
 )
+from evalstage.evalcore.concurrency import Pool, map_in_order
 from evalstage.evalcore.llm_client import parse_tool_calls
-from evalstage.evalcore.progress import track
+from evalstage.evalcore.progress import counting
 from evalstage.evalcore.suite import TargetSpec
 from evalstage.evalcore.targets import (
     TargetKind,
@@ -152,14 +158,14 @@ class CallableAgent(CallableTarget):
         self, messages: Sequence[Mapping[str, Any]], tools: Sequence[Mapping[str, Any]]
     ) -> AgentTurn:
         """Call the function and coerce its result."""
-        return coerce_turn(self.function(list(messages), list(tools)))
+        return coerce_turn(self.call(list(messages), list(tools)))
 
 
 AGENT_TARGETS: TargetRegistry[Agent | Recorded[list[AgentTurn]]] = TargetRegistry(
     "agent",
     [
         recorded_kind(load_outputs, "outputs produced elsewhere (JSONL by case id)"),
-        callable_kind(CallableAgent, "fn(messages, tools) -> a turn"),
+        callable_kind(CallableAgent, "fn(messages, tools) -> a turn", args=LiveCallableArgs),
         openai_agent_kind("an OpenAI-compatible chat endpoint, with the case's tools"),
         TargetKind(
             name="baseline",
@@ -321,11 +327,13 @@ def run_agent(
             seconds=time.perf_counter() - started,
         )
     run = AgentRun(target=describe_target(target, spec.name))
-    with closing_target(target):
-        for case in track("agent: cases", cases):
-            try:
-                run.turns[case.case_id] = drive_case(target, case)
-            except Exception as exc:  # the system under test failed: record, go on
-                run.errors[case.case_id] = error_text(exc)
+    pool: Pool = getattr(target, "pool", None) or Pool()
+    with closing_target(target), counting("agent: cases", len(cases)) as advance:
+        done = map_in_order(lambda case: drive_case(target, case), cases, pool.concurrency, advance)
+        for case, result in zip(cases, done, strict=True):
+            if result.error is not None:  # the system under test failed: record, go on
+                run.errors[case.case_id] = error_text(result.error)
+            elif result.value is not None:
+                run.turns[case.case_id] = result.value
     run.seconds = time.perf_counter() - started
     return run

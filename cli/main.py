@@ -27,6 +27,7 @@ from evalstage.cli._common import (
     open_store,
     out,
 )
+from evalstage.cli.export import export_inputs_command
 from evalstage.cli.init import init_command
 from evalstage.cli.judge import judge_app, print_suite_judge
 from evalstage.cli.progress import showing_progress
@@ -71,6 +72,7 @@ app.add_typer(agent_app, name="agent")
 app.add_typer(judge_app, name="judge")
 app.command("app")(app_command)
 app.command("init")(init_command)
+app.command("export-inputs")(export_inputs_command)
 
 
 @app.command()

@@ -13,6 +13,7 @@ from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from evalstage.evalcore.concurrency import Pool, PoolArgs
 from evalstage.evalcore.errors import SuiteError
 from evalstage.evalcore.llm_client import ChatClient, ChatConfig
 from evalstage.evalcore.suite import TargetSpec
@@ -31,6 +32,29 @@ class CallableArgs(BaseModel):
     function: str = Field(min_length=1, description="module:function, the system under test.")
 
 
+class LiveCallableArgs(CallableArgs, PoolArgs):
+    """Arguments of a live stage's ``callable`` target: the function and its concurrency."""
+
+
+class LiveChatConfig(ChatConfig, PoolArgs):
+    """Arguments of an ``openai`` target: the chat config and its concurrency."""
+
+
+def chat_config(args: ChatConfig) -> ChatConfig:
+    """The plain :class:`ChatConfig` of a target's ``args`` (its own fields dropped)."""
+    return ChatConfig.model_validate(args.model_dump(include=set(ChatConfig.model_fields)))
+
+
+def pool_of(args: BaseModel) -> Pool:
+    """The :class:`Pool` a target's ``args`` ask for (one at a time when they have none)."""
+    return args.pool() if isinstance(args, PoolArgs) else Pool()
+
+
+def pool_description(pool: Pool) -> dict[str, Any]:
+    """The pool for a target's record; nothing when it is the default (one at a time)."""
+    return pool.describe() if pool != Pool() else {}
+
+
 class RecordedArgs(BaseModel):
     """Arguments of the ``recorded`` target."""
 
@@ -42,34 +66,48 @@ class RecordedArgs(BaseModel):
 class CallableTarget:
     """A Python function as the system under test (the stage's subclass calls it)."""
 
-    def __init__(self, function: Callable[..., Any], reference: str = "") -> None:
+    def __init__(
+        self, function: Callable[..., Any], reference: str = "", pool: Pool | None = None
+    ) -> None:
         self.function = function
         self.reference = reference
+        self.pool = pool or Pool()
 
     def describe(self) -> dict[str, Any]:
         """A description for run records."""
-        return {"kind": "callable", "function": self.reference}
+        return {"kind": "callable", "function": self.reference, **pool_description(self.pool)}
+
+    def call(self, *args: Any) -> Any:
+        """Call the function, after waiting for a slot of ``requests_per_minute``."""
+        self.pool.wait()
+        return self.function(*args)
 
 
 class OpenAITarget:
     """A system behind an OpenAI-compatible chat-completions endpoint."""
 
-    def __init__(self, client: ChatClient) -> None:
+    def __init__(self, client: ChatClient, pool: Pool | None = None) -> None:
         self.client = client
+        self.pool = pool or Pool()
 
     def describe(self) -> dict[str, Any]:
         """A description for run records (redacted: no key, no header values)."""
-        return self.client.describe()
+        return {**self.client.describe(), **pool_description(self.pool)}
 
     def close(self) -> None:
         """Close the HTTP client."""
         self.client.close()
 
 
-def open_client(config: ChatConfig, where: Path | None = None) -> ChatClient:
-    """The chat client of ``config``; a bad configuration names the manifest."""
+def open_client(
+    config: ChatConfig, where: Path | None = None, pool: Pool | None = None
+) -> ChatClient:
+    """The chat client of ``config``; a bad configuration names the manifest.
+
+    ``pool``: every request attempt first waits for a slot of its rate limiter.
+    """
     try:
-        return ChatClient(config)
+        return ChatClient(chat_config(config), before_request=(pool or Pool()).wait)
     except SuiteError as exc:
         raise SuiteError(
             exc.message, path=where, line=exc.line, field=exc.field, hint=exc.hint
@@ -109,24 +147,35 @@ class Recorded(Generic[T]):
         return found, errors
 
 
-def callable_kind(target: type[C], summary: str, *, can_search: bool = False) -> TargetKind[Any]:
-    """The ``callable`` kind building ``target`` around ``args.function``."""
+def callable_kind(
+    target: type[C],
+    summary: str,
+    *,
+    can_search: bool = False,
+    args: type[CallableArgs] = CallableArgs,
+) -> TargetKind[Any]:
+    """The ``callable`` kind building ``target`` around ``args.function``.
 
-    def build(args: CallableArgs, context: TargetContext) -> C:
-        return target(load_callable(args.function, context.where), args.function)
+    ``args``: :class:`LiveCallableArgs` for a stage that runs cases concurrently.
+    """
+
+    def build(spec: CallableArgs, context: TargetContext) -> C:
+        function = load_callable(spec.function, context.where)
+        return target(function, spec.function, pool_of(spec))
 
     return TargetKind(
-        name="callable", args=CallableArgs, factory=build, can_search=can_search, summary=summary
+        name="callable", args=args, factory=build, can_search=can_search, summary=summary
     )
 
 
 def openai_kind(target: type[H], summary: str) -> TargetKind[Any]:
     """The ``openai`` kind building ``target`` around a chat client of ``args``."""
 
-    def build(args: ChatConfig, context: TargetContext) -> H:
-        return target(open_client(args, context.where))
+    def build(args: LiveChatConfig, context: TargetContext) -> H:
+        pool = pool_of(args)
+        return target(open_client(args, context.where, pool), pool)
 
-    return TargetKind(name="openai", args=ChatConfig, factory=build, summary=summary)
+    return TargetKind(name="openai", args=LiveChatConfig, factory=build, summary=summary)
 
 
 def recorded_kind(load: Callable[[Path], Mapping[str, T]], summary: str) -> TargetKind[Any]:

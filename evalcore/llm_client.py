@@ -103,8 +103,9 @@ _STATUS_HINTS = {
 class ChatClient:
     """An OpenAI-compatible chat-completions client with bounded, selective retries.
 
-    ``sleep`` is injectable so tests need not wait; the client may be used as a context manager
-    (or closed with :meth:`close`).
+    ``sleep`` is injectable so tests need not wait; ``before_request`` is called before every
+    attempt (a rate limiter); the client may be used as a context manager (or closed with
+    :meth:`close`). One client may be used from several threads at once.
     """
 
     def __init__(
@@ -113,8 +114,10 @@ class ChatClient:
         *,
         transport: httpx.BaseTransport | None = None,
         sleep: Callable[[float], None] = time.sleep,
+        before_request: Callable[[], None] | None = None,
     ) -> None:
         self.config = config
+        self._before_request = before_request
         register_key_vars(
             [v.env for v in config.headers.values() if isinstance(v, EnvRef)]
             + ([config.api_key_env] if config.api_key_env else [])
@@ -289,6 +292,8 @@ class ChatClient:
                 )
                 self._sleep(wait)
             server_wait = 0.0
+            if self._before_request is not None:  # e.g. a requests_per_minute limiter
+                self._before_request()
             began = time.perf_counter()
             try:
                 response = self._http.post(self.url, json=body, headers=self._request_headers())

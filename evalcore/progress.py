@@ -8,7 +8,7 @@ CI logs, nothing with ``--quiet``).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sized
+from collections.abc import Callable, Iterable, Iterator, Sized
 from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Protocol, TypeVar
@@ -69,5 +69,22 @@ def step(label: str) -> Iterator[None]:
     reporter.start(label, None)
     try:
         yield
+    finally:
+        reporter.finish(label)
+
+
+@contextmanager
+def counting(label: str, total: int) -> Iterator[Callable[[], None]]:
+    """Report ``label`` with ``total`` units; the block gets a function marking one unit done.
+
+    For work whose units finish out of order (a thread pool): call it as each one finishes.
+    """
+    reporter = _REPORTER.get()
+    if reporter is None:
+        yield lambda: None
+        return
+    reporter.start(label, total)
+    try:
+        yield lambda: reporter.advance(label, 1)
     finally:
         reporter.finish(label)

@@ -107,6 +107,11 @@ class StageReport(BaseModel):
     declared: MetricCatalog = Field(
         default_factory=MetricCatalog, description="The stage's metric declaration."
     )
+    target_description: dict[str, Any] = Field(
+        default_factory=dict,
+        description="The target's own describe() (no secrets): e.g. the prompt's hash, the "
+        "model, the concurrency; stored in the stage summary's target as 'described'.",
+    )
 
     def metric(self, name: str) -> MetricSummary:
         """The aggregate called ``name``."""
@@ -233,9 +238,10 @@ def stage_summary(
 
     Besides aggregates and counts, the report's breakdowns go into ``config``.
     """
+    described = {"described": report.target_description} if report.target_description else {}
     return StageSummary(
         stage=stage,
-        target=inputs.target.model_dump(),
+        target=inputs.target.model_dump() | described,
         config=inputs.options.model_dump() | report.breakdowns(),
         metrics=report.metrics,
         outcomes=report.outcomes,

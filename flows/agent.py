@@ -59,6 +59,7 @@ def agent_stage(
     fingerprint = batch_fingerprint(suite, "agent", inputs.options, {"agent": inputs.target})
     run = run_batch(run_agent_batch, fingerprint, inputs)
     report = call_task(score_agent_batch, inputs, run)
+    report = report.model_copy(update={"target_description": run.target})
     publish_stage_artifacts("agent", suite.manifest.name, report.metrics, report.outcomes)
     if record:
         summary = stage_summary("agent", inputs, report, time.perf_counter() - began)

@@ -13,7 +13,7 @@ from evalstage.evalcore.progress import step
 from evalstage.evalcore.records import CaseResult, StageSummary, invalid_reason
 from evalstage.evalcore.report import stage_summary
 from evalstage.evalcore.suite import TargetSpec, load_suite
-from evalstage.evalcore.targets import TargetContext
+from evalstage.evalcore.targets import TargetContext, closing_target
 from evalstage.flows.agent import agent_stage
 from evalstage.flows.caching import TARGETS
 from evalstage.flows.generation import generation_stage
@@ -91,7 +91,15 @@ def validate_suite(
         if upstream is not None:
             specs["retrieval"] = overrides.get("retrieval") or upstream
         for owner, spec in specs.items():
-            TARGETS[owner].check(spec, TargetContext(suite.root))
+            registry, context = TARGETS[owner], TargetContext(suite.root)
+            if registry.kind(spec.name, suite.manifest_path).check is not None:
+                registry.check(spec, context)  # a cheap check (e.g. a big run file exists)
+                continue
+            target = registry.build(spec, context)
+            with closing_target(target):
+                preflight = getattr(target, "preflight", None)
+                if owner == stage and callable(preflight):  # e.g. recorded answers vs cases
+                    preflight(inputs)
 
 
 @flow(name="evaluate-suite", log_prints=True)

@@ -126,6 +126,7 @@ def generation_stage(
     run = run_batch(generate_batch, answers_key, inputs, variants)
     judged = call_task(judge_generation_batch, inputs, variants, run, store_url)
     report = call_task(score_generation_batch, inputs, variants, skipped, run, judged)
+    report = report.model_copy(update={"target_description": run.target})
     publish_stage_artifacts("generation", suite.manifest.name, report.metrics, report.outcomes)
     if record:
         summary = stage_summary("generation", inputs, report, time.perf_counter() - began)

@@ -7,10 +7,15 @@ A generator answers ``generate(question, passages) -> Generation`` (answer text,
 * ``callable`` (``args.function``: ``module:function``) calls ``fn(question, passages)`` with
   passages as ``[{"n", "doc_id", "title", "text"}]``; it returns a string, a dict with
   ``answer`` (and optionally ``citations``, ``latency_ms``, tokens) or a :class:`Generation`;
-* ``openai`` (``args``: :class:`~evalcore.llm_client.ChatConfig` fields) sends the versioned
-  prompt :data:`PROMPT_TEMPLATE` to an OpenAI-compatible chat endpoint;
+* ``openai`` (``args``: :class:`~evalcore.llm_client.ChatConfig` fields, ``prompt_file`` and
+  ``system_prompt_file``) sends the versioned prompt :data:`PROMPT_TEMPLATE`, or the team's own
+  (:mod:`generation_eval._prompt`), to an OpenAI-compatible chat endpoint;
 * ``recorded`` (``args.path``: JSONL of ``{"case_id", "variant", "answer", ...}``) replays
-  answers produced elsewhere.
+  answers produced elsewhere (:mod:`generation_eval._recorded`).
+
+The live targets (``callable``, ``openai``) take ``concurrency`` and ``requests_per_minute``
+(:mod:`evalcore.concurrency`): variants run on a bounded thread pool, results are kept in
+variant order, so a run scores the same whatever the concurrency.
 
 A failure of the system under test on one variant (any exception, an exhausted-retries
 :class:`~evalcore.llm_client.TargetError` included) becomes that variant's ``error``; the run
@@ -19,71 +24,79 @@ goes on. A bad spec raises :class:`~evalcore.errors.SuiteError` before anything 
 
 from __future__ import annotations
 
-import hashlib
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
-from pydantic import ConfigDict, Field, ValidationError
+from pydantic import Field
 
 from evalstage.evalcore.adapters import (
     CallableTarget,
+    LiveCallableArgs,
+    LiveChatConfig,
     OpenAITarget,
     Recorded,
     callable_kind,
     live_target,
+    open_client,
     open_target,
-    openai_kind,
-    recorded_kind,
+    pool_of,
 )
-from evalstage.evalcore.errors import SuiteError
-from evalstage.evalcore.loaders import iter_jsonl, validation_error
-from evalstage.evalcore.progress import track
+from evalstage.evalcore.chat_reply import ChatResult
+from evalstage.evalcore.concurrency import Pool, map_in_order
+from evalstage.evalcore.llm_client import ChatClient
+from evalstage.evalcore.progress import counting
 from evalstage.evalcore.suite import TargetSpec
 from evalstage.evalcore.targets import (
+    TargetContext,
     TargetKind,
     TargetRegistry,
     closing_target,
     describe_target,
     error_text,
 )
-from evalstage.generation_eval._cases import Generation, Passage, variant_key
+from evalstage.generation_eval._cases import Generation, Passage
 from evalstage.generation_eval._extractive import ExtractiveConfig, ExtractiveGenerator
+from evalstage.generation_eval._prompt import (
+    BUNDLED_PROMPT,
+    PROMPT_HASH,
+    PROMPT_TEMPLATE,
+    PROMPT_VERSION,
+    Prompt,
+    load_prompt,
+    number_passages,
+    render_prompt,
+)
+from evalstage.generation_eval._recorded import (
+    RecordedAnswers,
+    RecordedGeneration,
+    load_recorded,
+    recorded_answers_kind,
+)
 from evalstage.generation_eval._variants import CaseVariant
 
-PROMPT_VERSION = "rag-answer-v1"
-PROMPT_TEMPLATE = """\
-Answer the question using only the numbered passages below.
-- Cite the passages that support each sentence with their numbers in square brackets, e.g. [1] \
-or [1][3], at the end of the sentence.
-- If the passages do not contain the answer, say that you cannot answer from the passages; do \
-not guess.
-- If the passages contradict each other on the answer, say so and cite both sides.
-- Be brief: one to three sentences.
-
-Passages:
-{passages}
-
-Question: {question}
-Answer:"""
-"""The prompt of the ``openai`` target; its version and hash are recorded with every run."""
-
-PROMPT_HASH = hashlib.sha256(PROMPT_TEMPLATE.encode()).hexdigest()[:12]
-
-
-def number_passages(passages: Sequence[Passage]) -> str:
-    """Passages as the prompt shows them: ``[n] title: text`` from 1."""
-    return "\n".join(
-        f"[{n}] {p.title + ': ' if p.title else ''}{p.text}" for n, p in enumerate(passages, 1)
-    )
-
-
-def render_prompt(question: str, passages: Sequence[Passage]) -> str:
-    """The full user prompt for one question."""
-    return PROMPT_TEMPLATE.format(passages=number_passages(passages), question=question)
-
+__all__ = [
+    "GENERATION_TARGETS",
+    "PROMPT_HASH",
+    "PROMPT_TEMPLATE",
+    "PROMPT_VERSION",
+    "TARGET_NAMES",
+    "CallableGenerator",
+    "GenerationChatConfig",
+    "GenerationRun",
+    "Generator",
+    "OpenAIGenerator",
+    "RecordedGeneration",
+    "build_generator",
+    "coerce_generation",
+    "load_recorded",
+    "number_passages",
+    "render_prompt",
+    "run_generator",
+    "target_prompts",
+]
 
 @runtime_checkable
 class Generator(Protocol):
@@ -124,19 +137,54 @@ class CallableGenerator(CallableTarget):
     def generate(self, question: str, passages: Sequence[Passage]) -> Generation:
         """Call the function with plain-dict passages and coerce its result."""
         plain = [{"n": n, **p.model_dump()} for n, p in enumerate(passages, 1)]
-        return coerce_generation(self.function(question, plain))
+        return coerce_generation(self.call(question, plain))
+
+
+class GenerationChatConfig(LiveChatConfig):
+    """The ``openai`` generation target's args: the chat config, concurrency and the prompt."""
+
+    prompt_file: str | None = Field(
+        default=None,
+        min_length=1,
+        description="Your prompt template (relative to the suite folder) with $question and "
+        "$passages; null: the bundled rag-answer-v1.",
+    )
+    system_prompt_file: str | None = Field(
+        default=None, min_length=1, description="A system message template (same placeholders)."
+    )
 
 
 class OpenAIGenerator(OpenAITarget):
     """A generator behind an OpenAI-compatible chat-completions endpoint."""
 
+    def __init__(
+        self,
+        client: ChatClient,
+        pool: Pool | None = None,
+        prompt: Prompt = BUNDLED_PROMPT,
+        system: Prompt | None = None,
+    ) -> None:
+        super().__init__(client, pool)
+        self.prompt = prompt
+        self.system = system
+
     def describe(self) -> dict[str, Any]:
-        """A description for run records (no key, no header values) with the prompt version."""
-        return {**self.client.describe(), "prompt": PROMPT_VERSION, "prompt_hash": PROMPT_HASH}
+        """A description for run records (no key, no header values) with the prompt's hash."""
+        found = {**super().describe(), "prompt": self.prompt.name, "prompt_hash": self.prompt.sha}
+        if self.system is not None:
+            found.update(system_prompt=self.system.name, system_prompt_hash=self.system.sha)
+        return found
+
+    def messages(self, question: str, passages: Sequence[Passage]) -> list[dict[str, str]]:
+        """The chat messages sent for one question: the system prompt if any, then the user's."""
+        user = {"role": "user", "content": self.prompt.render(question, passages)}
+        if self.system is None:
+            return [user]
+        return [{"role": "system", "content": self.system.render(question, passages)}, user]
 
     def generate(self, question: str, passages: Sequence[Passage]) -> Generation:
-        """One chat-completions request with the versioned prompt."""
-        result = self.client.chat([{"role": "user", "content": render_prompt(question, passages)}])
+        """One chat-completions request with the prompt."""
+        result: ChatResult = self.client.chat(self.messages(question, passages))
         return Generation(
             answer=result.content or "",
             latency_ms=result.latency_ms,
@@ -147,55 +195,33 @@ class OpenAIGenerator(OpenAITarget):
         )
 
 
-class RecordedGeneration(Generation):
-    """One line of a recorded-outputs file."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    case_id: str = Field(min_length=1)
-    variant: str = "original"
-    answer: str | None = Field(  # type: ignore[assignment]
-        default=None, description="Required: a missing answer is an error, not a refusal."
-    )
-
-
-def load_recorded(path: Path) -> dict[str, Generation]:
-    """Read recorded answers, keyed like :attr:`CaseVariant.key`; errors name file and line.
-
-    A line without ``answer`` (it would score as an over-refusal) and a file without any
-    answer are errors.
-    """
-    out: dict[str, Generation] = {}
-    for line, obj in iter_jsonl(path):
-        try:
-            record = RecordedGeneration.model_validate(obj)
-        except ValidationError as exc:
-            raise validation_error(exc, RecordedGeneration, path, line) from exc
-        if record.answer is None:
-            raise SuiteError(
-                "the line has no 'answer' (a missing answer would score as a refusal)",
-                path=path,
-                line=line,
-                field="answer",
-                hint='record what the generator answered: "answer": "..." ("" if it said nothing)',
-            )
-        key = variant_key(record.case_id, record.variant)
-        if key in out:
-            raise SuiteError(
-                f"a second answer for case '{record.case_id}', variant '{record.variant}'",
-                path=path,
-                line=line,
-                field="case_id",
-                hint="keep one line per case and variant",
-            )
-        out[key] = Generation.model_validate(record.model_dump(exclude={"case_id", "variant"}))
-    if not out:
-        raise SuiteError(
-            "no recorded answers: the file is empty (or holds only blank lines)",
-            path=path,
-            hint='write one {"case_id": "...", "variant": "original", "answer": "..."} per line',
+def target_prompts(
+    args: GenerationChatConfig, context: TargetContext
+) -> tuple[Prompt, Prompt | None]:
+    """The user prompt and the system prompt (if any) of the ``openai`` target's ``args``."""
+    prompt, system = BUNDLED_PROMPT, None
+    if args.prompt_file is not None:
+        prompt = load_prompt(
+            context.path(args.prompt_file),
+            "target.args.prompt_file",
+            where=context.where,
+            label=args.prompt_file,
         )
-    return out
+    if args.system_prompt_file is not None:
+        system = load_prompt(
+            context.path(args.system_prompt_file),
+            "target.args.system_prompt_file",
+            user=False,
+            where=context.where,
+            label=args.system_prompt_file,
+        )
+    return prompt, system
+
+
+def _openai_generator(args: GenerationChatConfig, context: TargetContext) -> OpenAIGenerator:
+    prompt, system = target_prompts(args, context)
+    pool = pool_of(args)
+    return OpenAIGenerator(open_client(args, context.where, pool), pool, prompt, system)
 
 
 GENERATION_TARGETS: TargetRegistry[Generator | Recorded[Generation]] = TargetRegistry(
@@ -208,9 +234,16 @@ GENERATION_TARGETS: TargetRegistry[Generator | Recorded[Generation]] = TargetReg
             deterministic=True,
             summary="the built-in extractive generator (bundled MiniLM)",
         ),
-        callable_kind(CallableGenerator, "fn(question, passages) -> answer"),
-        openai_kind(OpenAIGenerator, "an OpenAI-compatible chat endpoint, versioned prompt"),
-        recorded_kind(load_recorded, "answers produced elsewhere (JSONL by case and variant)"),
+        callable_kind(
+            CallableGenerator, "fn(question, passages) -> answer", args=LiveCallableArgs
+        ),
+        TargetKind(
+            name="openai",
+            args=GenerationChatConfig,
+            factory=_openai_generator,
+            summary="an OpenAI-compatible chat endpoint, the bundled prompt or your own",
+        ),
+        recorded_answers_kind("answers produced elsewhere (JSONL by case and variant)"),
     ],
 )
 """The generation stage's targets."""
@@ -240,7 +273,10 @@ def run_generator(
     started = time.perf_counter()
     target = open_target(targets, spec, suite_root, recorded)
     if isinstance(target, Recorded):
-        outputs, errors = target.replay([i.key for i in variants], "answer for '{key}'")
+        keys = [i.key for i in variants]
+        if isinstance(target, RecordedAnswers):
+            target.check(keys)
+        outputs, errors = target.replay(keys, "answer for '{key}'")
         return GenerationRun(
             outputs=outputs,
             errors=errors,
@@ -253,18 +289,24 @@ def run_generator(
         if callable(prepare):  # a built-in generator may batch its own work up front
             unique = {(p.doc_id, p.text): p for item in variants for p in item.passages}
             prepare(list(dict.fromkeys(i.question for i in variants)), list(unique.values()))
-        for item in track("generation: answers", variants):
+        pool: Pool = getattr(target, "pool", None) or Pool()
+
+        def answer(item: CaseVariant) -> Generation:
             began = time.perf_counter()
-            try:
-                output = target.generate(item.question, list(item.passages))
-                if not isinstance(output, Generation):
-                    output = coerce_generation(output)
-            except Exception as exc:  # the system under test failed: record, go on
-                run.errors[item.key] = error_text(exc)
-                continue
+            output = target.generate(item.question, list(item.passages))
+            if not isinstance(output, Generation):
+                output = coerce_generation(output)
             if output.latency_ms is None:
                 elapsed = (time.perf_counter() - began) * 1000.0
                 output = output.model_copy(update={"latency_ms": elapsed})
-            run.outputs[item.key] = output
+            return output
+
+        with counting("generation: answers", len(variants)) as advance:
+            done = map_in_order(answer, variants, pool.concurrency, advance)
+            for item, result in zip(variants, done, strict=True):
+                if result.error is not None:  # the system under test failed: record, go on
+                    run.errors[item.key] = error_text(result.error)
+                elif result.value is not None:
+                    run.outputs[item.key] = result.value
     run.seconds = time.perf_counter() - started
     return run
