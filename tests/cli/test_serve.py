@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 from prefect_procs import free_port
+from proc_table import alive, children
 
 from evalstage.evalcore import sqlite_url
 
@@ -23,27 +24,6 @@ pytestmark = [
 ]
 
 EVALSTAGE = str(Path(sys.executable).parent / "evalstage")
-
-
-def children(pid: int) -> list[int]:
-    """The live (not zombie) processes whose parent is ``pid``."""
-    found = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        with suppress(OSError):
-            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-            if int(fields[1]) == pid and fields[0] != "Z":
-                found.append(int(entry.name))
-    return found
-
-
-def alive(pid: int) -> bool:
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except OSError:
-        return False
-    return state != "Z"
 
 
 def listening(port: int) -> bool:

@@ -18,6 +18,7 @@ from typing import Any
 
 import pytest
 from prefect_procs import base_env, prefect_server
+from proc_table import alive, children
 
 from evalstage.evalcore import ResultStore, sqlite_url
 
@@ -29,6 +30,24 @@ def evalstage(*args: str, env: dict[str, str], cwd: Path | None = None) -> Any:
     return subprocess.run(
         [EVALSTAGE, *args], env=env, cwd=cwd, capture_output=True, text=True, timeout=600
     )
+
+
+def concurrent_runs(
+    suite: Path, store: str, env: dict[str, str], n: int
+) -> list[tuple[int, tuple[str, str]]]:
+    """Start ``n`` ``evalstage run --json`` at once; each one's exit code and (stdout, stderr)."""
+    procs = [
+        subprocess.Popen(
+            [EVALSTAGE, "run", str(suite), "--store", store, "--json"],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(n)
+    ]
+    outputs = [p.communicate(timeout=600) for p in procs]
+    return [(p.returncode, out) for p, out in zip(procs, outputs, strict=True)]
 
 
 def burn(seconds: float) -> None:
@@ -66,20 +85,10 @@ def test_four_concurrent_runs_under_load_all_succeed(
 ) -> None:
     env = base_env(tmp_path)
     store = sqlite_url(tmp_path / "runs.db")
-    procs = [
-        subprocess.Popen(
-            [EVALSTAGE, "run", str(tiny_suite), "--store", store, "--json"],
-            env=env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        for _ in range(4)
-    ]
-    outputs = [p.communicate(timeout=600) for p in procs]
-    for p, (_, err) in zip(procs, outputs, strict=True):
-        assert p.returncode == 0, err[-3000:]
-    ids = {json.loads(out)["run_id"] for out, _ in outputs}
+    outputs = concurrent_runs(tiny_suite, store, env, 4)
+    for code, (_, err) in outputs:
+        assert code == 0, err[-3000:]
+    ids = {json.loads(out)["run_id"] for _, (out, _) in outputs}
     assert len(ids) == 4 and {r.run_id for r in ResultStore(store).list_runs()} == ids
 
 
@@ -91,21 +100,11 @@ def test_concurrent_first_runs_on_prefects_temporary_server_all_succeed(
     starts Prefect's temporary server; the database is migrated once, under a lock."""
     env = base_env(tmp_path) | {"EVALSTAGE_ORCHESTRATION": "prefect"}
     store = sqlite_url(tmp_path / "runs.db")
-    procs = [
-        subprocess.Popen(
-            [EVALSTAGE, "run", str(tiny_suite), "--store", store, "--json"],
-            env=env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        for _ in range(3)
-    ]
-    outputs = [p.communicate(timeout=600) for p in procs]
-    for p, (_, err) in zip(procs, outputs, strict=True):
-        assert p.returncode == 0, err[-3000:]
+    outputs = concurrent_runs(tiny_suite, store, env, 3)
+    for code, (_, err) in outputs:
+        assert code == 0, err[-3000:]
         assert "Traceback" not in err, err[-3000:]
-    assert all(json.loads(out)["flow_run_id"] for out, _ in outputs)
+    assert all(json.loads(out)["flow_run_id"] for _, (out, _) in outputs)
 
 
 def test_an_invalid_run_says_which_canaries_failed(tiny_suite: Path, tmp_path: Path) -> None:
@@ -201,26 +200,6 @@ def search(query, k):
         time.sleep(0.2)
     return ["d1", "d2"][:k]
 """
-
-
-def children(pid: int) -> list[int]:
-    found = []
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if int(fields[1]) == pid:
-            found.append(int(stat.parent.name))
-    return found
-
-
-def alive(pid: int) -> bool:
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except OSError:
-        return False
-    return state != "Z"
 
 
 @pytest.mark.slow
