@@ -212,6 +212,15 @@ def suite_cases(folder: str) -> tuple[str, str, dict[str, list[dict[str, Any]]]]
     return _suite_cases(str(Path(folder).resolve()), _folder_stamp(folder))
 
 
+def run_suite_folder(run: RunRecord) -> str:
+    """The suite folder the run read (recorded with each stage), when it is still there."""
+    for stage in run.stages:
+        folder = stage.config.get("suite_dir")
+        if isinstance(folder, str) and (Path(folder) / "suite.yaml").is_file():
+            return folder
+    return ""
+
+
 def default_suite_folder() -> str:
     """``suites/demo`` when it exists (relative to the working folder or the repository)."""
     for candidate in (Path("suites/demo"), Path(__file__).resolve().parents[1] / "suites/demo"):

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import Any, Protocol
 
 import numpy as np
@@ -231,18 +232,24 @@ class StageInputs(Protocol):
         ...
 
 
+def _suite_dir(inputs: StageInputs) -> dict[str, str]:
+    root = getattr(inputs, "suite_root", None)  # every stage's inputs have it; test doubles may not
+    return {"suite_dir": str(Path(root).resolve())} if root is not None else {}
+
+
 def stage_summary(
     stage: str, inputs: StageInputs, report: StageReport, seconds: float
 ) -> StageSummary:
     """The stored summary of one stage from its inputs (target, options) and report.
 
-    Besides aggregates and counts, the report's breakdowns go into ``config``.
+    Besides aggregates and counts, the report's breakdowns go into ``config``, and the suite
+    folder the run read (``suite_dir``, absolute), so a viewer can find the suite again.
     """
     described = {"described": report.target_description} if report.target_description else {}
     return StageSummary(
         stage=stage,
         target=inputs.target.model_dump() | described,
-        config=inputs.options.model_dump() | report.breakdowns(),
+        config=inputs.options.model_dump() | report.breakdowns() | _suite_dir(inputs),
         metrics=report.metrics,
         outcomes=report.outcomes,
         failure_categories=report.failure_categories,

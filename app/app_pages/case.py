@@ -21,9 +21,10 @@ RUN = run
 case_id = st.text_input("Case id", value=ui.param("case_id"), key="case_id_input").strip()
 folder = st.text_input(
     "Suite folder (for the case's input, note and category)",
-    value=ui.param("folder") or data.default_suite_folder(),
+    value=ui.param("folder") or data.run_suite_folder(run) or data.default_suite_folder(),
     key="case_suite_folder",
-    help="Runs record their suite's content hash, not its folder: give the folder the run used.",
+    help="The folder the run read (recorded with the run) when it still exists; a warning says "
+    "when its content differs from the run's suite hash.",
 )
 if not case_id:
     st.info("Enter a case id, or open a case from the Run or Compare page.")

@@ -142,3 +142,30 @@ def test_case_page_warns_when_the_suite_folder_changed(fx: dict[str, Any]) -> No
     text = _texts(at)
     assert "tags: —" in text and "retired in: —" in text
     assert not REPR.search(text), text
+
+
+def test_the_case_page_finds_the_suite_folder_the_run_read(tiny_suite: Path) -> None:
+    from datetime import UTC, datetime
+
+    from evalstage.app.data import run_suite_folder
+    from evalstage.evalcore import load_suite
+    from evalstage.evalcore.records import RunRecord
+    from evalstage.evalcore.report import stage_summary
+    from evalstage.flows.retrieval import retrieve_batch, score_batch
+    from evalstage.retrieval_eval import load_retrieval_inputs
+
+    suite = load_suite(tiny_suite)
+    inputs = load_retrieval_inputs(suite)
+    summary = stage_summary("retrieval", inputs, score_batch(retrieve_batch(inputs)), 0.0)
+    assert summary.config["suite_dir"] == str(tiny_suite.resolve())
+    run = RunRecord(
+        run_id="r1",
+        suite_name="tiny",
+        suite_version="0.1",
+        suite_hash=suite.content_hash,
+        started_at=datetime.now(UTC),
+        stages=[summary],
+    )
+    assert run_suite_folder(run) == str(tiny_suite.resolve())
+    (tiny_suite / "suite.yaml").unlink()  # moved or deleted since: no folder to offer
+    assert run_suite_folder(run) == ""
