@@ -3,7 +3,8 @@
 :data:`RETRIEVAL_TARGETS` lists them once: the built-in retrievers ``bm25``, ``dense`` and
 ``hybrid`` (index the corpus, then search), ``run_file`` (a TREC run file, relative to the suite
 folder) and ``callable`` (``fn(query, k)`` returning ``{doc: score}``, ``[(doc, score)]`` or
-``[doc, ...]`` in rank order). A failing callable query becomes that query's error.
+``[doc, ...]`` in rank order) and ``http`` (your own JSON search service,
+:mod:`retrieval_eval._http`). A failing callable or http query becomes that query's error.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from evalstage.evalcore.suite import TargetSpec
 from evalstage.evalcore.targets import TargetContext, TargetKind, TargetRegistry, error_text
 from evalstage.retrieval_eval._bm25 import BM25Config, BM25Retriever
 from evalstage.retrieval_eval._dense import DenseConfig, DenseRetriever
+from evalstage.retrieval_eval._http import http_kind
 from evalstage.retrieval_eval._hybrid import HybridConfig, HybridRetriever
 from evalstage.retrieval_eval._trec import read_run
 from evalstage.retrieval_eval._types import Ranking, Retriever
@@ -156,6 +158,7 @@ RETRIEVAL_TARGETS: TargetRegistry[RetrievalTarget] = TargetRegistry(
             summary="a TREC run file, relative to the suite folder",
         ),
         callable_kind(CallableRetriever, "fn(query, k) -> ranked docs", can_search=True),
+        http_kind(),
     ],
 )
 """The retrieval stage's targets."""
