@@ -92,6 +92,15 @@ def run(
             "such as tcp://scheduler:8786.",
         ),
     ] = None,
+    repeats: Annotated[
+        int,
+        typer.Option(
+            "--repeats",
+            min=1,
+            help="Run each case of a live (non-deterministic) target this many times and report "
+            "pass@k, pass_all@k (pass^k) and flip_rate; the first repeat is stored as the case.",
+        ),
+    ] = 1,
 ) -> None:
     """Run a suite, store the run and print its per-stage aggregates.
 
@@ -117,6 +126,7 @@ def run(
                 store_url=flow_store(store),
                 targets=overrides,
                 dask=dask,
+                repeats=repeats,
             )
     except SuiteError as exc:
         raise fail(exc) from exc
