@@ -115,8 +115,11 @@ class HttpServiceClient:
         """Close the HTTP connections."""
         self._http.close()
 
-    def describe(self) -> dict[str, Any]:
-        """For run records: the redacted URL, header names only, the body template."""
+    def describe(self, body: Any = None) -> dict[str, Any]:
+        """For run records: redacted URL, header names only, the body template sent (masked).
+
+        ``body``: the template the stage sends when ``config.body`` is null (its default).
+        """
         c = self.config
         found = {
             "kind": "http",
@@ -125,7 +128,7 @@ class HttpServiceClient:
             "headers": sorted(c.headers),
             "timeout_s": c.timeout_s,
             "max_retries": c.max_retries,
-            "body": redact_value(c.body, self._secrets()),
+            "body": redact_value(c.body if body is None else body, self._secrets()),
         }
         if self.pool != Pool():
             found.update(self.pool.describe())

@@ -118,7 +118,7 @@ class HttpGenerator:
     def describe(self) -> dict[str, Any]:
         """For run records (no header values)."""
         paths = {k: getattr(self.args, k) for k in ("answer", "citations") if getattr(self.args, k)}
-        return {**self.client.describe(), "body": self.args.template, "paths": paths}
+        return {**self.client.describe(self.args.template), "paths": paths}
 
     def close(self) -> None:
         """Close the HTTP client."""

@@ -98,7 +98,7 @@ class HttpRetriever:
     def describe(self) -> dict[str, Any]:
         """For run records (no header values)."""
         paths = {"doc_ids": self.args.doc_ids, "scores": self.args.scores}
-        return {**self.client.describe(), "body": self.args.template, "paths": paths}
+        return {**self.client.describe(self.args.template), "paths": paths}
 
     def close(self) -> None:
         """Close the HTTP client."""

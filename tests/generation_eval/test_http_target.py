@@ -111,3 +111,12 @@ def test_bad_args_are_refused_at_load(server: FakeServer, args, field, reason):
     with pytest.raises(SuiteError, match=reason) as caught:
         GENERATION_TARGETS.check(_spec(server, **args))
     assert caught.value.field == field
+
+
+def test_a_secret_looking_body_field_is_sent_but_masked_in_the_record(server: FakeServer):
+    server.script(Reply(body={"answer": "ok"}))
+    spec = _spec(server, body={"api_key": "lit-0a9b8c7d", "q": "$question"})
+    run = run_generator(spec, _variants(1), suite_root=None)
+    assert server.requests[0]["body"]["api_key"] == "lit-0a9b8c7d"
+    assert "lit-0a9b8c7d" not in json.dumps(run.target)
+    assert run.target["body"]["q"] == "$question"
