@@ -76,3 +76,22 @@ def test_a_deterministic_target_runs_once(tiny_suite: Path, tmp_path: Path):
     assert summary.config["repeats"] == 1
     assert "flip_rate" not in {m.name for m in summary.metrics}
     assert json.dumps([r.details for r in results]).count("repeats") == 0
+
+
+def test_gate_bounds_the_repeat_metrics(tiny_suite: Path, tmp_path: Path):
+    suite = _flaky_suite(tiny_suite, "flaky_repeats_c")
+    with (suite / "suite.yaml").open("a") as handle:
+        handle.write(
+            "gates:\n"
+            "  regression: false\n"
+            "  thresholds:\n"
+            "    retrieval:\n"
+            "      pass@3: 1.0\n"
+            "      flip_rate: {max: 0.1}\n"
+        )
+    db = tmp_path / "runs.db"
+    args = ["gate", str(suite), "--store", sqlite_url(db), "--json", "--repeats", "3"]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 1, result.output
+    gates = {g["metric"]: g["status"] for g in json.loads(result.stdout)["gates"] if g["metric"]}
+    assert gates == {"pass@3": "pass", "flip_rate": "fail"}
