@@ -71,7 +71,14 @@ def run_summary(run: RunRecord) -> dict[str, Any]:
                 "seconds": round(s.seconds, 3),
                 **{
                     key: s.config[key]
-                    for key in ("per_variant", "matrix", "per_category", "latency_ms", "tokens")
+                    for key in (
+                        "per_variant",
+                        "matrix",
+                        "per_category",
+                        "latency_ms",
+                        "tokens",
+                        "repeats",
+                    )
                     if key in s.config
                 },
                 "metrics": {
