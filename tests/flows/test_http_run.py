@@ -32,7 +32,7 @@ def test_http_target_run_stores_rankings_but_no_header_value(
             "      args:\n"
             f"        url: {server.url}/search\n"
             "        headers: {Authorization: {env: SEARCH_TOKEN}, X-Api-Key: lit-1f2e3d4c5b}\n"
-            "        body: {q: $query, n: $k}\n"
+            "        body: {q: $query, n: $k, api_key: body-9z8y7x6w}\n"
             "        doc_ids: hits[*].id\n",
         )
     )
@@ -43,7 +43,9 @@ def test_http_target_run_stores_rankings_but_no_header_value(
     record = store.list_runs()[0]
     assert record.stage("retrieval").metric("pass_rate").value == 1.0
     assert server.requests[0]["headers"]["Authorization"] == "tok-7a6b5c4d3e"
-    assert server.requests[0]["body"] == {"q": "does aspirin prevent heart attack", "n": 5}
+    assert server.requests[0]["body"]["q"] == "does aspirin prevent heart attack"
+    assert server.requests[0]["body"]["n"] == 5
     stored = db.read_bytes()
     assert b"tok-7a6b5c4d3e" not in stored and b"lit-1f2e3d4c5b" not in stored
+    assert b"body-9z8y7x6w" not in stored  # a secret-looking body field is masked too
     assert "tok-7a6b5c4d3e" not in result.output and "lit-1f2e3d4c5b" not in result.output
