@@ -62,6 +62,15 @@ def test_a_live_target_is_repeated_and_its_flips_are_reported(tiny_suite: Path, 
     assert len(results) == 4  # one stored result per case, not one per repeat
 
 
+def test_the_table_says_which_repeat_the_outcomes_are(tiny_suite: Path, tmp_path: Path):
+    suite = _flaky_suite(tiny_suite, "flaky_repeats_d")
+    args = ["run", str(suite), "--store", sqlite_url(tmp_path / "r.db"), "--repeats", "2"]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    shown = " ".join(result.stdout.split())  # the title may wrap
+    assert "(first of 2 repeats)" in shown and "flip_rate" in shown
+
+
 def test_without_repeats_nothing_changes(tiny_suite: Path, tmp_path: Path):
     suite = _flaky_suite(tiny_suite, "flaky_repeats_b")
     record, results = _run(suite, tmp_path / "runs.db")
