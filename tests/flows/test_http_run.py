@@ -49,3 +49,6 @@ def test_http_target_run_stores_rankings_but_no_header_value(
     assert b"tok-7a6b5c4d3e" not in stored and b"lit-1f2e3d4c5b" not in stored
     assert b"body-9z8y7x6w" not in stored  # a secret-looking body field is masked too
     assert "tok-7a6b5c4d3e" not in result.output and "lit-1f2e3d4c5b" not in result.output
+    described = record.stage("retrieval").target["described"]
+    assert described["kind"] == "http" and described["paths"]["doc_ids"] == "hits[*].id"
+    assert described["headers"] == ["Authorization", "X-Api-Key"]
