@@ -12,6 +12,7 @@ from evalstage.agent_eval._checker import ERROR_CODES, CaseVerdict, CheckMode, c
 from evalstage.evalcore.metrics import MetricCatalog, MetricDef, rate
 from evalstage.evalcore.outcomes import FailureCategory
 from evalstage.evalcore.records import CaseResult
+from evalstage.evalcore.repeats import REPEAT_METRICS
 from evalstage.evalcore.report import (
     CaseHead,
     StageReport,
@@ -45,6 +46,7 @@ AGENT_METRICS = MetricCatalog(
             definition="harmonic mean of call precision and call recall",
             headline=True,
         ),
+        *REPEAT_METRICS,
         *(
             rate(code.value, f"share of measured cases showing {code.value}: {code.description}")
             for code in sorted(ERROR_CODES, key=lambda c: c.value)

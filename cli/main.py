@@ -75,6 +75,17 @@ app.command("init")(init_command)
 app.command("export-inputs")(export_inputs_command)
 
 
+RepeatsOption = Annotated[
+    int,
+    typer.Option(
+        "--repeats",
+        min=1,
+        help="Run each case of a live (non-deterministic) target this many times and report "
+        "pass@k, pass_all@k (pass^k) and flip_rate; the first repeat is stored as the case.",
+    ),
+]
+
+
 @app.command()
 def run(
     suite_dir: Annotated[Path, typer.Argument(help="Suite folder holding suite.yaml.")],
@@ -92,6 +103,7 @@ def run(
             "such as tcp://scheduler:8786.",
         ),
     ] = None,
+    repeats: RepeatsOption = 1,
 ) -> None:
     """Run a suite, store the run and print its per-stage aggregates.
 
@@ -117,6 +129,7 @@ def run(
                 store_url=flow_store(store),
                 targets=overrides,
                 dask=dask,
+                repeats=repeats,
             )
     except SuiteError as exc:
         raise fail(exc) from exc
@@ -274,6 +287,7 @@ def gate(
     ] = None,
     as_json: JsonOption = False,
     quiet: QuietOption = False,
+    repeats: RepeatsOption = 1,
 ) -> None:
     """Run a suite and check the gates of its suite.yaml: exit 0 if all hold, 1 if any fails."""
     from evalstage.cli.gate import (
@@ -303,6 +317,7 @@ def gate(
                 store_url=flow_store(store),
                 targets=overrides,
                 baseline=baseline,
+                repeats=repeats,
             )
     except SuiteError as exc:
         raise fail(exc) from exc

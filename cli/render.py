@@ -71,7 +71,14 @@ def run_summary(run: RunRecord) -> dict[str, Any]:
                 "seconds": round(s.seconds, 3),
                 **{
                     key: s.config[key]
-                    for key in ("per_variant", "matrix", "per_category", "latency_ms", "tokens")
+                    for key in (
+                        "per_variant",
+                        "matrix",
+                        "per_category",
+                        "latency_ms",
+                        "tokens",
+                        "repeats",
+                    )
                     if key in s.config
                 },
                 "metrics": {
@@ -101,6 +108,8 @@ def print_run(run: RunRecord) -> None:
     )
     for stage in run.stages:
         outcomes = ", ".join(f"{k} {v}" for k, v in sorted(stage.outcomes.items()))
+        repeats = stage.config.get("repeats", 1)
+        outcomes += f" (first of {repeats} repeats)" if repeats > 1 else ""
         table = Table(
             title=f"{stage.stage} · {stage.target.get('name')} · {stage.n_cases} cases · "
             f"{outcomes} · {stage.seconds:.1f}s",

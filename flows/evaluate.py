@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -11,7 +12,8 @@ from evalstage.agent_eval import load_agent_inputs
 from evalstage.evalcore.errors import SuiteError
 from evalstage.evalcore.progress import step
 from evalstage.evalcore.records import CaseResult, StageSummary, invalid_reason
-from evalstage.evalcore.report import stage_summary
+from evalstage.evalcore.repeats import combine_repeats
+from evalstage.evalcore.report import StageReport, stage_summary
 from evalstage.evalcore.suite import TargetSpec, load_suite
 from evalstage.evalcore.targets import TargetContext, closing_target
 from evalstage.flows.agent import agent_stage
@@ -102,6 +104,28 @@ def validate_suite(
                     preflight(inputs)
 
 
+def repeated_stage(
+    stage: str, run_once: Callable[[], tuple[Any, StageReport]], repeats: int
+) -> tuple[Any, StageReport, int]:
+    """Run a stage ``repeats`` times when its target is live; the combined report.
+
+    A deterministic target (built-in, recorded) runs once: its repeats would be identical. The
+    report's results are the first repeat's, with every repeat's outcome in their details,
+    and its metrics gain ``pass@k``, ``pass_all@k`` and ``flip_rate``
+    (:func:`evalcore.repeats.combine_repeats`). Returns how many times it ran.
+    """
+    inputs, first = run_once()
+    if repeats <= 1 or TARGETS[stage].deterministic(inputs.target.name):
+        return inputs, first, 1
+    reports = [first]
+    for _ in range(repeats - 1):
+        reports.append(run_once()[1])
+    confidence = getattr(inputs.options, "confidence", 0.95)
+    results, metrics = combine_repeats([r.results for r in reports], first.declared, confidence)
+    report = first.model_copy(update={"results": results, "metrics": [*first.metrics, *metrics]})
+    return inputs, report, repeats
+
+
 @flow(name="evaluate-suite", log_prints=True)
 def evaluate_suite(
     suite_dir: str,
@@ -109,13 +133,17 @@ def evaluate_suite(
     store_url: str | None = None,
     targets: dict[str, TargetSpec] | None = None,
     dask: str | None = None,
+    repeats: int = 1,
 ) -> str:
     """Run the suite's stages as subflows, write the run to the store, return its id.
 
     ``targets`` overrides the system under test of a stage, e.g. ``{"retrieval": dense}``.
     ``dask`` runs the stage-batch tasks on Dask: ``"local"`` for a local cluster, or a
-    scheduler address such as ``tcp://scheduler:8786``.
+    scheduler address such as ``tcp://scheduler:8786``. ``repeats``: a stage whose target is
+    live (not deterministic) runs that many times (:func:`repeated_stage`).
     """
+    if repeats < 1:
+        raise SuiteError(f"repeats must be 1 or more (got {repeats})", field="--repeats")
     started = datetime.now(UTC)
     suite = load_suite(Path(suite_dir))
     selected = select_stages(list(suite.manifest.stages), stages)
@@ -125,15 +153,23 @@ def evaluate_suite(
     with task_runner(dask) as runner:
         for stage in selected:
             began = time.perf_counter()
-            with step(f"{stage} stage"):
-                inputs, report = call_flow(
+
+            def run_once(stage: str = stage) -> tuple[Any, StageReport]:
+                found: tuple[Any, StageReport] = call_flow(
                     STAGE_FLOWS[stage],
                     suite_dir,
                     overrides.get(stage),
                     store_url=store_url,
                     task_runner=runner,
                 )
-            summaries.append(stage_summary(stage, inputs, report, time.perf_counter() - began))
+                return found
+
+            with step(f"{stage} stage"):
+                inputs, report, done = repeated_stage(stage, run_once, repeats)
+            summary = stage_summary(stage, inputs, report, time.perf_counter() - began)
+            if repeats > 1:
+                summary.config["repeats"] = done
+            summaries.append(summary)
             results.extend(report.results)
     run_id = record_run(suite, summaries, results, started, store_url)
     # under Prefect an invalid run returns a State named Invalid; its caller still gets the id

@@ -55,12 +55,15 @@ def gate_suite(
     store_url: str | None = None,
     targets: dict[str, TargetSpec] | None = None,
     baseline: str = BASELINE_LATEST,
+    repeats: int = 1,
 ) -> tuple[GateReport, list[CaseResult]]:
     """Run the suite, then evaluate the gates of its ``suite.yaml``.
 
     ``baseline`` is ``latest`` (the newest earlier completed run of the suite), ``none`` or a
-    run id. Returns the report and the run's case results. Bad input raises
-    :class:`SuiteError` before anything runs (or, for a metric no stage reports, after the run).
+    run id; ``repeats`` runs live targets that many times (thresholds may then bound
+    ``pass_all@k`` and ``flip_rate``). Returns the report and the run's case results. Bad
+    input raises :class:`SuiteError` before anything runs (or, for a metric no stage reports,
+    after the run).
     """
     validate_suite(suite_dir, stages)
     suite = load_suite(Path(suite_dir))
@@ -70,7 +73,12 @@ def gate_suite(
     # the caller's store_url, not store.url: None keeps a URL with a password out of the flow's
     # parameters (the flow reads it from $EVALSTAGE_STORE, as the store above did)
     run_id = call_flow(
-        evaluate_suite, suite_dir, stages=stages, store_url=store_url, targets=targets or {}
+        evaluate_suite,
+        suite_dir,
+        stages=stages,
+        store_url=store_url,
+        targets=targets or {},
+        repeats=repeats,
     )
     run = store.get_run(run_id)
     results = store.case_results(run_id)

@@ -64,6 +64,8 @@ def retrieval_stage(
     )
     context = run_batch(retrieve_batch, fingerprint, inputs)
     report = call_task(score_batch, context)
+    if context.output.described:  # a live target's own description (no secrets)
+        report = report.model_copy(update={"target_description": context.output.described})
     publish_stage_artifacts("retrieval", suite.manifest.name, report.metrics, report.outcomes)
     if record:
         summary = stage_summary("retrieval", inputs, report, time.perf_counter() - began)

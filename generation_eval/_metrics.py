@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from evalstage.evalcore.metrics import MetricCatalog, MetricDef, rate
 from evalstage.evalcore.outcomes import FAILURE_DEFINITIONS, FailureCategory
+from evalstage.evalcore.repeats import REPEAT_METRICS
 
 ANSWER = (
     MetricDef(
@@ -113,6 +114,7 @@ GENERATION_METRICS = MetricCatalog(
         ),
         *BEHAVIOUR,
         *CASE_FLAGS,
+        *REPEAT_METRICS,
         *(
             rate(c.value, f"share of measured variants failing: {FAILURE_DEFINITIONS[c]}")
             for c in sorted(GENERATION_CATEGORIES, key=lambda c: c.value)

@@ -10,12 +10,14 @@ A generator answers ``generate(question, passages) -> Generation`` (answer text,
 * ``openai`` (``args``: :class:`~evalcore.llm_client.ChatConfig` fields, ``prompt_file`` and
   ``system_prompt_file``) sends the versioned prompt :data:`PROMPT_TEMPLATE`, or the team's own
   (:mod:`generation_eval._prompt`), to an OpenAI-compatible chat endpoint;
+* ``http`` (:mod:`generation_eval._http`) calls your own JSON-over-HTTP service: a request body
+  template and the paths of the answer (and citations) in its reply;
 * ``recorded`` (``args.path``: JSONL of ``{"case_id", "variant", "answer", ...}``) replays
   answers produced elsewhere (:mod:`generation_eval._recorded`).
 
-The live targets (``callable``, ``openai``) take ``concurrency`` and ``requests_per_minute``
-(:mod:`evalcore.concurrency`): variants run on a bounded thread pool, results are kept in
-variant order, so a run scores the same whatever the concurrency.
+The live targets (``callable``, ``openai``, ``http``) take ``concurrency`` and
+``requests_per_minute`` (:mod:`evalcore.concurrency`): variants run on a bounded thread pool,
+results are kept in variant order, so a run scores the same whatever the concurrency.
 
 A failure of the system under test on one variant (any exception, an exhausted-retries
 :class:`~evalcore.llm_client.TargetError` included) becomes that variant's ``error``; the run
@@ -59,6 +61,7 @@ from evalstage.evalcore.targets import (
 )
 from evalstage.generation_eval._cases import Generation, Passage
 from evalstage.generation_eval._extractive import ExtractiveConfig, ExtractiveGenerator
+from evalstage.generation_eval._http import HttpGenerator, http_kind
 from evalstage.generation_eval._prompt import (
     BUNDLED_PROMPT,
     PROMPT_HASH,
@@ -87,6 +90,7 @@ __all__ = [
     "GenerationChatConfig",
     "GenerationRun",
     "Generator",
+    "HttpGenerator",
     "OpenAIGenerator",
     "RecordedGeneration",
     "build_generator",
@@ -243,6 +247,7 @@ GENERATION_TARGETS: TargetRegistry[Generator | Recorded[Generation]] = TargetReg
             factory=_openai_generator,
             summary="an OpenAI-compatible chat endpoint, the bundled prompt or your own",
         ),
+        http_kind(),
         recorded_answers_kind("answers produced elsewhere (JSONL by case and variant)"),
     ],
 )

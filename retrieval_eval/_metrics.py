@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from evalstage.evalcore.metrics import MetricCatalog, MetricDef
+from evalstage.evalcore.repeats import REPEAT_METRICS
 from evalstage.retrieval_eval._kernels import KERNELS
 from evalstage.retrieval_eval.measures import COUNT_FAMILIES, family_name
 
@@ -41,6 +42,7 @@ RETRIEVAL_METRICS = MetricCatalog(
             headline=True,
         ),
         *[m for m in _FAMILIES if not m.headline],
+        *REPEAT_METRICS,
     )
 )
 """What the retrieval stage reports: ``pass_rate`` and one entry per measure family."""

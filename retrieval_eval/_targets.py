@@ -3,7 +3,8 @@
 :data:`RETRIEVAL_TARGETS` lists them once: the built-in retrievers ``bm25``, ``dense`` and
 ``hybrid`` (index the corpus, then search), ``run_file`` (a TREC run file, relative to the suite
 folder) and ``callable`` (``fn(query, k)`` returning ``{doc: score}``, ``[(doc, score)]`` or
-``[doc, ...]`` in rank order). A failing callable query becomes that query's error.
+``[doc, ...]`` in rank order) and ``http`` (your own JSON search service,
+:mod:`retrieval_eval._http`). A failing callable or http query becomes that query's error.
 """
 
 from __future__ import annotations
@@ -20,9 +21,16 @@ from evalstage.evalcore.errors import SuiteError
 from evalstage.evalcore.files import is_file
 from evalstage.evalcore.progress import step, track
 from evalstage.evalcore.suite import TargetSpec
-from evalstage.evalcore.targets import TargetContext, TargetKind, TargetRegistry, error_text
+from evalstage.evalcore.targets import (
+    TargetContext,
+    TargetKind,
+    TargetRegistry,
+    closing_target,
+    error_text,
+)
 from evalstage.retrieval_eval._bm25 import BM25Config, BM25Retriever
 from evalstage.retrieval_eval._dense import DenseConfig, DenseRetriever
+from evalstage.retrieval_eval._http import HttpRetriever, http_kind
 from evalstage.retrieval_eval._hybrid import HybridConfig, HybridRetriever
 from evalstage.retrieval_eval._trec import read_run
 from evalstage.retrieval_eval._types import Ranking, Retriever
@@ -37,6 +45,8 @@ class TargetOutput:
     latency_ms: dict[str, float] = field(default_factory=dict)
     index_seconds: float = 0.0
     search_seconds: float = 0.0
+    described: dict[str, Any] = field(default_factory=dict)
+    """The live target's own ``describe()`` (no secrets), for the run record; else empty."""
 
 
 class RetrievalTarget(Protocol):
@@ -156,6 +166,7 @@ RETRIEVAL_TARGETS: TargetRegistry[RetrievalTarget] = TargetRegistry(
             summary="a TREC run file, relative to the suite folder",
         ),
         callable_kind(CallableRetriever, "fn(query, k) -> ranked docs", can_search=True),
+        http_kind(),
     ],
 )
 """The retrieval stage's targets."""
@@ -188,5 +199,14 @@ def run_target(
     suite_root: Path | None = None,
     targets: TargetRegistry[RetrievalTarget] = RETRIEVAL_TARGETS,
 ) -> TargetOutput:
-    """Run the target on every query. A failing callable query becomes an error, not a crash."""
-    return targets.build(spec, TargetContext(suite_root)).retrieve(queries, documents, k)
+    """Run the target on every query. A failing callable query becomes an error, not a crash.
+
+    The target is closed afterwards (an ``http`` target's connections); one that describes
+    itself (``http``) leaves its description in :attr:`TargetOutput.described`.
+    """
+    target = targets.build(spec, TargetContext(suite_root))
+    with closing_target(target):
+        output = target.retrieve(queries, documents, k)
+    if isinstance(target, HttpRetriever):
+        output.described = target.describe()
+    return output

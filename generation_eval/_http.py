@@ -1,0 +1,168 @@
+"""The generation stage's ``http`` target: your own JSON answer service.
+
+``args`` (:class:`HttpGenerationArgs`) are the request
+(:class:`~evalcore.http_service.HttpServiceConfig`: ``method``, ``url``, ``headers``, a
+``body`` template, retries, ``concurrency``, ``requests_per_minute``) and the paths of the
+reply: ``answer`` (e.g. ``data.answer``) and, optionally, ``citations`` (a list per answer
+sentence of passage numbers), ``prompt_tokens`` and ``completion_tokens``. The body's
+placeholders are :data:`PLACEHOLDERS`; the default body is
+``{"question": "$question", "passages": "$passages_json"}``. A reply that lacks a path, or
+holds the wrong type there, is that variant's ``error`` with the reason.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from pydantic import Field, field_validator
+
+from evalstage.evalcore.errors import SuiteError
+from evalstage.evalcore.http_service import HttpServiceClient, HttpServiceConfig
+from evalstage.evalcore.json_path import (
+    PathError,
+    check_template,
+    parse_path,
+    render_template,
+    select,
+)
+from evalstage.evalcore.llm_config import TargetError
+from evalstage.evalcore.targets import TargetContext, TargetKind
+from evalstage.generation_eval._cases import Generation, Passage
+from evalstage.generation_eval._prompt import number_passages
+
+__all__ = ["DEFAULT_BODY", "PLACEHOLDERS", "HttpGenerationArgs", "HttpGenerator", "http_kind"]
+
+PLACEHOLDERS = {
+    "question": "the case's question (a string)",
+    "passages_json": 'the passages: a list of {"n", "doc_id", "title", "text"}',
+    "passages": "the passages as text, one a line, [n] title: text",
+    "doc_ids": "the passages' doc ids (a list of strings)",
+    "n_passages": "how many passages there are (a number)",
+}
+"""The placeholders a generation ``http`` body may use."""
+
+DEFAULT_BODY = {"question": "$question", "passages": "$passages_json"}
+
+
+class HttpGenerationArgs(HttpServiceConfig):
+    """The generation ``http`` target's args: the request and the reply's paths."""
+
+    answer: str = Field(default="answer", description="Path of the answer text in the reply.")
+    citations: str | None = Field(
+        default=None, description="Path of the citations (list per sentence of [n] numbers)."
+    )
+    prompt_tokens: str | None = Field(default=None, description="Path of the prompt tokens.")
+    completion_tokens: str | None = Field(default=None, description="Path of completion tokens.")
+
+    @field_validator("answer", "citations", "prompt_tokens", "completion_tokens")
+    @classmethod
+    def _path(cls, value: str | None) -> str | None:
+        if value is not None:
+            parse_path(value)  # a PathError (a ValueError) names the problem
+        return value
+
+    @field_validator("body")
+    @classmethod
+    def _body(cls, value: Any) -> Any:
+        check_template(value, PLACEHOLDERS, "body")
+        return value
+
+    @property
+    def template(self) -> Any:
+        """The body template sent (the default one when ``body`` is null)."""
+        return DEFAULT_BODY if self.body is None else self.body
+
+
+def _values(question: str, passages: Sequence[Passage]) -> dict[str, Any]:
+    plain = [{"n": n, **p.model_dump()} for n, p in enumerate(passages, 1)]
+    return {
+        "question": question,
+        "passages_json": plain,
+        "passages": number_passages(passages),
+        "doc_ids": [p.doc_id for p in passages],
+        "n_passages": len(passages),
+    }
+
+
+def _count(data: Any, path: str | None) -> int | None:
+    if path is None:
+        return None
+    value = select(data, parse_path(path))
+    if value is None:
+        return None
+    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+        raise PathError(f"{path} is not a token count (a whole number): {value!r}")
+    return value
+
+
+def _citations(value: Any, path: str) -> list[list[int]]:
+    def ok(n: Any) -> bool:
+        return isinstance(n, int) and not isinstance(n, bool) and n >= 1
+
+    if not isinstance(value, list) or not all(
+        isinstance(row, list) and all(ok(n) for n in row) for row in value
+    ):
+        raise PathError(f"{path} is not a list per sentence of passage numbers, e.g. [[1], [2]]")
+    return value
+
+
+class HttpGenerator:
+    """A generator behind a JSON HTTP service."""
+
+    def __init__(self, args: HttpGenerationArgs, client: HttpServiceClient) -> None:
+        self.args = args
+        self.client = client
+        self.pool = client.pool
+
+    def describe(self) -> dict[str, Any]:
+        """For run records (no header values)."""
+        paths = {k: getattr(self.args, k) for k in ("answer", "citations") if getattr(self.args, k)}
+        return {**self.client.describe(self.args.template), "paths": paths}
+
+    def close(self) -> None:
+        """Close the HTTP client."""
+        self.client.close()
+
+    def generate(self, question: str, passages: Sequence[Passage]) -> Generation:
+        """One request; the answer (and citations, tokens) read from the reply's paths."""
+        reply = self.client.call(render_template(self.args.template, _values(question, passages)))
+        args = self.args
+        try:
+            answer = select(reply.data, parse_path(args.answer))
+            if not isinstance(answer, str):
+                raise PathError(f"{args.answer} is not a string but {type(answer).__name__}")
+            citations = []
+            if args.citations is not None:
+                citations = _citations(
+                    select(reply.data, parse_path(args.citations)), args.citations
+                )
+            prompt = _count(reply.data, args.prompt_tokens)
+            completion = _count(reply.data, args.completion_tokens)
+        except PathError as exc:
+            raise TargetError(f"malformed reply: {exc}", attempts=reply.attempts) from None
+        return Generation(
+            answer=answer,
+            citations=citations,
+            latency_ms=reply.latency_ms,
+            prompt_tokens=prompt,
+            completion_tokens=completion,
+        )
+
+
+def _build(args: HttpGenerationArgs, context: TargetContext) -> HttpGenerator:
+    try:
+        client = HttpServiceClient(args)
+    except SuiteError as exc:
+        raise SuiteError(exc.message, path=context.where, field=exc.field, hint=exc.hint) from exc
+    return HttpGenerator(args, client)
+
+
+def http_kind() -> TargetKind[Any]:
+    """The ``http`` kind of the generation stage."""
+    return TargetKind(
+        name="http",
+        args=HttpGenerationArgs,
+        factory=_build,
+        summary="your own JSON-over-HTTP answer service (body template, reply paths)",
+    )
