@@ -49,7 +49,7 @@ from evalstage.evalcore.adapters import (
 from evalstage.evalcore.chat_reply import ChatResult
 from evalstage.evalcore.concurrency import Pool, map_in_order
 from evalstage.evalcore.llm_client import ChatClient
-from evalstage.evalcore.progress import counting
+from evalstage.evalcore.progress import counting, step
 from evalstage.evalcore.suite import TargetSpec
 from evalstage.evalcore.targets import (
     TargetContext,
@@ -293,7 +293,8 @@ def run_generator(
         prepare = getattr(target, "prepare", None)
         if callable(prepare):  # a built-in generator may batch its own work up front
             unique = {(p.doc_id, p.text): p for item in variants for p in item.passages}
-            prepare(list(dict.fromkeys(i.question for i in variants)), list(unique.values()))
+            with step(f"generation: preparing the generator ({len(unique)} passages)"):
+                prepare(list(dict.fromkeys(i.question for i in variants)), list(unique.values()))
         pool: Pool = getattr(target, "pool", None) or Pool()
 
         def answer(item: CaseVariant) -> Generation:
