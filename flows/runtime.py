@@ -218,16 +218,18 @@ def temporary_server() -> Iterator[str]:
 
     ``prefect server start`` on 127.0.0.1 and a free port, as evalstage's own child: in its own
     process group, stopped when the block ends, and (Linux) killed when evalstage dies, even by
-    ``kill -9``, so no server outlives the run. The database in ``$PREFECT_HOME`` is migrated
-    once, under a file lock, before the server starts (concurrent first runs used to collide);
-    the server may take ``PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS`` (180) to answer.
+    ``kill -9``, so no server outlives the run. Servers on one ``$PREFECT_HOME`` start one at a
+    time, under a file lock held until the server answers: the database is migrated once, and a
+    starting server's own writes (it registers Prefect's block types) never race another's.
+    The server may take ``PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS`` (180) to answer.
     """
     from evalstage.evalcore.processes import die_with_parent, free_port, stop_group
 
     prefect = [sys.executable, "-m", "prefect"]
     env = dict(os.environ)
     env.pop("PREFECT_API_URL", None)
-    _migrate_once(prefect, env)
+    home = Path(env.get("PREFECT_HOME", Path.home() / ".prefect")).expanduser()
+    home.mkdir(parents=True, exist_ok=True)
     port = free_port()
     url = f"http://127.0.0.1:{port}/api"
     env |= {
@@ -236,17 +238,27 @@ def temporary_server() -> Iterator[str]:
         "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
     }
     parent = os.getpid()
-    with tempfile.TemporaryFile() as log:
-        proc = subprocess.Popen(
-            [*prefect, "server", "start", "--host", "127.0.0.1", "--port", str(port), "--no-ui"],
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-            preexec_fn=lambda: die_with_parent(parent),
-        )
+    with tempfile.TemporaryFile() as log, (home / ".evalstage-start.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # one server starting at a time on this database
+        proc: subprocess.Popen[bytes] | None = None
         try:
+            _migrate_once(prefect, env, home)
+            proc = subprocess.Popen(
+                [*prefect, "server", "start", "--host", "127.0.0.1", "--port", str(port)],
+                env=env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+                preexec_fn=lambda: die_with_parent(parent),
+            )
             _wait_healthy(url, proc, log)
+        except BaseException:
+            if proc is not None:
+                stop_group(proc)
+            raise
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+        try:
             yield url
         finally:
             stop_group(proc)
@@ -282,34 +294,24 @@ def run(mode: str, function: Callable[..., R], *args: Any, **kwargs: Any) -> R:
         return call_flow(function, *args, **kwargs)
 
 
-def _migrate_once(prefect: list[str], env: dict[str, str]) -> None:
-    """Migrate the database in ``$PREFECT_HOME`` once per Prefect version, under a file lock.
-
-    Each temporary server would otherwise migrate the one database at start, and two first runs
-    at once used to collide in the migrations.
-    """
+def _migrate_once(prefect: list[str], env: dict[str, str], home: Path) -> None:
+    """Migrate the database in ``home`` once per Prefect version (the caller holds the lock)."""
     from importlib.metadata import version
 
-    home = Path(env.get("PREFECT_HOME", Path.home() / ".prefect")).expanduser()
-    home.mkdir(parents=True, exist_ok=True)
     marker, wanted = home / ".evalstage-migrated", version("prefect")
     if marker.is_file() and marker.read_text() == wanted:
         return
-    with (home / ".evalstage-migrate.lock").open("w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        if marker.is_file() and marker.read_text() == wanted:
-            return
-        done = subprocess.run(
-            [*prefect, "server", "database", "upgrade", "-y"],
-            env=env,
-            capture_output=True,
-            text=True,
-            check=False,
+    done = subprocess.run(
+        [*prefect, "server", "database", "upgrade", "-y"],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if done.returncode != 0:
+        raise SuiteError(
+            f"migrating Prefect's database in {home} failed: {done.stderr[-2000:]}",
+            field="PREFECT_HOME",
+            hint="check the folder is writable, or unset EVALSTAGE_ORCHESTRATION",
         )
-        if done.returncode != 0:
-            raise SuiteError(
-                f"migrating Prefect's database in {home} failed: {done.stderr[-2000:]}",
-                field="PREFECT_HOME",
-                hint="check the folder is writable, or unset EVALSTAGE_ORCHESTRATION",
-            )
-        marker.write_text(wanted)
+    marker.write_text(wanted)
