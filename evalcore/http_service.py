@@ -19,7 +19,7 @@ import random
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 import httpx
 from pydantic import ConfigDict, Field, field_validator
@@ -27,9 +27,11 @@ from pydantic import ConfigDict, Field, field_validator
 from evalstage.evalcore.circuit import breaker_for
 from evalstage.evalcore.concurrency import Pool, PoolArgs
 from evalstage.evalcore.errors import SuiteError
+from evalstage.evalcore.json_path import check_template, parse_path
 from evalstage.evalcore.llm_client import _redact_url, _retry_after, _snippet
 from evalstage.evalcore.llm_config import EnvRef, TargetError
 from evalstage.evalcore.redact import redact_text, redact_value, register_key_vars
+from evalstage.evalcore.targets import TargetContext
 
 __all__ = ["HttpReply", "HttpServiceClient", "HttpServiceConfig"]
 
@@ -61,6 +63,22 @@ class HttpServiceConfig(PoolArgs):
     circuit_failures: int = Field(default=5, ge=0, description="0: no circuit breaker.")
     circuit_reset_s: float = Field(default=30.0, ge=0, description="Open circuit's pause.")
     jitter_seed: int = Field(default=0, description="Seed of the backoff jitter.")
+
+    PLACEHOLDERS: ClassVar[dict[str, str]] = {}
+    """The placeholders the stage's body may use (each stage's args name theirs)."""
+    DEFAULT_BODY: ClassVar[Any] = None
+    """The body sent when ``body`` is null (each stage's args name theirs)."""
+
+    @field_validator("body")
+    @classmethod
+    def _body(cls, value: Any) -> Any:
+        check_template(value, cls.PLACEHOLDERS, "body")
+        return value
+
+    @property
+    def template(self) -> Any:
+        """The body template sent (the stage's default one when ``body`` is null)."""
+        return self.DEFAULT_BODY if self.body is None else self.body
 
     @field_validator("url")
     @classmethod
@@ -238,3 +256,42 @@ class HttpServiceClient:
             status=status,
             attempts=allowed,
         )
+
+
+def check_paths(*paths: str | None) -> None:
+    """Parse every reply path given (a :class:`~evalcore.json_path.PathError` names a bad one)."""
+    for path in paths:
+        if path is not None:
+            parse_path(path)
+
+
+class HttpTarget:
+    """What every stage's ``http`` target shares: its client and pool, closing, the run record."""
+
+    def __init__(self, args: Any, client: HttpServiceClient) -> None:
+        self.args = args
+        self.client = client
+        self.pool = client.pool
+
+    def paths(self) -> dict[str, Any]:
+        """The reply paths this target reads, for the run record."""
+        raise NotImplementedError
+
+    def describe(self) -> dict[str, Any]:
+        """For run records (no header values)."""
+        return {**self.client.describe(self.args.template), "paths": self.paths()}
+
+    def close(self) -> None:
+        """Close the HTTP client."""
+        self.client.close()
+
+    @classmethod
+    def build(cls, args: Any, context: TargetContext) -> Any:
+        """The target for ``args``; a bad config names the suite.yaml that declared it."""
+        try:
+            client = HttpServiceClient(args)
+        except SuiteError as exc:
+            raise SuiteError(
+                exc.message, path=context.where, field=exc.field, hint=exc.hint
+            ) from exc
+        return cls(args, client)

@@ -13,21 +13,19 @@ holds the wrong type there, is that variant's ``error`` with the reason.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, ClassVar
 
 from pydantic import Field, field_validator
 
-from evalstage.evalcore.errors import SuiteError
-from evalstage.evalcore.http_service import HttpServiceClient, HttpServiceConfig
+from evalstage.evalcore.http_service import HttpServiceConfig, HttpTarget, check_paths
 from evalstage.evalcore.json_path import (
     PathError,
-    check_template,
     parse_path,
     render_template,
     select,
 )
 from evalstage.evalcore.llm_config import TargetError
-from evalstage.evalcore.targets import TargetContext, TargetKind
+from evalstage.evalcore.targets import TargetKind
 from evalstage.generation_eval._cases import Generation, Passage
 from evalstage.generation_eval._prompt import number_passages
 
@@ -55,23 +53,14 @@ class HttpGenerationArgs(HttpServiceConfig):
     prompt_tokens: str | None = Field(default=None, description="Path of the prompt tokens.")
     completion_tokens: str | None = Field(default=None, description="Path of completion tokens.")
 
+    PLACEHOLDERS: ClassVar[dict[str, str]] = PLACEHOLDERS
+    DEFAULT_BODY: ClassVar[Any] = DEFAULT_BODY
+
     @field_validator("answer", "citations", "prompt_tokens", "completion_tokens")
     @classmethod
     def _path(cls, value: str | None) -> str | None:
-        if value is not None:
-            parse_path(value)  # a PathError (a ValueError) names the problem
+        check_paths(value)  # a PathError (a ValueError) names the problem
         return value
-
-    @field_validator("body")
-    @classmethod
-    def _body(cls, value: Any) -> Any:
-        check_template(value, PLACEHOLDERS, "body")
-        return value
-
-    @property
-    def template(self) -> Any:
-        """The body template sent (the default one when ``body`` is null)."""
-        return DEFAULT_BODY if self.body is None else self.body
 
 
 def _values(question: str, passages: Sequence[Passage]) -> dict[str, Any]:
@@ -107,22 +96,14 @@ def _citations(value: Any, path: str) -> list[list[int]]:
     return value
 
 
-class HttpGenerator:
+class HttpGenerator(HttpTarget):
     """A generator behind a JSON HTTP service."""
 
-    def __init__(self, args: HttpGenerationArgs, client: HttpServiceClient) -> None:
-        self.args = args
-        self.client = client
-        self.pool = client.pool
+    args: HttpGenerationArgs
 
-    def describe(self) -> dict[str, Any]:
-        """For run records (no header values)."""
-        paths = {k: getattr(self.args, k) for k in ("answer", "citations") if getattr(self.args, k)}
-        return {**self.client.describe(self.args.template), "paths": paths}
-
-    def close(self) -> None:
-        """Close the HTTP client."""
-        self.client.close()
+    def paths(self) -> dict[str, Any]:
+        """The answer and citations paths."""
+        return {k: getattr(self.args, k) for k in ("answer", "citations") if getattr(self.args, k)}
 
     def generate(self, question: str, passages: Sequence[Passage]) -> Generation:
         """One request; the answer (and citations, tokens) read from the reply's paths."""
@@ -150,19 +131,11 @@ class HttpGenerator:
         )
 
 
-def _build(args: HttpGenerationArgs, context: TargetContext) -> HttpGenerator:
-    try:
-        client = HttpServiceClient(args)
-    except SuiteError as exc:
-        raise SuiteError(exc.message, path=context.where, field=exc.field, hint=exc.hint) from exc
-    return HttpGenerator(args, client)
-
-
 def http_kind() -> TargetKind[Any]:
     """The ``http`` kind of the generation stage."""
     return TargetKind(
         name="http",
         args=HttpGenerationArgs,
-        factory=_build,
+        factory=HttpGenerator.build,
         summary="your own JSON-over-HTTP answer service (body template, reply paths)",
     )

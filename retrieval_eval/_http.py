@@ -13,24 +13,22 @@ from __future__ import annotations
 
 import time
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, ClassVar
 
 from pydantic import Field, field_validator
 
 from evalstage.evalcore.cases import Document
 from evalstage.evalcore.concurrency import map_in_order
-from evalstage.evalcore.errors import SuiteError
-from evalstage.evalcore.http_service import HttpServiceClient, HttpServiceConfig
+from evalstage.evalcore.http_service import HttpServiceConfig, HttpTarget, check_paths
 from evalstage.evalcore.json_path import (
     PathError,
-    check_template,
     parse_path,
     render_template,
     select,
 )
 from evalstage.evalcore.llm_config import TargetError
 from evalstage.evalcore.progress import counting
-from evalstage.evalcore.targets import TargetContext, TargetKind, error_text
+from evalstage.evalcore.targets import TargetKind, error_text
 
 __all__ = ["DEFAULT_BODY", "PLACEHOLDERS", "HttpRetrievalArgs", "HttpRetriever", "http_kind"]
 
@@ -54,23 +52,14 @@ class HttpRetrievalArgs(HttpServiceConfig):
         default=None, description="Path of their scores, e.g. results[*].score."
     )
 
+    PLACEHOLDERS: ClassVar[dict[str, str]] = PLACEHOLDERS
+    DEFAULT_BODY: ClassVar[Any] = DEFAULT_BODY
+
     @field_validator("doc_ids", "scores")
     @classmethod
     def _path(cls, value: str | None) -> str | None:
-        if value is not None:
-            parse_path(value)
+        check_paths(value)
         return value
-
-    @field_validator("body")
-    @classmethod
-    def _body(cls, value: Any) -> Any:
-        check_template(value, PLACEHOLDERS, "body")
-        return value
-
-    @property
-    def template(self) -> Any:
-        """The body template sent (the default one when ``body`` is null)."""
-        return DEFAULT_BODY if self.body is None else self.body
 
 
 def _ranking(data: Any, args: HttpRetrievalArgs) -> dict[str, float]:
@@ -87,22 +76,14 @@ def _ranking(data: Any, args: HttpRetrievalArgs) -> dict[str, float]:
     return {str(doc): float(score) for doc, score in zip(ids, scores, strict=True)}
 
 
-class HttpRetriever:
+class HttpRetriever(HttpTarget):
     """A retriever behind a JSON HTTP service, one request per query."""
 
-    def __init__(self, args: HttpRetrievalArgs, client: HttpServiceClient) -> None:
-        self.args = args
-        self.client = client
-        self.pool = client.pool
+    args: HttpRetrievalArgs
 
-    def describe(self) -> dict[str, Any]:
-        """For run records (no header values)."""
-        paths = {"doc_ids": self.args.doc_ids, "scores": self.args.scores}
-        return {**self.client.describe(self.args.template), "paths": paths}
-
-    def close(self) -> None:
-        """Close the HTTP client."""
-        self.client.close()
+    def paths(self) -> dict[str, Any]:
+        """The doc ids and scores paths."""
+        return {"doc_ids": self.args.doc_ids, "scores": self.args.scores}
 
     def rank(self, query_id: str, query: str, k: int) -> tuple[dict[str, float], float]:
         """One query's ranking (its top ``k``) and the request's latency."""
@@ -135,20 +116,12 @@ class HttpRetriever:
         return out
 
 
-def _build(args: HttpRetrievalArgs, context: TargetContext) -> HttpRetriever:
-    try:
-        client = HttpServiceClient(args)
-    except SuiteError as exc:
-        raise SuiteError(exc.message, path=context.where, field=exc.field, hint=exc.hint) from exc
-    return HttpRetriever(args, client)
-
-
 def http_kind() -> TargetKind[Any]:
     """The ``http`` kind of the retrieval stage."""
     return TargetKind(
         name="http",
         args=HttpRetrievalArgs,
-        factory=_build,
+        factory=HttpRetriever.build,
         can_search=True,
         summary="your own JSON-over-HTTP search service (body template, reply paths)",
     )
