@@ -231,10 +231,10 @@ class StageInputs(Protocol):
         """The stage's options."""
         ...
 
-
-def _suite_dir(inputs: StageInputs) -> dict[str, str]:
-    root = getattr(inputs, "suite_root", None)  # every stage's inputs have it; test doubles may not
-    return {"suite_dir": str(Path(root).resolve())} if root is not None else {}
+    @property
+    def suite_root(self) -> Path:
+        """The suite folder the inputs were loaded from."""
+        ...
 
 
 def stage_summary(
@@ -249,7 +249,9 @@ def stage_summary(
     return StageSummary(
         stage=stage,
         target=inputs.target.model_dump() | described,
-        config=inputs.options.model_dump() | report.breakdowns() | _suite_dir(inputs),
+        config=inputs.options.model_dump()
+        | report.breakdowns()
+        | {"suite_dir": str(Path(inputs.suite_root).resolve())},
         metrics=report.metrics,
         outcomes=report.outcomes,
         failure_categories=report.failure_categories,

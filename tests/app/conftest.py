@@ -270,7 +270,9 @@ def _generation(candidate: bool) -> tuple[StageSummary, list[CaseResult]]:
     )
     report = score_generation(context, Verifier(LexicalScorer()))
     inputs = SimpleNamespace(
-        target=TargetSpec(name="recorded", args={}), options=GenerationOptions()
+        target=TargetSpec(name="recorded", args={}),
+        options=GenerationOptions(),
+        suite_root=Path("suites/gen"),  # no such folder: the case page offers none
     )
     return stage_summary("generation", inputs, report, 0.5), report.results
 
