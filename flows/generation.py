@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import tempfile
 import time
 from collections.abc import Mapping
 from datetime import UTC, datetime
@@ -11,11 +12,12 @@ from evalstage.evalcore.cases import Document
 from evalstage.evalcore.env import default_store_url
 from evalstage.evalcore.report import stage_summary
 from evalstage.evalcore.store import ResultStore
-from evalstage.evalcore.suite import TargetSpec, load_suite
+from evalstage.evalcore.suite import Suite, TargetSpec, load_suite
 from evalstage.flows.artifacts import publish_stage_artifacts
 from evalstage.flows.caching import batch_fingerprint, run_batch
 from evalstage.flows.recording import record_run
 from evalstage.flows.runtime import call_task, flow, task
+from evalstage.flows.system_pass import ask_system
 from evalstage.generation_eval import (
     CaseVariant,
     GenerationContext,
@@ -115,8 +117,27 @@ def generation_stage(
     inputs = load_generation_inputs(suite)
     if target is not None:
         inputs = inputs.model_copy(update={"target": target})
+    with tempfile.TemporaryDirectory(prefix="evalstage-") as tmp:
+        if inputs.target.name == "system" and not inputs.target.args.get("replies"):
+            # alone, the stage asks each question once itself (variants and answers share it)
+            asked = ask_system(suite, ["generation"], Path(tmp))
+            if asked is not None:
+                inputs = inputs.model_copy(update={"target": asked})
+        return _generation_stage(suite, inputs, record, store_url, started, began)
+
+
+def _generation_stage(
+    suite: Suite,
+    inputs: GenerationInputs,
+    record: bool,
+    store_url: str | None,
+    started: datetime,
+    began: float,
+) -> tuple[GenerationInputs, GenerationReport]:
     retriever = inputs.retrieval_target if inputs.options.contexts == "end_to_end" else None
     upstream = {"retrieval": retriever} if retriever is not None else {}
+    if inputs.target.name == "system":  # its own retrieval makes the retrieved variant
+        upstream = {"generation": inputs.target}
     # variants depend on the suite and the retriever; answers also on the generator
     variants_key = batch_fingerprint(suite, "generation", inputs.options, upstream)
     answers_key = batch_fingerprint(

@@ -13,7 +13,9 @@ A generator answers ``generate(question, passages) -> Generation`` (answer text,
 * ``http`` (:mod:`generation_eval._http`) calls your own JSON-over-HTTP service: a request body
   template and the paths of the answer (and citations) in its reply;
 * ``recorded`` (``args.path``: JSONL of ``{"case_id", "variant", "answer", ...}``) replays
-  answers produced elsewhere (:mod:`generation_eval._recorded`).
+  answers produced elsewhere (:mod:`generation_eval._recorded`);
+* ``system`` (the suite's ``system:`` block, :mod:`generation_eval._system`): the end-to-end
+  system answers the ``retrieved`` variant over its own retrieval, the others over given passages.
 
 The live targets (``callable``, ``openai``, ``http``) take ``concurrency`` and
 ``requests_per_minute`` (:mod:`evalcore.concurrency`): variants run on a bounded thread pool,
@@ -78,6 +80,7 @@ from evalstage.generation_eval._recorded import (
     load_recorded,
     recorded_answers_kind,
 )
+from evalstage.generation_eval._system import system_kind
 from evalstage.generation_eval._variants import CaseVariant
 
 __all__ = [
@@ -101,6 +104,7 @@ __all__ = [
     "run_generator",
     "target_prompts",
 ]
+
 
 @runtime_checkable
 class Generator(Protocol):
@@ -238,9 +242,7 @@ GENERATION_TARGETS: TargetRegistry[Generator | Recorded[Generation]] = TargetReg
             deterministic=True,
             summary="the built-in extractive generator (bundled MiniLM)",
         ),
-        callable_kind(
-            CallableGenerator, "fn(question, passages) -> answer", args=LiveCallableArgs
-        ),
+        callable_kind(CallableGenerator, "fn(question, passages) -> answer", args=LiveCallableArgs),
         TargetKind(
             name="openai",
             args=GenerationChatConfig,
@@ -249,6 +251,7 @@ GENERATION_TARGETS: TargetRegistry[Generator | Recorded[Generation]] = TargetReg
         ),
         http_kind(),
         recorded_answers_kind("answers produced elsewhere (JSONL by case and variant)"),
+        system_kind(),
     ],
 )
 """The generation stage's targets."""
@@ -297,9 +300,14 @@ def run_generator(
                 prepare(list(dict.fromkeys(i.question for i in variants)), list(unique.values()))
         pool: Pool = getattr(target, "pool", None) or Pool()
 
+        by_variant = getattr(target, "answer_variant", None)  # the end-to-end system
+
         def answer(item: CaseVariant) -> Generation:
             began = time.perf_counter()
-            output = target.generate(item.question, list(item.passages))
+            if callable(by_variant):
+                output = by_variant(item)
+            else:
+                output = target.generate(item.question, list(item.passages))
             if not isinstance(output, Generation):
                 output = coerce_generation(output)
             if output.latency_ms is None:
