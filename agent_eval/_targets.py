@@ -10,6 +10,8 @@ Targets:
 * ``openai`` (``args``: the :class:`~evalcore.llm_client.ChatConfig` fields, ``tool_choice``,
   ``text_tool_calls``; see :mod:`agent_eval._openai_agent`) calls an OpenAI-compatible
   chat-completions endpoint with the case's tools;
+* ``http`` (:mod:`agent_eval._http`) calls your own JSON agent service, one request per turn,
+  reading the tool calls from a JSON path of its reply;
 * ``baseline`` (``args``: ``threshold``, ``max_calls``) is the built-in embedding-similarity agent.
 
 A failure of the system under test on one case (any exception, including an exhausted-retries
@@ -18,9 +20,9 @@ a failure on a later turn keeps the turns before it, with the failure as the las
 ``error`` (the case is scored on what was produced);
 a bad target spec raises :class:`~evalcore.errors.SuiteError` before any case runs.
 
-The live targets (``callable``, ``openai``) take ``concurrency`` and ``requests_per_minute``
-(:mod:`evalcore.concurrency`): cases run on a bounded thread pool (a case's turns stay in
-order), and results are kept in case order.
+The live targets (``callable``, ``openai``, ``http``) take ``concurrency`` and
+``requests_per_minute`` (:mod:`evalcore.concurrency`): cases run on a bounded thread pool (a
+case's turns stay in order), and results are kept in case order.
 """
 
 from __future__ import annotations
@@ -35,8 +37,9 @@ from typing import Any, Protocol, runtime_checkable
 
 from evalstage.agent_eval._baseline import BaselineAgent, BaselineConfig
 from evalstage.agent_eval._cases import AgentCase, AgentTurn, ExpectedCall, ExpectedTurn, ToolCall
+from evalstage.agent_eval._export import recorded_agent_kind
+from evalstage.agent_eval._http import http_kind
 from evalstage.agent_eval._openai_agent import OpenAIAgent, openai_agent_kind
-from evalstage.agent_eval._outputs import load_outputs
 from evalstage.evalcore.adapters import (
     CallableArgs,
     CallableTarget,
@@ -46,7 +49,6 @@ from evalstage.evalcore.adapters import (
     callable_kind,
     live_target,
     open_target,
-    recorded_kind,
 )
 from evalstage.evalcore.concurrency import Pool, map_in_order
 from evalstage.evalcore.llm_client import parse_tool_calls
@@ -164,9 +166,10 @@ class CallableAgent(CallableTarget):
 AGENT_TARGETS: TargetRegistry[Agent | Recorded[list[AgentTurn]]] = TargetRegistry(
     "agent",
     [
-        recorded_kind(load_outputs, "outputs produced elsewhere (JSONL by case id)"),
+        recorded_agent_kind("outputs produced elsewhere (JSONL by case id and turn)"),
         callable_kind(CallableAgent, "fn(messages, tools) -> a turn", args=LiveCallableArgs),
         openai_agent_kind("an OpenAI-compatible chat endpoint, with the case's tools"),
+        http_kind(),
         TargetKind(
             name="baseline",
             args=BaselineConfig,

@@ -243,26 +243,33 @@ def read_replies(path: Path) -> Replies:
 def ask_questions(
     system: System,
     questions: Sequence[tuple[str, str]],
-    path: Path,
+    paths: Sequence[Path],
     on_done: Callable[[], None] | None = None,
-) -> Replies:
-    """Ask every ``(case_id, question)`` once (by question text); write the replies to ``path``.
+) -> list[Replies]:
+    """Ask every ``(case_id, question)`` once per repeat; repeat ``i``'s replies to ``paths[i]``.
 
-    Calls run ``system.pool.concurrency`` at once; a failing call is recorded as its error.
+    A question asked under several ids is asked once. The calls of every repeat share one pool:
+    ``system.pool.concurrency`` in flight at once, whichever repeat they belong to. A failing
+    call is recorded as its error.
     """
-    unique = list({q: (cid, q) for cid, q in reversed(questions)}.values())[::-1]
-    requests = [SystemRequest(case_id=cid, question=q) for cid, q in unique]
-    out: Replies = {}
-    done = map_in_order(system.ask, requests, system.pool.concurrency, on_done)
-    with path.open("w", encoding="utf-8") as handle:
-        for request, result in zip(requests, done, strict=True):
-            line: dict[str, Any] = {"question": request.question}
-            if result.error is not None:
-                out[request.question] = line["error"] = error_text(result.error)
-            elif result.value is not None:
-                out[request.question] = result.value
-                line["reply"] = result.value.model_dump(mode="json")
-            handle.write(json.dumps(line, ensure_ascii=False) + "\n")
+    unique: dict[str, str] = {}
+    for case_id, question in questions:
+        unique.setdefault(question, case_id)
+    requests = [SystemRequest(case_id=cid, question=q) for q, cid in unique.items()]
+    calls = [(repeat, request) for repeat in range(len(paths)) for request in requests]
+    done = map_in_order(lambda item: system.ask(item[1]), calls, system.pool.concurrency, on_done)
+    out: list[Replies] = [{} for _ in paths]
+    lines: list[list[str]] = [[] for _ in paths]
+    for (repeat, request), result in zip(calls, done, strict=True):
+        line: dict[str, Any] = {"question": request.question}
+        if result.error is not None:
+            out[repeat][request.question] = line["error"] = error_text(result.error)
+        elif result.value is not None:
+            out[repeat][request.question] = result.value
+            line["reply"] = result.value.model_dump(mode="json")
+        lines[repeat].append(json.dumps(line, ensure_ascii=False) + "\n")
+    for path, text in zip(paths, lines, strict=True):
+        path.write_text("".join(text), encoding="utf-8")
     return out
 
 

@@ -169,17 +169,18 @@ def evaluate_suite(
     summaries: list[StageSummary] = []
     results: list[CaseResult] = []
     end_to_end = system_stages(suite, selected, overrides)
-    passes: dict[int, TargetSpec | None] = {}
+    passes: dict[str, list[TargetSpec] | None] = {}
     with task_runner(dask) as runner, tempfile.TemporaryDirectory(prefix="evalstage-") as tmp:
         for stage in selected:
             began = time.perf_counter()
 
             def run_once(repeat: int, stage: str = stage) -> tuple[Any, StageReport]:
                 target = overrides.get(stage)
-                if stage in end_to_end:  # one call per question, shared by the stages
-                    if repeat not in passes:
-                        passes[repeat] = ask_system(suite, end_to_end, Path(tmp), repeat)
-                    target = passes[repeat] or target
+                if stage in end_to_end:  # one call per question and repeat, for every stage
+                    if "asked" not in passes:
+                        passes["asked"] = ask_system(suite, end_to_end, Path(tmp), repeats)
+                    asked = passes["asked"]
+                    target = asked[repeat] if asked is not None else target
                 inputs, report = call_flow(
                     STAGE_FLOWS[stage],
                     suite_dir,

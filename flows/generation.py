@@ -122,7 +122,7 @@ def generation_stage(
             # alone, the stage asks each question once itself (variants and answers share it)
             asked = ask_system(suite, ["generation"], Path(tmp))
             if asked is not None:
-                inputs = inputs.model_copy(update={"target": asked})
+                inputs = inputs.model_copy(update={"target": asked[0]})
         return _generation_stage(suite, inputs, record, store_url, started, began)
 
 

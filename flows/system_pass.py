@@ -39,18 +39,21 @@ def stage_questions(suite: Suite, stages: list[str]) -> list[tuple[str, str]]:
     return found
 
 
-def ask_system(suite: Suite, stages: list[str], folder: Path, repeat: int = 0) -> TargetSpec | None:
-    """Ask the suite's system the stages' questions once; the stages' ``system`` target spec.
+def ask_system(
+    suite: Suite, stages: list[str], folder: Path, repeats: int = 1
+) -> list[TargetSpec] | None:
+    """Ask the suite's system the stages' questions once per repeat, all repeats together.
 
-    None when the system replays recorded replies (nothing to ask up front).
+    Returns each repeat's ``system`` target spec (its replies file); None when the system
+    replays recorded replies (nothing to ask up front).
     """
     context = TargetContext(suite.root)
     if system_is_deterministic(context):
         return None
     questions = stage_questions(suite, stages)
-    path = folder / f"system-replies-{repeat}.jsonl"
+    paths = [folder / f"system-replies-{repeat}.jsonl" for repeat in range(repeats)]
     system = open_system(context)
-    unique = len({q for _, q in questions})
-    with closing_target(system), counting("system: end-to-end calls", unique) as done:
-        ask_questions(system, questions, path, done)
-    return TargetSpec(name=SYSTEM, args={"replies": str(path)})
+    calls = len({q for _, q in questions}) * repeats
+    with closing_target(system), counting("system: end-to-end calls", calls) as done:
+        ask_questions(system, questions, paths, done)
+    return [TargetSpec(name=SYSTEM, args={"replies": str(path)}) for path in paths]

@@ -58,7 +58,7 @@ class Counting:
 def test_each_question_is_asked_once_and_replayed_after(tmp_path: Path):
     system = Counting()
     questions = [("q1", "alpha"), ("g1", "alpha"), ("g2", "beta"), ("g3", "broken one")]
-    replies = ask_questions(system, questions, tmp_path / "r.jsonl")
+    replies = ask_questions(system, questions, [tmp_path / "r.jsonl"])[0]
     assert sorted(r.question for r in system.asked) == ["alpha", "beta", "broken one"]
     assert "RuntimeError: the service fell over" in str(replies["broken one"])
     again = read_replies(tmp_path / "r.jsonl")

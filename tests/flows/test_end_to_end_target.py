@@ -139,3 +139,62 @@ def test_a_bad_price_table_stops_before_anything_runs(tmp_path: Path):
     assert result.exit_code == 2, result.output
     assert "prices.default.input_per_million" in result.output
     assert "e2e_system_d" not in sys.modules or not sys.modules["e2e_system_d"].CALLS
+
+
+BARRIER = """
+import threading
+
+BARRIER = threading.Barrier(8, timeout=120)
+CALLS = []
+
+
+def answer(question, passages=None):
+    CALLS.append((question, passages is None))
+    if passages is None:
+        BARRIER.wait()  # 4 questions x 2 repeats: only passes if both repeats are in flight
+        return {"answer": "x [1]", "passages": [{"doc_id": "d1", "text": "x"}]}
+    return {"answer": "x [1]"}
+"""
+
+
+def test_the_repeats_end_to_end_calls_run_together_within_the_concurrency(tmp_path: Path):
+    suite = _suite(tmp_path, "e2e_system_e")
+    (suite / "e2e_system_e.py").write_text(BARRIER)
+    manifest = (suite / "suite.yaml").read_text()
+    (suite / "suite.yaml").write_text(
+        manifest.replace(
+            "function: 'e2e_system_e:answer'}", "function: 'e2e_system_e:answer', concurrency: 8}"
+        )
+    )
+    _, record, _ = _run(suite, tmp_path / "runs.db", "--repeats", "2")
+    module = sys.modules["e2e_system_e"]
+    assert not module.BARRIER.broken
+    assert sum(alone for _, alone in module.CALLS) == 8
+    assert record.stage("retrieval").config["repeats"] == 2
+
+
+def test_export_inputs_of_a_system_suite_asks_nothing_and_round_trips(tmp_path: Path):
+    suite = _suite(tmp_path, "e2e_system_f")
+    out = tmp_path / "inputs.jsonl"
+    result = runner.invoke(app, ["export-inputs", str(suite), "--stage", "generation", "--out",
+                                 str(out)])  # fmt: skip
+    assert result.exit_code == 0, result.output
+    rows = [json.loads(line) for line in out.read_text().splitlines()]
+    assert rows and "retrieved" not in {r["variant"] for r in rows}
+    assert "e2e_system_f" not in sys.modules  # the system was not called to export
+    replies = [{"case_id": r["case_id"], "variant": r["variant"], "answer": "A [1]."} for r in rows]
+    replies += [
+        {"case_id": c["case_id"], "answer": "B [1].", "passages": [{"doc_id": "d1", "text": "t"}]}
+        for c in TINY_RAG
+    ]
+    (suite / "replies.jsonl").write_text("".join(json.dumps(x) + "\n" for x in replies))
+    manifest = (suite / "suite.yaml").read_text()
+    start = manifest.index("system:")
+    (suite / "suite.yaml").write_text(
+        manifest[:start] + "system: {name: recorded, args: {path: replies.jsonl}}\n"
+    )
+    _, record, results = _run(suite, tmp_path / "runs.db", "--repeats", "2")
+    generation = [r for r in results if r.stage == "generation"]
+    assert len(generation) == len(rows) + len(TINY_RAG)
+    assert not [r for r in generation if r.outcome.value == "error"]
+    assert record.stage("generation").config.get("repeats", 1) == 1  # recorded: runs once
