@@ -12,6 +12,8 @@ Targets:
   chat-completions endpoint with the case's tools;
 * ``http`` (:mod:`agent_eval._http`) calls your own JSON agent service, one request per turn,
   reading the tool calls from a JSON path of its reply;
+* ``system`` (:mod:`agent_eval._system`) calls the suite's end-to-end ``system:``, one call per
+  turn, with the conversation and the tools;
 * ``baseline`` (``args``: ``threshold``, ``max_calls``) is the built-in embedding-similarity agent.
 
 A failure of the system under test on one case (any exception, including an exhausted-retries
@@ -40,6 +42,7 @@ from evalstage.agent_eval._cases import AgentCase, AgentTurn, ExpectedCall, Expe
 from evalstage.agent_eval._export import recorded_agent_kind
 from evalstage.agent_eval._http import http_kind
 from evalstage.agent_eval._openai_agent import OpenAIAgent, openai_agent_kind
+from evalstage.agent_eval._system import system_kind
 from evalstage.evalcore.adapters import (
     CallableArgs,
     CallableTarget,
@@ -170,6 +173,7 @@ AGENT_TARGETS: TargetRegistry[Agent | Recorded[list[AgentTurn]]] = TargetRegistr
         callable_kind(CallableAgent, "fn(messages, tools) -> a turn", args=LiveCallableArgs),
         openai_agent_kind("an OpenAI-compatible chat endpoint, with the case's tools"),
         http_kind(),
+        system_kind(),
         TargetKind(
             name="baseline",
             args=BaselineConfig,

@@ -6,7 +6,9 @@ A suite declares the team's whole system once, in a top-level ``system:`` block 
 (:class:`SystemRequest` without passages) returns a :class:`SystemReply`: the answer and the
 passages (doc ids, texts, scores) the system retrieved. The retrieval stage scores that ranking,
 the generation stage scores that answer over those passages (its ``retrieved`` variant); the
-oracle variants ask the system again *with* given passages.
+oracle variants ask the system again *with* given passages; an agent stage asks it once per
+turn with the conversation and the tools (:attr:`SystemRequest.messages`) and reads its
+``tool_calls``.
 
 Within a run each question is asked once (per repeat), however many stages read it: the run
 asks every question up front (:func:`ask_questions`) and hands the stages the replies file
@@ -71,12 +73,23 @@ class System(Protocol):
 
 
 class CallableSystem(CallableTarget):
-    """``fn(question, passages)``: passages is None for the end-to-end call."""
+    """``fn(question, passages)``: passages is None for the end-to-end call.
+
+    An agent turn is ``fn(question, None, messages=..., tools=...)`` (``question``: the last
+    user message's text).
+    """
 
     def ask(self, request: SystemRequest) -> SystemReply:
         """Call the function and read its reply."""
         began = time.perf_counter()
-        reply = coerce_reply(self.call(request.question, request.passages))
+        if request.messages is not None:
+            self.pool.wait()
+            value = self.function(
+                request.question, None, messages=request.messages, tools=request.tools or []
+            )
+        else:
+            value = self.call(request.question, request.passages)
+        reply = coerce_reply(value)
         if reply.latency_ms is None:
             elapsed = (time.perf_counter() - began) * 1000.0
             reply = reply.model_copy(update={"latency_ms": elapsed})
@@ -122,6 +135,11 @@ class RecordedSystem:
 
     def ask(self, request: SystemRequest) -> SystemReply:
         """The recorded reply of the request's key; none recorded is that case's error."""
+        if request.messages is not None:
+            raise TargetError(
+                "a recorded system holds no agent turns: give the agent stage its own recorded "
+                "target (evalstage export-inputs --stage agent)"
+            )
         found = self.replies.get(request.key)
         if found is None:
             raise TargetError(f"no recorded reply for '{request.key}' in {self.path.name}")
@@ -283,7 +301,8 @@ class StageSystem:
 
     def ask(self, request: SystemRequest) -> SystemReply:
         """The reply to ``request``: the run's end-to-end reply if it has one, else a call."""
-        if request.passages is None and request.question in self.replies:
+        alone = request.passages is None and request.messages is None
+        if alone and request.question in self.replies:
             found = self.replies[request.question]
             if isinstance(found, str):
                 raise TargetError(found)

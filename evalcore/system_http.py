@@ -30,6 +30,8 @@ PLACEHOLDERS = {
     "the end-to-end call (the system retrieves)",
     "doc_ids": "the given passages' doc ids (a list; null on the end-to-end call)",
     "n_passages": "how many passages are given (0 on the end-to-end call)",
+    "messages": "an agent turn's conversation so far (a list; null on a RAG call)",
+    "tools": "an agent case's tools (a list; null on a RAG call)",
 }
 """The placeholders the ``http`` system's body may use."""
 
@@ -49,6 +51,9 @@ class HttpSystemArgs(HttpServiceConfig):
     citations: str | None = Field(
         default=None, description="Path of the citations (a list per sentence of [n] numbers)."
     )
+    tool_calls: str | None = Field(
+        default=None, description="Path of an agent turn's tool calls (a list; null: no call)."
+    )
     prompt_tokens: str | None = Field(default=None, description="Path of the prompt tokens.")
     completion_tokens: str | None = Field(default=None, description="Path of completion tokens.")
 
@@ -62,6 +67,7 @@ class HttpSystemArgs(HttpServiceConfig):
         "titles",
         "scores",
         "citations",
+        "tool_calls",
         "prompt_tokens",
         "completion_tokens",
     )
@@ -71,7 +77,7 @@ class HttpSystemArgs(HttpServiceConfig):
         return value
 
 
-_PATHS = ("answer", "doc_ids", "texts", "titles", "scores", "citations")
+_PATHS = ("answer", "doc_ids", "texts", "titles", "scores", "citations", "tool_calls")
 
 
 def _pick(data: Any, path: str | None) -> Any:
@@ -98,8 +104,34 @@ def _count(data: Any, path: str | None) -> int | None:
     return value
 
 
-def read_reply(data: Any, args: HttpSystemArgs) -> SystemReply:
-    """The :class:`SystemReply` in a reply's JSON; :class:`PathError` says what does not fit."""
+def _tool_calls(data: Any, path: str | None) -> list[dict[str, Any]]:
+    calls = _pick(data, path)
+    if calls is None:
+        return []
+    if not isinstance(calls, list) or not all(isinstance(c, dict) for c in calls):
+        raise PathError(f"{path} is not a list of tool calls")
+    return calls
+
+
+def read_reply(data: Any, args: HttpSystemArgs, agent: bool = False) -> SystemReply:
+    """The :class:`SystemReply` in a reply's JSON; :class:`PathError` says what does not fit.
+
+    ``agent``: an agent turn's reply (its answer may be missing: a turn that only calls tools).
+    """
+    if agent:
+        calls = _tool_calls(data, args.tool_calls)
+        try:
+            answer = _pick(data, args.answer)
+        except PathError:  # a turn that only calls tools may send no text
+            answer = None
+        if answer is not None and not isinstance(answer, str):
+            raise PathError(f"{args.answer} is not a string but {type(answer).__name__}")
+        return SystemReply(
+            answer=answer,
+            tool_calls=calls,
+            prompt_tokens=_count(data, args.prompt_tokens),
+            completion_tokens=_count(data, args.completion_tokens),
+        )
     answer = _pick(data, args.answer)
     if not isinstance(answer, str):
         raise PathError(f"{args.answer} is not a string but {type(answer).__name__}")
@@ -149,10 +181,12 @@ class HttpSystem(HttpTarget):
             "passages_json": given,
             "doc_ids": None if given is None else [p["doc_id"] for p in given],
             "n_passages": 0 if given is None else len(given),
+            "messages": request.messages,
+            "tools": request.tools,
         }
         reply = self.client.call(render_template(self.args.template, values))
         try:
-            found = read_reply(reply.data, self.args)
+            found = read_reply(reply.data, self.args, agent=request.messages is not None)
         except PathError as exc:
             raise TargetError(f"malformed reply: {exc}", attempts=reply.attempts) from None
         return found.model_copy(update={"latency_ms": reply.latency_ms})

@@ -31,6 +31,10 @@ class SystemReply(BaseModel):
         default_factory=list, description="What the system retrieved, best first."
     )
     citations: list[list[int]] = Field(default_factory=list)
+    tool_calls: list[dict[str, Any]] = Field(
+        default_factory=list,
+        description='An agent case\'s calls: {"name", "arguments"} (or OpenAI\'s {"function"}).',
+    )
     latency_ms: float | None = Field(default=None, ge=0)
     prompt_tokens: int | None = Field(default=None, ge=0)
     completion_tokens: int | None = Field(default=None, ge=0)
@@ -57,6 +61,10 @@ class SystemRequest(BaseModel):
     question: str
     passages: list[dict[str, Any]] | None = None
     variant: str | None = None
+    messages: list[dict[str, Any]] | None = Field(
+        default=None, description="An agent turn: the conversation so far (OpenAI-style)."
+    )
+    tools: list[dict[str, Any]] | None = Field(default=None, description="An agent case's tools.")
 
     @property
     def key(self) -> str:

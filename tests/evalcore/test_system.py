@@ -152,3 +152,28 @@ def test_the_http_system_reads_answer_and_retrieval_from_its_paths(
     with pytest.raises(TargetError, match=r"malformed reply: out\.text is not a string"):
         system.ask(SystemRequest(case_id="g1", question="Why?"))
     assert TargetSpec(name="system").args == {}
+
+
+def test_the_http_system_answers_an_agent_turn_with_tool_calls(server: FakeServer, tmp_path: Path):
+    args = (
+        f"system:\n  name: http\n  args:\n    url: {server.url}/rag\n"
+        "    body: {q: $question, conv: $messages, fns: $tools}\n"
+        "    answer: text\n    tool_calls: calls\n    backoff_s: 0.01\n"
+    )
+    folder = _suite(tmp_path, args)
+    server.script(
+        Reply(body={"calls": [{"name": "find_user", "arguments": {"x": "Ann"}}]}),
+        Reply(body={"text": "no tools needed", "calls": None}),
+        Reply(body={"text": "forgot the calls"}),
+    )
+    system = open_stage_system(SystemTargetArgs(), TargetContext(folder))
+    messages = [{"role": "user", "content": "Find Ann"}]
+    tools = [{"type": "function", "function": {"name": "find_user"}}]
+    turn = SystemRequest(case_id="", question="Find Ann", messages=messages, tools=tools)
+    reply = system.ask(turn)
+    assert reply.tool_calls == [{"name": "find_user", "arguments": {"x": "Ann"}}]
+    assert reply.answer is None
+    assert server.requests[0]["body"] == {"q": "Find Ann", "conv": messages, "fns": tools}
+    assert system.ask(turn).answer == "no tools needed"
+    with pytest.raises(TargetError, match="malformed reply"):
+        system.ask(turn)  # the tool_calls path is missing: not read as "no call"

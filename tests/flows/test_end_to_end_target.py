@@ -198,3 +198,47 @@ def test_export_inputs_of_a_system_suite_asks_nothing_and_round_trips(tmp_path: 
     assert len(generation) == len(rows) + len(TINY_RAG)
     assert not [r for r in generation if r.outcome.value == "error"]
     assert record.stage("generation").config.get("repeats", 1) == 1  # recorded: runs once
+
+
+AGENT_SYSTEM = """
+CALLS = []
+
+
+def answer(question, passages=None, *, messages=None, tools=None):
+    CALLS.append(question)
+    if messages is not None:  # an agent turn: call the one tool with the name in the question
+        name = question.split()[-1]
+        return {"answer": None, "tool_calls": [{"name": "find_user", "arguments": {"x": name}}]}
+    return {"answer": "x [1]", "passages": [{"doc_id": "d1", "text": "x"}]}
+"""
+
+
+def test_the_agent_stage_reads_the_systems_tool_calls(tmp_path: Path):
+    suite = _suite(tmp_path, "e2e_system_g")
+    (suite / "e2e_system_g.py").write_text(AGENT_SYSTEM)
+    tool = {
+        "type": "function",
+        "function": {
+            "name": "find_user",
+            "description": "find a user",
+            "parameters": {"type": "object", "properties": {"x": {"type": "string"}}},
+        },
+    }
+    cases = [
+        {
+            "case_id": f"find_{who}",
+            "messages": [{"role": "user", "content": f"Find the user {who}"}],
+            "tools": [tool],
+            "expected_calls": [{"name": "find_user", "arguments": {"x": ["Ann"]}}],
+        }
+        for who in ("Ann", "Bob")
+    ]
+    (suite / "agent.jsonl").write_text("".join(json.dumps(c) + "\n" for c in cases))
+    manifest = (suite / "suite.yaml").read_text()
+    start = manifest.index("system:")
+    agent = "  agent:\n    cases: agent.jsonl\n    target: {name: system}\n"
+    (suite / "suite.yaml").write_text(manifest[:start] + agent + manifest[start:])
+    _, _, results = _run(suite, tmp_path / "runs.db", "--stage", "agent")
+    outcomes = {r.case_id: r.outcome.value for r in results if r.stage == "agent"}
+    assert outcomes == {"find_Ann": "pass", "find_Bob": "fail"}
+    assert sys.modules["e2e_system_g"].CALLS == ["Find the user Ann", "Find the user Bob"]
