@@ -53,7 +53,7 @@ from evalstage.evalcore.adapters import (
     live_target,
     open_target,
 )
-from evalstage.evalcore.concurrency import Pool, map_in_order
+from evalstage.evalcore.concurrency import Pool, map_repeated
 from evalstage.evalcore.llm_client import parse_tool_calls
 from evalstage.evalcore.progress import counting
 from evalstage.evalcore.suite import TargetSpec
@@ -80,6 +80,7 @@ __all__ = [
     "drive_case",
     "load_callable",
     "run_agent",
+    "run_agent_repeats",
     "tool_messages",
 ]
 
@@ -333,14 +334,48 @@ def run_agent(
             target=target.describe(),
             seconds=time.perf_counter() - started,
         )
-    run = AgentRun(target=describe_target(target, spec.name))
-    pool: Pool = getattr(target, "pool", None) or Pool()
-    with closing_target(target), counting("agent: cases", len(cases)) as advance:
-        done = map_in_order(lambda case: drive_case(target, case), cases, pool.concurrency, advance)
-        for case, result in zip(cases, done, strict=True):
-            if result.error is not None:  # the system under test failed: record, go on
-                run.errors[case.case_id] = error_text(result.error)
-            elif result.value is not None:
-                run.turns[case.case_id] = result.value
+    with closing_target(target):
+        run = _live_runs(target, spec, cases, 1)[0]
     run.seconds = time.perf_counter() - started
     return run
+
+
+def run_agent_repeats(
+    spec: TargetSpec,
+    cases: Sequence[AgentCase],
+    *,
+    suite_root: Path | None,
+    repeats: int,
+    targets: TargetRegistry[Agent | Recorded[list[AgentTurn]]] = AGENT_TARGETS,
+) -> list[AgentRun]:
+    """Drive every case through a live agent ``repeats`` times, all repeats in one pool.
+
+    At most the target's ``concurrency`` cases are in flight, whichever repeat they belong to
+    (a case's turns stay in order); one :class:`AgentRun` per repeat, in order.
+    """
+    started = time.perf_counter()
+    target = live_target(targets, spec, suite_root / "suite.yaml" if suite_root else None)
+    with closing_target(target):
+        runs = _live_runs(target, spec, cases, repeats)
+    for run in runs:
+        run.seconds = time.perf_counter() - started
+    return runs
+
+
+def _live_runs(
+    target: Any, spec: TargetSpec, cases: Sequence[AgentCase], repeats: int
+) -> list[AgentRun]:
+    described = describe_target(target, spec.name)
+    runs = [AgentRun(target=described) for _ in range(repeats)]
+    pool: Pool = getattr(target, "pool", None) or Pool()
+    with counting("agent: cases", len(cases) * repeats) as advance:
+        done = map_repeated(
+            lambda case: drive_case(target, case), cases, repeats, pool.concurrency, advance
+        )
+        for run, results in zip(runs, done, strict=True):
+            for case, result in zip(cases, results, strict=True):
+                if result.error is not None:  # the system under test failed: record, go on
+                    run.errors[case.case_id] = error_text(result.error)
+                elif result.value is not None:
+                    run.turns[case.case_id] = result.value
+    return runs

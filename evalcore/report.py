@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
@@ -139,9 +139,10 @@ class StageReport(BaseModel):
         return extras
 
 
-def price_report(
-    report: StageReport, prices: Mapping[str, Price], target: TargetSpec
-) -> StageReport:
+SR = TypeVar("SR", bound=StageReport)
+
+
+def price_report(report: SR, prices: Mapping[str, Price], target: TargetSpec) -> SR:
     """``report`` with each result's ``details["cost_usd"]`` and the stage's :attr:`cost`.
 
     Priced by :func:`evalcore.cost.price_for`; a result without token counts stays unpriced.

@@ -13,7 +13,7 @@ from evalstage.agent_eval import load_agent_inputs
 from evalstage.evalcore.errors import SuiteError
 from evalstage.evalcore.progress import step
 from evalstage.evalcore.records import CaseResult, StageSummary, invalid_reason
-from evalstage.evalcore.repeats import combine_repeats
+from evalstage.evalcore.repeats import combine_reports
 from evalstage.evalcore.report import StageReport, price_report, stage_summary
 from evalstage.evalcore.suite import TargetSpec, load_suite
 from evalstage.evalcore.targets import TargetContext, closing_target
@@ -124,15 +124,7 @@ def repeated_stage(
     for repeat in range(1, repeats):
         reports.append(run_once(repeat)[1])
     confidence = getattr(inputs.options, "confidence", 0.95)
-    results, metrics = combine_repeats([r.results for r in reports], first.declared, confidence)
-    update: dict[str, Any] = {"results": results, "metrics": [*first.metrics, *metrics]}
-    costs = [r.cost for r in reports if r.cost is not None]
-    if costs:
-        update["cost"] = {
-            **costs[0],
-            **{key: sum(c[key] for c in costs) for key in ("usd", "cases_priced", "cases")},
-        }
-    return inputs, first.model_copy(update=update), repeats
+    return inputs, combine_reports(reports, confidence), repeats
 
 
 def _replays(stage: str, inputs: Any) -> bool:
@@ -169,6 +161,14 @@ def evaluate_suite(
     summaries: list[StageSummary] = []
     results: list[CaseResult] = []
     end_to_end = system_stages(suite, selected, overrides)
+    repeats_inside = [
+        s
+        for s in selected
+        if repeats > 1
+        and s in ("generation", "agent")
+        and s not in end_to_end
+        and not TARGETS[s].deterministic((overrides.get(s) or suite.manifest.stages[s].target).name)
+    ]
     passes: dict[str, list[TargetSpec] | None] = {}
     with task_runner(dask) as runner, tempfile.TemporaryDirectory(prefix="evalstage-") as tmp:
         for stage in selected:
@@ -181,20 +181,27 @@ def evaluate_suite(
                         passes["asked"] = ask_system(suite, end_to_end, Path(tmp), repeats)
                     asked = passes["asked"]
                     target = asked[repeat] if asked is not None else target
+                inner = {"repeats": repeats} if stage in repeats_inside else {}
                 inputs, report = call_flow(
                     STAGE_FLOWS[stage],
                     suite_dir,
                     target,
                     store_url=store_url,
                     task_runner=runner,
+                    **inner,
                 )
                 if stage in end_to_end:  # the run records the spec, not the replies file
                     spec = overrides.get(stage) or suite.manifest.stages[stage].target
                     inputs = inputs.model_copy(update={"target": spec})
+                if report.cost is not None:  # priced per repeat by the stage itself
+                    return inputs, report
                 return inputs, price_report(report, suite.manifest.prices, inputs.target)
 
             with step(f"{stage} stage"):
-                inputs, report, done = repeated_stage(stage, run_once, repeats)
+                if stage in repeats_inside:  # every repeat's cases in the target's one pool
+                    (inputs, report), done = run_once(0), repeats
+                else:
+                    inputs, report, done = repeated_stage(stage, run_once, repeats)
             summary = stage_summary(stage, inputs, report, time.perf_counter() - began)
             if repeats > 1:
                 summary.config["repeats"] = done
