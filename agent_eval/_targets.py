@@ -10,6 +10,10 @@ Targets:
 * ``openai`` (``args``: the :class:`~evalcore.llm_client.ChatConfig` fields, ``tool_choice``,
   ``text_tool_calls``; see :mod:`agent_eval._openai_agent`) calls an OpenAI-compatible
   chat-completions endpoint with the case's tools;
+* ``http`` (:mod:`agent_eval._http`) calls your own JSON agent service, one request per turn,
+  reading the tool calls from a JSON path of its reply;
+* ``system`` (:mod:`agent_eval._system`) calls the suite's end-to-end ``system:``, one call per
+  turn, with the conversation and the tools;
 * ``baseline`` (``args``: ``threshold``, ``max_calls``) is the built-in embedding-similarity agent.
 
 A failure of the system under test on one case (any exception, including an exhausted-retries
@@ -18,9 +22,9 @@ a failure on a later turn keeps the turns before it, with the failure as the las
 ``error`` (the case is scored on what was produced);
 a bad target spec raises :class:`~evalcore.errors.SuiteError` before any case runs.
 
-The live targets (``callable``, ``openai``) take ``concurrency`` and ``requests_per_minute``
-(:mod:`evalcore.concurrency`): cases run on a bounded thread pool (a case's turns stay in
-order), and results are kept in case order.
+The live targets (``callable``, ``openai``, ``http``) take ``concurrency`` and
+``requests_per_minute`` (:mod:`evalcore.concurrency`): cases run on a bounded thread pool (a
+case's turns stay in order), and results are kept in case order.
 """
 
 from __future__ import annotations
@@ -35,8 +39,10 @@ from typing import Any, Protocol, runtime_checkable
 
 from evalstage.agent_eval._baseline import BaselineAgent, BaselineConfig
 from evalstage.agent_eval._cases import AgentCase, AgentTurn, ExpectedCall, ExpectedTurn, ToolCall
+from evalstage.agent_eval._export import recorded_agent_kind
+from evalstage.agent_eval._http import http_kind
 from evalstage.agent_eval._openai_agent import OpenAIAgent, openai_agent_kind
-from evalstage.agent_eval._outputs import load_outputs
+from evalstage.agent_eval._system import system_kind
 from evalstage.evalcore.adapters import (
     CallableArgs,
     CallableTarget,
@@ -46,9 +52,8 @@ from evalstage.evalcore.adapters import (
     callable_kind,
     live_target,
     open_target,
-    recorded_kind,
 )
-from evalstage.evalcore.concurrency import Pool, map_in_order
+from evalstage.evalcore.concurrency import Pool, map_repeated
 from evalstage.evalcore.llm_client import parse_tool_calls
 from evalstage.evalcore.progress import counting
 from evalstage.evalcore.suite import TargetSpec
@@ -75,6 +80,7 @@ __all__ = [
     "drive_case",
     "load_callable",
     "run_agent",
+    "run_agent_repeats",
     "tool_messages",
 ]
 
@@ -164,9 +170,11 @@ class CallableAgent(CallableTarget):
 AGENT_TARGETS: TargetRegistry[Agent | Recorded[list[AgentTurn]]] = TargetRegistry(
     "agent",
     [
-        recorded_kind(load_outputs, "outputs produced elsewhere (JSONL by case id)"),
+        recorded_agent_kind("outputs produced elsewhere (JSONL by case id and turn)"),
         callable_kind(CallableAgent, "fn(messages, tools) -> a turn", args=LiveCallableArgs),
         openai_agent_kind("an OpenAI-compatible chat endpoint, with the case's tools"),
+        http_kind(),
+        system_kind(),
         TargetKind(
             name="baseline",
             args=BaselineConfig,
@@ -326,14 +334,48 @@ def run_agent(
             target=target.describe(),
             seconds=time.perf_counter() - started,
         )
-    run = AgentRun(target=describe_target(target, spec.name))
-    pool: Pool = getattr(target, "pool", None) or Pool()
-    with closing_target(target), counting("agent: cases", len(cases)) as advance:
-        done = map_in_order(lambda case: drive_case(target, case), cases, pool.concurrency, advance)
-        for case, result in zip(cases, done, strict=True):
-            if result.error is not None:  # the system under test failed: record, go on
-                run.errors[case.case_id] = error_text(result.error)
-            elif result.value is not None:
-                run.turns[case.case_id] = result.value
+    with closing_target(target):
+        run = _live_runs(target, spec, cases, 1)[0]
     run.seconds = time.perf_counter() - started
     return run
+
+
+def run_agent_repeats(
+    spec: TargetSpec,
+    cases: Sequence[AgentCase],
+    *,
+    suite_root: Path | None,
+    repeats: int,
+    targets: TargetRegistry[Agent | Recorded[list[AgentTurn]]] = AGENT_TARGETS,
+) -> list[AgentRun]:
+    """Drive every case through a live agent ``repeats`` times, all repeats in one pool.
+
+    At most the target's ``concurrency`` cases are in flight, whichever repeat they belong to
+    (a case's turns stay in order); one :class:`AgentRun` per repeat, in order.
+    """
+    started = time.perf_counter()
+    target = live_target(targets, spec, suite_root / "suite.yaml" if suite_root else None)
+    with closing_target(target):
+        runs = _live_runs(target, spec, cases, repeats)
+    for run in runs:
+        run.seconds = time.perf_counter() - started
+    return runs
+
+
+def _live_runs(
+    target: Any, spec: TargetSpec, cases: Sequence[AgentCase], repeats: int
+) -> list[AgentRun]:
+    described = describe_target(target, spec.name)
+    runs = [AgentRun(target=described) for _ in range(repeats)]
+    pool: Pool = getattr(target, "pool", None) or Pool()
+    with counting("agent: cases", len(cases) * repeats) as advance:
+        done = map_repeated(
+            lambda case: drive_case(target, case), cases, repeats, pool.concurrency, advance
+        )
+        for run, results in zip(runs, done, strict=True):
+            for case, result in zip(cases, results, strict=True):
+                if result.error is not None:  # the system under test failed: record, go on
+                    run.errors[case.case_id] = error_text(result.error)
+                elif result.value is not None:
+                    run.turns[case.case_id] = result.value
+    return runs

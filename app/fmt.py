@@ -105,6 +105,14 @@ def tokens(summary: Mapping[str, Any] | None) -> str:
     return " · ".join(f"{number(v)} {names.get(k, k)}" for k, v in summary.items())
 
 
+def cost(summary: Mapping[str, Any] | None) -> str:
+    """``$0.0123 (40 of 45 priced)`` from a stage's ``config.cost``, or :data:`DASH`."""
+    if not summary or "usd" not in summary:
+        return DASH
+    priced = f"{summary.get('cases_priced', 0)} of {summary.get('cases', 0)} priced"
+    return f"${float(summary['usd']):,.4f} ({priced})"
+
+
 def outcomes_text(counts: Mapping[str, int]) -> str:
     """``pass 161 · fail 255`` in a fixed order (plain text)."""
     if not counts:

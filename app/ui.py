@@ -252,7 +252,7 @@ def kv_text(pairs: dict[str, Any]) -> None:
     st.text("\n".join(lines))
 
 
-BREAKDOWNS = ("per_category", "per_variant", "matrix", "latency_ms", "tokens", "skipped")
+BREAKDOWNS = ("per_category", "per_variant", "matrix", "latency_ms", "tokens", "cost", "skipped")
 """Stage config keys shown as charts or tables of their own, not in the options block."""
 
 
@@ -267,13 +267,14 @@ def stage_header(summary: StageSummary, extra: dict[str, Any] | None = None) -> 
                 "cases": summary.n_cases,
                 "latency": fmt.latency(config.get("latency_ms")),
                 "tokens": fmt.tokens(config.get("tokens")),
-                "cost": fmt.DASH,
+                "cost": fmt.cost(config.get("cost")),
                 **(extra or {}),
             },
             why={
                 "latency": "No case of this stage recorded a latency.",
                 "tokens": "The target reported no token counts.",
-                "cost": "No price per token is recorded, so no cost is computed.",
+                "cost": "No price per token is recorded (prices: in suite.yaml), or the target "
+                "reported no token counts, so no cost is computed.",
             },
         )
         outcome_badges(summary.outcomes)

@@ -77,6 +77,8 @@ def run_summary(run: RunRecord) -> dict[str, Any]:
                         "per_category",
                         "latency_ms",
                         "tokens",
+                        "cost",
+                        "end_to_end",
                         "repeats",
                     )
                     if key in s.config
@@ -134,16 +136,51 @@ def print_run(run: RunRecord) -> None:
             out.print(usage, soft_wrap=True, highlight=False)
         if per_variant:
             print_variants(per_variant, stage.config.get("matrix", {}))
+        attributed = end_to_end_line(stage.config.get("end_to_end"))
+        if attributed:
+            out.print(attributed, soft_wrap=True, highlight=False)
         if stage.failure_categories:
             cats = ", ".join(f"{k} {v}" for k, v in sorted(stage.failure_categories.items()))
             out.print(f"failures by category: {cats}", soft_wrap=True)
         if stage.error_codes:
             codes = ", ".join(f"{k} {v}" for k, v in sorted(stage.error_codes.items()))
             out.print(f"error codes (cases): {codes}", soft_wrap=True)
+    total = run_cost(run)
+    if total is not None:
+        out.print(total, soft_wrap=True, highlight=False)
+
+
+def run_cost(run: RunRecord) -> str | None:
+    """``cost of the run: $… (stages …)`` summed over the stages that were priced."""
+    priced = {
+        s.stage: s.config["cost"] for s in run.stages if isinstance(s.config.get("cost"), dict)
+    }
+    if not priced:
+        return None
+    unpriced = [s.stage for s in run.stages if s.stage not in priced]
+    total = sum(float(c["usd"]) for c in priced.values())
+    text = f"cost of the run: ${total:,.4f} ({', '.join(priced)} priced"
+    return text + (f"; not measured: {', '.join(unpriced)})" if unpriced else ")")
+
+
+def end_to_end_line(counts: Any) -> str | None:
+    """Where the end-to-end (``retrieved``) answers broke: retrieval or generation."""
+    if not isinstance(counts, dict) or not counts.get("n"):
+        return None
+    parts = [f"pass {counts.get('pass', 0)}"]
+    for key, label in (
+        ("failed_at_retrieval", "failed at retrieval (no gold document retrieved)"),
+        ("failed_at_generation", "failed at generation (over what was retrieved)"),
+        ("error", "error"),
+        ("unmeasured", "unmeasured"),
+    ):
+        if counts.get(key):
+            parts.append(f"{label} {counts[key]}")
+    return f"end to end ({counts['n']} retrieved answers): " + ", ".join(parts)
 
 
 def usage_line(config: dict[str, Any]) -> str | None:
-    """``latency p50 … ms, p95 … ms · tokens prompt …, completion …`` when the run stored them."""
+    """``latency p50 … ms, p95 … ms · tokens prompt …, completion … · cost $…`` when stored."""
     parts = []
     latency = config.get("latency_ms")
     if isinstance(latency, dict) and "p50" in latency:
@@ -156,6 +193,12 @@ def usage_line(config: dict[str, Any]) -> str | None:
         if tokens.get("flagged_cases"):
             text += f" ({tokens['flagged_cases']} cases reported implausible counts: not included)"
         parts.append(text)
+    cost = config.get("cost")
+    if isinstance(cost, dict) and "usd" in cost:
+        parts.append(
+            f"cost ${cost['usd']:,.4f} ({cost.get('cases_priced', 0)} of {cost.get('cases', 0)} "
+            f"results priced, {cost.get('model', '?')})"
+        )
     return " · ".join(parts) or None
 
 

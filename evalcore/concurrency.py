@@ -153,3 +153,22 @@ def map_in_order(
             while emitted in results:
                 yield results.pop(emitted)
                 emitted += 1
+
+
+def map_repeated(
+    fn: Callable[[T], R],
+    items: Sequence[T],
+    repeats: int,
+    concurrency: int = 1,
+    on_done: Callable[[], None] | None = None,
+) -> list[list[Done[R]]]:
+    """``fn`` over ``items``, ``repeats`` times, all in one pool: one list of results per repeat.
+
+    Every repeat's calls are in flight together, at most ``concurrency`` at once (the repeats
+    of one item do not wait for the other items' first calls); results keep item order within
+    each repeat.
+    """
+    calls = [item for _ in range(repeats) for item in items]
+    done = list(map_in_order(fn, calls, concurrency, on_done))
+    n = len(items)
+    return [done[r * n : (r + 1) * n] for r in range(repeats)]

@@ -18,12 +18,15 @@ them (``pass_all@3``).
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any, TypeVar
 
 from evalstage.evalcore.metrics import MetricCatalog, MetricDef
 from evalstage.evalcore.outcomes import Outcome
 from evalstage.evalcore.records import CaseResult, MetricSummary
-from evalstage.evalcore.report import summarize
+from evalstage.evalcore.report import StageReport, summarize
 from evalstage.evalcore.stats import summarize_metrics
+
+SR = TypeVar("SR", bound=StageReport)
 
 __all__ = ["PASS_ALL", "PASS_ANY", "REPEAT_METRICS", "combine_repeats", "repeat_names"]
 
@@ -91,3 +94,23 @@ def combine_repeats(
             columns[all_name].append(float(all(passes)))
             columns[flip_name].append(float(flipped))
     return first, summarize(catalog, summarize_metrics(columns, len(repeats[0]), confidence))
+
+
+def combine_reports(reports: Sequence[SR], confidence: float = 0.95) -> SR:
+    """One report for ``reports`` (one per repeat, the first first): see :func:`combine_repeats`.
+
+    Its results are the first repeat's, its metrics gain ``pass@k``, ``pass_all@k`` and
+    ``flip_rate``, and its cost is every repeat's.
+    """
+    first = reports[0]
+    if len(reports) == 1:
+        return first
+    results, metrics = combine_repeats([r.results for r in reports], first.declared, confidence)
+    update: dict[str, Any] = {"results": results, "metrics": [*first.metrics, *metrics]}
+    costs = [r.cost for r in reports if r.cost is not None]
+    if costs:
+        update["cost"] = {
+            **costs[0],
+            **{key: sum(c[key] for c in costs) for key in ("usd", "cases_priced", "cases")},
+        }
+    return first.model_copy(update=update)

@@ -11,11 +11,12 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
+from evalstage.evalcore.cost import Price, cost_of, cost_summary, price_for
 from evalstage.evalcore.metrics import RATE_PREFIX, MetricCatalog
 from evalstage.evalcore.outcomes import FailureCategory, Outcome
 from evalstage.evalcore.records import CaseResult, MetricSummary, StageSummary
@@ -105,6 +106,11 @@ class StageReport(BaseModel):
     tokens: dict[str, int] | None = Field(
         default=None, description='{"prompt", "completion"} totals, when recorded.'
     )
+    cost: dict[str, Any] | None = Field(
+        default=None,
+        description='{"usd", "cases_priced", "cases", "model"} from the suite\'s prices, when '
+        "a price and token counts were there (evalcore/cost.py); else not measured.",
+    )
     declared: MetricCatalog = Field(
         default_factory=MetricCatalog, description="The stage's metric declaration."
     )
@@ -128,7 +134,33 @@ class StageReport(BaseModel):
             extras["latency_ms"] = self.latency_ms
         if self.tokens is not None:
             extras["tokens"] = self.tokens
+        if self.cost is not None:
+            extras["cost"] = self.cost
         return extras
+
+
+SR = TypeVar("SR", bound=StageReport)
+
+
+def price_report(report: SR, prices: Mapping[str, Price], target: TargetSpec) -> SR:
+    """``report`` with each result's ``details["cost_usd"]`` and the stage's :attr:`cost`.
+
+    Priced by :func:`evalcore.cost.price_for`; a result without token counts stays unpriced.
+    """
+    found = price_for(prices, target.model_dump())
+    if found is None:
+        return report
+    model, price = found
+    results = []
+    for r in report.results:
+        cost = cost_of(r.details, price)
+        if cost is not None:
+            r = r.model_copy(update={"details": {**r.details, "cost_usd": cost}})
+        results.append(r)
+    summary = cost_summary([r.details.get("cost_usd") for r in results])
+    if summary is not None:
+        summary["model"] = model
+    return report.model_copy(update={"results": results, "cost": summary})
 
 
 def tally(results: Sequence[CaseResult]) -> tuple[dict[str, int], dict[str, int]]:

@@ -7,6 +7,7 @@ from typing import Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from evalstage.evalcore.cost import Price
 from evalstage.evalcore.errors import SuiteError
 from evalstage.evalcore.files import is_file, read_text
 from evalstage.evalcore.hashing import files_hash
@@ -160,6 +161,16 @@ class SuiteManifest(BaseModel):
     stages: dict[str, StageSpec] = Field(min_length=1)
     gates: GatesSpec = Field(default_factory=GatesSpec)
     judge: JudgeRef | None = None
+    system: TargetSpec | None = Field(
+        default=None,
+        description="Your end-to-end system (callable, http or recorded): stages select it "
+        "with target: {name: system}; see docs/own-system.md.",
+    )
+    prices: dict[str, Price] = Field(
+        default_factory=dict,
+        description="Model -> price per million tokens; a stage's results are priced by its "
+        "target's args.model, else by the entry 'default' (evalcore/cost.py).",
+    )
 
 
 class Suite(BaseModel):
@@ -256,6 +267,18 @@ def load_suite(root: str | Path) -> Suite:
                 line=yaml_line(manifest_path, read_text(manifest_path), keys),
                 field=".".join(keys),
                 hint=f"declared stages: {', '.join(manifest.stages)}",
+            )
+    for stage, spec in manifest.stages.items():
+        if spec.target.name == "system" and manifest.system is None:
+            raise SuiteError(
+                f"the {stage} stage's target is 'system', but the suite declares no system",
+                path=manifest_path,
+                line=yaml_line(
+                    manifest_path, read_text(manifest_path), ("stages", stage, "target")
+                ),
+                field=f"stages.{stage}.target",
+                hint="add a top-level 'system: {name: callable|http|recorded, args: {...}}' "
+                "block describing your end-to-end system (docs/own-system.md)",
             )
     if manifest.gates.judge and manifest.judge is None:
         raise SuiteError(

@@ -15,7 +15,9 @@ from evalstage.agent_eval import (
     run_agent,
     score_agent,
 )
-from evalstage.evalcore.report import stage_summary
+from evalstage.agent_eval._targets import run_agent_repeats
+from evalstage.evalcore.repeats import combine_reports
+from evalstage.evalcore.report import price_report, stage_summary
 from evalstage.evalcore.suite import TargetSpec, load_suite
 from evalstage.flows.artifacts import publish_stage_artifacts
 from evalstage.flows.caching import batch_fingerprint, run_batch
@@ -27,6 +29,14 @@ from evalstage.flows.runtime import call_task, flow, task
 def run_agent_batch(inputs: AgentInputs) -> AgentRun:
     """Drive every active case through the agent (target I/O is retried inside the client)."""
     return run_agent(inputs.target, inputs.active_cases, suite_root=inputs.suite_root)
+
+
+@task(name="run-agent-repeats", retries=0)
+def run_agent_repeats_batch(inputs: AgentInputs, repeats: int) -> list[AgentRun]:
+    """Drive every case through a live agent ``repeats`` times, the repeats in one pool."""
+    return run_agent_repeats(
+        inputs.target, inputs.active_cases, suite_root=inputs.suite_root, repeats=repeats
+    )
 
 
 @task(name="score-agent")
@@ -45,11 +55,13 @@ def agent_stage(
     target: TargetSpec | None = None,
     record: bool = False,
     store_url: str | None = None,
+    repeats: int = 1,
 ) -> tuple[AgentInputs, AgentReport]:
     """Run and score the agent stage of the suite in ``suite_dir``.
 
     Inside ``evaluate_suite`` the parent stores the run; run alone (e.g. as a deployment) with
-    ``record=True`` it stores a one-stage run itself.
+    ``record=True`` it stores a one-stage run itself. ``repeats`` > 1 (a live target): every
+    case runs that many times, all repeats in the target's pool, combined in one report.
     """
     started, began = datetime.now(UTC), time.perf_counter()
     suite = load_suite(Path(suite_dir))
@@ -57,9 +69,17 @@ def agent_stage(
     if target is not None:
         inputs = inputs.model_copy(update={"target": target})
     fingerprint = batch_fingerprint(suite, "agent", inputs.options, {"agent": inputs.target})
-    run = run_batch(run_agent_batch, fingerprint, inputs)
-    report = call_task(score_agent_batch, inputs, run)
-    report = report.model_copy(update={"target_description": run.target})
+    if repeats > 1:
+        runs = call_task(run_agent_repeats_batch, inputs, repeats)
+    else:
+        runs = [run_batch(run_agent_batch, fingerprint, inputs)]
+    reports = []
+    for run in runs:
+        scored = call_task(score_agent_batch, inputs, run)
+        if repeats > 1:
+            scored = price_report(scored, suite.manifest.prices, inputs.target)
+        reports.append(scored.model_copy(update={"target_description": run.target}))
+    report = combine_reports(reports, inputs.options.confidence)
     publish_stage_artifacts("agent", suite.manifest.name, report.metrics, report.outcomes)
     if record:
         summary = stage_summary("agent", inputs, report, time.perf_counter() - began)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import tempfile
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -12,8 +13,8 @@ from evalstage.agent_eval import load_agent_inputs
 from evalstage.evalcore.errors import SuiteError
 from evalstage.evalcore.progress import step
 from evalstage.evalcore.records import CaseResult, StageSummary, invalid_reason
-from evalstage.evalcore.repeats import combine_repeats
-from evalstage.evalcore.report import StageReport, stage_summary
+from evalstage.evalcore.repeats import combine_reports
+from evalstage.evalcore.report import StageReport, price_report, stage_summary
 from evalstage.evalcore.suite import TargetSpec, load_suite
 from evalstage.evalcore.targets import TargetContext, closing_target
 from evalstage.flows.agent import agent_stage
@@ -23,6 +24,7 @@ from evalstage.flows.recording import git_commit, record_run
 from evalstage.flows.retrieval import retrieval_stage
 from evalstage.flows.runtime import call_flow, finish_run, flow
 from evalstage.flows.scaleout import task_runner
+from evalstage.flows.system_pass import ask_system, system_stages
 from evalstage.generation_eval import load_generation_inputs
 from evalstage.retrieval_eval import load_retrieval_inputs
 
@@ -105,25 +107,33 @@ def validate_suite(
 
 
 def repeated_stage(
-    stage: str, run_once: Callable[[], tuple[Any, StageReport]], repeats: int
+    stage: str, run_once: Callable[[int], tuple[Any, StageReport]], repeats: int
 ) -> tuple[Any, StageReport, int]:
     """Run a stage ``repeats`` times when its target is live; the combined report.
 
     A deterministic target (built-in, recorded) runs once: its repeats would be identical. The
     report's results are the first repeat's, with every repeat's outcome in their details,
     and its metrics gain ``pass@k``, ``pass_all@k`` and ``flip_rate``
-    (:func:`evalcore.repeats.combine_repeats`). Returns how many times it ran.
+    (:func:`evalcore.repeats.combine_repeats`); its cost is every repeat's. ``run_once(i)``
+    runs repeat ``i``. Returns how many times it ran.
     """
-    inputs, first = run_once()
-    if repeats <= 1 or TARGETS[stage].deterministic(inputs.target.name):
+    inputs, first = run_once(0)
+    if repeats <= 1 or _replays(stage, inputs):
         return inputs, first, 1
     reports = [first]
-    for _ in range(repeats - 1):
-        reports.append(run_once()[1])
+    for repeat in range(1, repeats):
+        reports.append(run_once(repeat)[1])
     confidence = getattr(inputs.options, "confidence", 0.95)
-    results, metrics = combine_repeats([r.results for r in reports], first.declared, confidence)
-    report = first.model_copy(update={"results": results, "metrics": [*first.metrics, *metrics]})
-    return inputs, report, repeats
+    return inputs, combine_reports(reports, confidence), repeats
+
+
+def _replays(stage: str, inputs: Any) -> bool:
+    """Whether the stage's target is deterministic (its repeats would be identical)."""
+    if inputs.target.name == "system":
+        from evalstage.evalcore.system import system_is_deterministic
+
+        return system_is_deterministic(TargetContext(inputs.suite_root))
+    return bool(TARGETS[stage].deterministic(inputs.target.name))
 
 
 @flow(name="evaluate-suite", log_prints=True)
@@ -150,22 +160,48 @@ def evaluate_suite(
     overrides = targets or {}
     summaries: list[StageSummary] = []
     results: list[CaseResult] = []
-    with task_runner(dask) as runner:
+    end_to_end = system_stages(suite, selected, overrides)
+    repeats_inside = [
+        s
+        for s in selected
+        if repeats > 1
+        and s in ("generation", "agent")
+        and s not in end_to_end
+        and not TARGETS[s].deterministic((overrides.get(s) or suite.manifest.stages[s].target).name)
+    ]
+    passes: dict[str, list[TargetSpec] | None] = {}
+    with task_runner(dask) as runner, tempfile.TemporaryDirectory(prefix="evalstage-") as tmp:
         for stage in selected:
             began = time.perf_counter()
 
-            def run_once(stage: str = stage) -> tuple[Any, StageReport]:
-                found: tuple[Any, StageReport] = call_flow(
+            def run_once(repeat: int, stage: str = stage) -> tuple[Any, StageReport]:
+                target = overrides.get(stage)
+                if stage in end_to_end:  # one call per question and repeat, for every stage
+                    if "asked" not in passes:
+                        passes["asked"] = ask_system(suite, end_to_end, Path(tmp), repeats)
+                    asked = passes["asked"]
+                    target = asked[repeat] if asked is not None else target
+                inner = {"repeats": repeats} if stage in repeats_inside else {}
+                inputs, report = call_flow(
                     STAGE_FLOWS[stage],
                     suite_dir,
-                    overrides.get(stage),
+                    target,
                     store_url=store_url,
                     task_runner=runner,
+                    **inner,
                 )
-                return found
+                if stage in end_to_end:  # the run records the spec, not the replies file
+                    spec = overrides.get(stage) or suite.manifest.stages[stage].target
+                    inputs = inputs.model_copy(update={"target": spec})
+                if report.cost is not None:  # priced per repeat by the stage itself
+                    return inputs, report
+                return inputs, price_report(report, suite.manifest.prices, inputs.target)
 
             with step(f"{stage} stage"):
-                inputs, report, done = repeated_stage(stage, run_once, repeats)
+                if stage in repeats_inside:  # every repeat's cases in the target's one pool
+                    (inputs, report), done = run_once(0), repeats
+                else:
+                    inputs, report, done = repeated_stage(stage, run_once, repeats)
             summary = stage_summary(stage, inputs, report, time.perf_counter() - began)
             if repeats > 1:
                 summary.config["repeats"] = done

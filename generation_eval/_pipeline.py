@@ -12,6 +12,7 @@ from collections.abc import Callable, Mapping, Sequence
 from evalstage.evalcore.calibration import CalibrationRecord
 from evalstage.evalcore.suite import TargetSpec
 from evalstage.generation_eval._suite import GenerationInputs
+from evalstage.generation_eval._system import is_system, system_variants
 from evalstage.generation_eval._targets import GenerationRun
 from evalstage.generation_eval._variants import CaseVariant, build_variants
 from evalstage.generation_eval.judge import JudgeScore
@@ -49,6 +50,9 @@ def make_variants(
 
     def search(queries: Mapping[str, str], k: int) -> Mapping[str, Sequence[str]]:
         return rank(NEGATIVES_RANKER, queries, k)
+
+    if is_system(inputs.target):  # the retrieved variant is the system's own end-to-end call
+        return system_variants(inputs, search)
 
     retrieved, retrieved_by = None, ""
     chosen = contexts_retriever(inputs, can_search)

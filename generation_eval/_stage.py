@@ -90,16 +90,37 @@ class GenerationReport(StageReport):
     )
     skipped: dict[str, str] = Field(default_factory=dict)
     verifier: dict[str, Any] = Field(default_factory=dict)
+    end_to_end: dict[str, int] = Field(
+        default_factory=dict,
+        description="The retrieved variants by outcome, a failure by the stage that broke: "
+        '{"n", "pass", "failed_at_retrieval", "failed_at_generation", "error", "unmeasured"}.',
+    )
 
     def breakdowns(self) -> dict[str, Any]:
         """The shared breakdowns, the per-variant figures, the matrix, skips and the verifier."""
+        extras = {"end_to_end": self.end_to_end} if self.end_to_end else {}
         return {
             **super().breakdowns(),
             "per_variant": self.per_variant,
             "matrix": self.matrix,
             "skipped": self.skipped,
             "verifier": self.verifier,
+            **extras,
         }
+
+
+def end_to_end_counts(results: Sequence[CaseResult]) -> dict[str, int]:
+    """The ``retrieved`` variants by outcome, each failure by the stage that broke."""
+    rows = [r for r in results if r.variant == "retrieved"]
+    if not rows:
+        return {}
+    counts = Counter(
+        f"failed_at_{r.details.get('failed_stage', 'generation')}"
+        if r.outcome == Outcome.FAIL
+        else r.outcome.value
+        for r in rows
+    )
+    return {"n": len(rows), **dict(sorted(counts.items()))}
 
 
 def _usage(output: Generation | None) -> dict[str, Any]:
@@ -242,10 +263,24 @@ def score_generation(context: GenerationContext, verifier: Verifier) -> Generati
 
 
 def _attribute_retrieval(results: list[CaseResult]) -> list[CaseResult]:
-    """A failing ``retrieved`` variant whose oracle ``original`` passes: ``retrieval_miss``."""
+    """A failing ``retrieved`` variant whose oracle ``original`` passes: ``retrieval_miss``.
+
+    Every failing ``retrieved`` variant also names the stage that broke in
+    ``details["failed_stage"]``: ``retrieval`` when the case has gold documents and none was
+    retrieved, else ``generation`` (it answered wrongly over what was retrieved).
+    """
     passed = {r.case_id for r in results if r.variant == "original" and r.outcome == Outcome.PASS}
+    gold = {
+        r.case_id: r.details.get("provenance", {}).get("gold_doc_ids") or []
+        for r in results
+        if r.variant == "original"
+    }
     out: list[CaseResult] = []
     for r in results:
+        if r.variant == "retrieved" and r.outcome == Outcome.FAIL:
+            found = r.details.get("provenance", {}).get("gold_retrieved")
+            stage = "retrieval" if gold.get(r.case_id) and not found else "generation"
+            r = r.model_copy(update={"details": {**r.details, "failed_stage": stage}})
         if r.variant == "retrieved" and r.outcome == Outcome.FAIL and r.case_id in passed:
             missed = not r.details.get("provenance", {}).get("gold_retrieved")
             why = "no gold document was retrieved" if missed else "retrieved contexts misled it"
@@ -359,5 +394,6 @@ def _report(
         matrix=matrix,
         skipped=context.skipped,
         verifier=describe() if callable(describe) else {"identity": verifier.identity},
+        end_to_end=end_to_end_counts(results),
         **report_fields(results),
     )

@@ -13,7 +13,9 @@ A generator answers ``generate(question, passages) -> Generation`` (answer text,
 * ``http`` (:mod:`generation_eval._http`) calls your own JSON-over-HTTP service: a request body
   template and the paths of the answer (and citations) in its reply;
 * ``recorded`` (``args.path``: JSONL of ``{"case_id", "variant", "answer", ...}``) replays
-  answers produced elsewhere (:mod:`generation_eval._recorded`).
+  answers produced elsewhere (:mod:`generation_eval._recorded`);
+* ``system`` (the suite's ``system:`` block, :mod:`generation_eval._system`): the end-to-end
+  system answers the ``retrieved`` variant over its own retrieval, the others over given passages.
 
 The live targets (``callable``, ``openai``, ``http``) take ``concurrency`` and
 ``requests_per_minute`` (:mod:`evalcore.concurrency`): variants run on a bounded thread pool,
@@ -47,7 +49,7 @@ from evalstage.evalcore.adapters import (
     pool_of,
 )
 from evalstage.evalcore.chat_reply import ChatResult
-from evalstage.evalcore.concurrency import Pool, map_in_order
+from evalstage.evalcore.concurrency import Pool, map_repeated
 from evalstage.evalcore.llm_client import ChatClient
 from evalstage.evalcore.progress import counting, step
 from evalstage.evalcore.suite import TargetSpec
@@ -78,6 +80,7 @@ from evalstage.generation_eval._recorded import (
     load_recorded,
     recorded_answers_kind,
 )
+from evalstage.generation_eval._system import system_kind
 from evalstage.generation_eval._variants import CaseVariant
 
 __all__ = [
@@ -99,8 +102,10 @@ __all__ = [
     "number_passages",
     "render_prompt",
     "run_generator",
+    "run_generator_repeats",
     "target_prompts",
 ]
+
 
 @runtime_checkable
 class Generator(Protocol):
@@ -238,9 +243,7 @@ GENERATION_TARGETS: TargetRegistry[Generator | Recorded[Generation]] = TargetReg
             deterministic=True,
             summary="the built-in extractive generator (bundled MiniLM)",
         ),
-        callable_kind(
-            CallableGenerator, "fn(question, passages) -> answer", args=LiveCallableArgs
-        ),
+        callable_kind(CallableGenerator, "fn(question, passages) -> answer", args=LiveCallableArgs),
         TargetKind(
             name="openai",
             args=GenerationChatConfig,
@@ -249,6 +252,7 @@ GENERATION_TARGETS: TargetRegistry[Generator | Recorded[Generation]] = TargetReg
         ),
         http_kind(),
         recorded_answers_kind("answers produced elsewhere (JSONL by case and variant)"),
+        system_kind(),
     ],
 )
 """The generation stage's targets."""
@@ -288,31 +292,67 @@ def run_generator(
             target=target.describe(),
             seconds=time.perf_counter() - started,
         )
-    run = GenerationRun(target=describe_target(target, spec.name))
     with closing_target(target):
-        prepare = getattr(target, "prepare", None)
-        if callable(prepare):  # a built-in generator may batch its own work up front
-            unique = {(p.doc_id, p.text): p for item in variants for p in item.passages}
-            with step(f"generation: preparing the generator ({len(unique)} passages)"):
-                prepare(list(dict.fromkeys(i.question for i in variants)), list(unique.values()))
-        pool: Pool = getattr(target, "pool", None) or Pool()
+        run = _live_runs(target, spec, variants, 1)[0]
+    run.seconds = time.perf_counter() - started
+    return run
 
-        def answer(item: CaseVariant) -> Generation:
-            began = time.perf_counter()
+
+def run_generator_repeats(
+    spec: TargetSpec,
+    variants: Sequence[CaseVariant],
+    *,
+    suite_root: Path | None,
+    repeats: int,
+    targets: TargetRegistry[Generator | Recorded[Generation]] = GENERATION_TARGETS,
+) -> list[GenerationRun]:
+    """Ask a live target every variant ``repeats`` times, all repeats in one pool.
+
+    At most the target's ``concurrency`` calls are in flight, whichever repeat they belong to;
+    one :class:`GenerationRun` per repeat, in order.
+    """
+    started = time.perf_counter()
+    target = live_target(targets, spec, suite_root / "suite.yaml" if suite_root else None)
+    with closing_target(target):
+        runs = _live_runs(target, spec, variants, repeats)
+    for run in runs:
+        run.seconds = time.perf_counter() - started
+    return runs
+
+
+def _live_runs(
+    target: Any, spec: TargetSpec, variants: Sequence[CaseVariant], repeats: int
+) -> list[GenerationRun]:
+    """Every variant's answer from a live target, ``repeats`` times (one run per repeat)."""
+    prepare = getattr(target, "prepare", None)
+    if callable(prepare):  # a built-in generator may batch its own work up front
+        unique = {(p.doc_id, p.text): p for item in variants for p in item.passages}
+        with step(f"generation: preparing the generator ({len(unique)} passages)"):
+            prepare(list(dict.fromkeys(i.question for i in variants)), list(unique.values()))
+    pool: Pool = getattr(target, "pool", None) or Pool()
+    by_variant = getattr(target, "answer_variant", None)  # the end-to-end system
+
+    def answer(item: CaseVariant) -> Generation:
+        began = time.perf_counter()
+        if callable(by_variant):
+            output = by_variant(item)
+        else:
             output = target.generate(item.question, list(item.passages))
-            if not isinstance(output, Generation):
-                output = coerce_generation(output)
-            if output.latency_ms is None:
-                elapsed = (time.perf_counter() - began) * 1000.0
-                output = output.model_copy(update={"latency_ms": elapsed})
-            return output
+        if not isinstance(output, Generation):
+            output = coerce_generation(output)
+        if output.latency_ms is None:
+            elapsed = (time.perf_counter() - began) * 1000.0
+            output = output.model_copy(update={"latency_ms": elapsed})
+        return output
 
-        with counting("generation: answers", len(variants)) as advance:
-            done = map_in_order(answer, variants, pool.concurrency, advance)
-            for item, result in zip(variants, done, strict=True):
+    described = describe_target(target, spec.name)
+    runs = [GenerationRun(target=described) for _ in range(repeats)]
+    with counting("generation: answers", len(variants) * repeats) as advance:
+        done = map_repeated(answer, variants, repeats, pool.concurrency, advance)
+        for run, results in zip(runs, done, strict=True):
+            for item, result in zip(variants, results, strict=True):
                 if result.error is not None:  # the system under test failed: record, go on
                     run.errors[item.key] = error_text(result.error)
                 elif result.value is not None:
                     run.outputs[item.key] = result.value
-    run.seconds = time.perf_counter() - started
-    return run
+    return runs

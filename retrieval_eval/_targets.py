@@ -3,8 +3,9 @@
 :data:`RETRIEVAL_TARGETS` lists them once: the built-in retrievers ``bm25``, ``dense`` and
 ``hybrid`` (index the corpus, then search), ``run_file`` (a TREC run file, relative to the suite
 folder) and ``callable`` (``fn(query, k)`` returning ``{doc: score}``, ``[(doc, score)]`` or
-``[doc, ...]`` in rank order) and ``http`` (your own JSON search service,
-:mod:`retrieval_eval._http`). A failing callable or http query becomes that query's error.
+``[doc, ...]`` in rank order), ``http`` (your own JSON search service,
+:mod:`retrieval_eval._http`) and ``system`` (the suite's end-to-end system,
+:mod:`retrieval_eval._system`). A failing callable or http query becomes that query's error.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from evalstage.retrieval_eval._bm25 import BM25Config, BM25Retriever
 from evalstage.retrieval_eval._dense import DenseConfig, DenseRetriever
 from evalstage.retrieval_eval._http import HttpRetriever, http_kind
 from evalstage.retrieval_eval._hybrid import HybridConfig, HybridRetriever
+from evalstage.retrieval_eval._system import SystemRetriever, system_kind
 from evalstage.retrieval_eval._trec import read_run
 from evalstage.retrieval_eval._types import Ranking, Retriever
 
@@ -167,6 +169,7 @@ RETRIEVAL_TARGETS: TargetRegistry[RetrievalTarget] = TargetRegistry(
         ),
         callable_kind(CallableRetriever, "fn(query, k) -> ranked docs", can_search=True),
         http_kind(),
+        system_kind(),
     ],
 )
 """The retrieval stage's targets."""
@@ -207,6 +210,6 @@ def run_target(
     target = targets.build(spec, TargetContext(suite_root))
     with closing_target(target):
         output = target.retrieve(queries, documents, k)
-    if isinstance(target, HttpRetriever):
+    if isinstance(target, HttpRetriever | SystemRetriever):
         output.described = target.describe()
     return output

@@ -169,3 +169,9 @@ def test_the_case_page_finds_the_suite_folder_the_run_read(tiny_suite: Path) -> 
     assert run_suite_folder(run) == str(tiny_suite.resolve())
     (tiny_suite / "suite.yaml").unlink()  # moved or deleted since: no folder to offer
     assert run_suite_folder(run) == ""
+
+
+def test_cost_is_shown_when_priced_and_a_dash_when_not_measured():
+    summary = {"usd": 0.01234, "cases_priced": 40, "cases": 45, "model": "m"}
+    assert fmt.cost(summary) == "$0.0123 (40 of 45 priced)"
+    assert fmt.cost(None) == fmt.DASH and fmt.cost({}) == fmt.DASH

@@ -151,7 +151,12 @@ def _rows_file(tmp_path: Path) -> Path:
 def test_export_inputs_refuses_a_stage_it_cannot_export(tmp_path: Path) -> None:
     suite = write_tiny_rag_suite(tmp_path / "suite")
     result = runner.invoke(
-        app, ["export-inputs", str(suite), "--stage", "agent", "--out", str(tmp_path / "x")]
+        app, ["export-inputs", str(suite), "--stage", "retrieval", "--out", str(tmp_path / "x")]
     )
     assert result.exit_code == 2 and "cannot export" in result.output
+    assert not (tmp_path / "x").exists()
+    agent = runner.invoke(
+        app, ["export-inputs", str(suite), "--stage", "agent", "--out", str(tmp_path / "x")]
+    )
+    assert agent.exit_code == 2 and "the suite has no agent stage" in agent.output
     assert not (tmp_path / "x").exists()
