@@ -10,6 +10,7 @@ import json
 import threading
 import time
 from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -31,6 +32,8 @@ class FakeServer:
     lock: threading.Lock = field(default_factory=threading.Lock)
     check: Callable[[dict[str, Any]], Reply | None] | None = None
     """Looks at each request body first; a Reply it returns is sent instead of the script's."""
+    around_reply: Callable[[], AbstractContextManager[object]] | None = None
+    """Entered around each reply's delay, outside the lock (e.g. ``Overlap.enter``)."""
 
     def script(self, *replies: Reply) -> None:
         self.replies.extend(replies)
@@ -79,8 +82,9 @@ def _handler(server: FakeServer) -> type[BaseHTTPRequestHandler]:
                     reply = rejected
                 else:
                     reply = server.replies.pop(0) if server.replies else Reply(500, {"error": "x"})
-            if reply.delay_s:
-                time.sleep(reply.delay_s)
+            with server.around_reply() if server.around_reply is not None else nullcontext():
+                if reply.delay_s:
+                    time.sleep(reply.delay_s)
             data = json.dumps(reply.body).encode()
             try:
                 self.send_response(reply.status)

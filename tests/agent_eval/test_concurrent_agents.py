@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import json
-import time
 from typing import Any
 
 from chat_server import FakeServer, Reply, completion
+from overlap import Overlap
 
 from evalstage.agent_eval import AgentContext, score_agent
 from evalstage.agent_eval._cases import AgentCase
@@ -50,9 +50,9 @@ def _check(body: dict[str, Any]) -> Reply:
     first, second = ask.removeprefix("weather in ").rstrip("?").split(", then ")
     city = second if body["messages"][-1]["role"] == "tool" else first
     if first == "Doha":
-        return Reply(body=completion(content="I will not."), delay_s=0.05)
+        return Reply(body=completion(content="I will not."))
     call = {"name": "get_weather", "arguments": json.dumps({"city": city})}
-    return Reply(body=completion(tool_calls=[call]), delay_s=0.05)
+    return Reply(body=completion(tool_calls=[call]))
 
 
 def _spec(server: FakeServer, **args: Any) -> TargetSpec:
@@ -62,12 +62,11 @@ def _spec(server: FakeServer, **args: Any) -> TargetSpec:
 
 def test_concurrent_agent_runs_score_the_same_as_sequential(server: FakeServer) -> None:
     server.check = _check
-    began = time.perf_counter()
     one = run_agent(_spec(server), CASES, suite_root=None)
-    sequential = time.perf_counter() - began
-    began = time.perf_counter()
+    overlap = Overlap(needed=6)  # each reply waits until six requests are in flight
+    server.around_reply = overlap.enter
     six = run_agent(_spec(server, concurrency=6), CASES, suite_root=None)
-    assert time.perf_counter() - began < sequential * 0.6  # ideal: 1/6 (a shared machine)
+    assert overlap.reached and overlap.most == 6
     assert list(six.turns) == list(one.turns) == [c.case_id for c in CASES]
     strip = lambda run: {  # noqa: E731
         k: [t.model_dump(exclude={"latency_ms"}) for t in v] for k, v in run.turns.items()
@@ -81,8 +80,12 @@ def test_concurrent_agent_runs_score_the_same_as_sequential(server: FakeServer) 
     assert six.target["concurrency"] == 6
 
 
+FOLLOW_OVERLAP = Overlap(needed=4, timeout_s=0.0)
+
+
 def follow(messages, tools):
-    time.sleep(0.02)
+    with FOLLOW_OVERLAP.enter():
+        pass
     ask = messages[0]["content"]
     first, second = ask.removeprefix("weather in ").rstrip("?").split(", then ")
     return [{"name": "get_weather", "arguments": {"city": second if len(messages) > 1 else first}}]
@@ -91,11 +94,13 @@ def follow(messages, tools):
 def test_a_callable_agent_runs_concurrently() -> None:
     target = f"{__name__}:follow"
     one = run_agent(TargetSpec(name="callable", args={"function": target}), CASES, suite_root=None)
+    FOLLOW_OVERLAP.timeout_s = 20.0  # now each call waits until four are in flight
     four = run_agent(
         TargetSpec(name="callable", args={"function": target, "concurrency": 4}),
         CASES,
         suite_root=None,
     )
     assert not four.errors and list(four.turns) == list(one.turns)
+    assert FOLLOW_OVERLAP.reached and FOLLOW_OVERLAP.most == 4
     calls = lambda run: {k: [t.tool_calls for t in v] for k, v in run.turns.items()}  # noqa: E731
     assert calls(four) == calls(one)

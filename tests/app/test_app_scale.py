@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -58,12 +57,10 @@ def test_large_run_renders(
     store.save_run(run, results)
     store.engine.dispose()
     monkeypatch.setenv("EVALSTAGE_STORE", url)
-    start = time.perf_counter()
     at = AppTest.from_file(fx["main"], default_timeout=30)
     at.switch_page("app_pages/run.py")
     at.query_params["run_id"] = "big0000run"
     at.run()
-    elapsed = time.perf_counter() - start
     assert not at.exception
     per_query = next(f for f in frames(at) if "hit@10" in f.columns)
     assert len(per_query) == 50  # paginated
@@ -72,7 +69,6 @@ def test_large_run_renders(
     at.number_input(key="ret_page").set_value(200).run()
     per_query = next(f for f in frames(at) if "hit@10" in f.columns)
     assert (per_query["hit@10"] == 1.0).all()
-    assert elapsed < 30
 
 
 def test_cli_command_line_points_at_the_app() -> None:
