@@ -13,6 +13,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from evalstage.cli._common import JsonOption, err, fail, out
+from evalstage.cli.suite_import import import_command
 from evalstage.evalcore.cases import CaseBase
 from evalstage.evalcore.errors import SuiteError
 from evalstage.evalcore.loaders import iter_jsonl, validation_error
@@ -20,14 +21,17 @@ from evalstage.evalcore.suite import Suite, load_suite
 from evalstage.evalcore.suite_lint import LintCase, LintReport, lint_cases
 
 suite_app = typer.Typer(
-    help="Keep a suite in shape: lint its cases.",
+    help="Keep a suite in shape: import traffic as drafts, lint the cases.",
     no_args_is_help=True,
 )
+
+suite_app.command("import")(import_command)
 
 SuiteArgument = Annotated[Path, typer.Argument(help="Suite folder holding suite.yaml.")]
 
 
-def _stage_model(stage: str) -> tuple[type[CaseBase], str]:
+def stage_model(stage: str) -> tuple[type[CaseBase], str]:
+    """A stage's case model and the name of its id field."""
     if stage == "retrieval":
         from evalstage.retrieval_eval import RetrievalCase
 
@@ -69,7 +73,7 @@ def read_lint_cases(suite: Suite) -> list[LintCase]:
     for stage, spec in suite.manifest.stages.items():
         if spec.options.get("beir"):
             continue  # a BEIR folder's queries are a benchmark's, not curated cases
-        model, id_field = _stage_model(stage)
+        model, id_field = stage_model(stage)
         path = suite.path(spec.cases)
         for line, value in iter_jsonl(path):
             case_id = str(value.get(id_field, ""))
