@@ -12,7 +12,7 @@ from pydantic import BaseModel, ValidationError
 from rich.markup import escape
 from rich.table import Table
 
-from evalstage.cli._common import JsonOption, err, fail, out
+from evalstage.cli._common import JsonOption, StoreOption, err, fail, open_store, out
 from evalstage.cli.suite_import import import_command
 from evalstage.evalcore.cases import CaseBase
 from evalstage.evalcore.errors import SuiteError
@@ -21,7 +21,7 @@ from evalstage.evalcore.suite import Suite, load_suite
 from evalstage.evalcore.suite_lint import LintCase, LintReport, lint_cases
 
 suite_app = typer.Typer(
-    help="Keep a suite in shape: import traffic as drafts, lint the cases.",
+    help="Keep a suite in shape: import traffic as drafts, lint the cases, report their health.",
     no_args_is_help=True,
 )
 
@@ -164,3 +164,44 @@ def skipped_drafts_message(suite_dir: Path, stages: list[str] | None = None) -> 
         f"skipped {total} draft case{'s' * (total != 1)} waiting for review ({parts}); "
         f"see: evalstage suite lint {suite_dir}"
     )
+
+
+@suite_app.command("health")
+def health_command(
+    suite_dir: SuiteArgument,
+    store: StoreOption = None,
+    runs: Annotated[int, typer.Option("--runs", min=1, help="The last N runs of the suite.")] = 10,
+    fmt: Annotated[str, typer.Option("--format", help="md or json.")] = "md",
+) -> None:
+    """Saturated, flaky, never-discriminating cases and canary drift over the last N runs.
+
+    Reads the store (never writes); cases the suite no longer runs (retired, drafts, removed)
+    are left out. Exit 0 with a report, 2 on bad input.
+    """
+    from evalstage.evalcore.suite_health import health_markdown, suite_health
+
+    try:
+        if fmt not in ("md", "json"):
+            raise SuiteError(f"unknown format {fmt!r}", field="--format", hint="use md or json")
+        suite = load_suite(suite_dir)
+        active = {
+            (c.stage, c.case_id)
+            for c in read_lint_cases(suite)
+            if c.case is not None and c.case.active
+        }
+    except SuiteError as exc:
+        raise fail(exc) from exc
+    db = open_store(store)
+    history = [(r, db.case_results(r.run_id)) for r in db.list_runs(suite.manifest.name, runs)]
+    if not history:
+        err.print(
+            f"no stored runs of suite {suite.manifest.name!r}; try: evalstage run {suite_dir}",
+            highlight=False,
+        )
+        raise typer.Exit(code=1)
+    report = suite_health(suite.manifest.name, history, active)
+    if fmt == "json":
+        payload = report.model_dump(mode="json") | {"counts": report.counts()}
+        sys.stdout.write(json.dumps(payload, indent=2) + "\n")
+    else:
+        sys.stdout.write(health_markdown(report))
