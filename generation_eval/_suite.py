@@ -114,8 +114,8 @@ def load_generation_inputs(suite: Suite, spec: StageSpec | None = None) -> Gener
     documents = {d.doc_id: d for d in load_jsonl(corpus, CorpusDoc, id_field="doc_id")}
     path = suite.path(spec.cases)
     numbered = load_jsonl_numbered(path, RagCase, id_field="case_id")
-    check_cases(numbered, path, suite.manifest.version)
     _check_references(numbered, path, documents)
+    check_cases(numbered, path, suite.manifest.version)
     cases = [case for _, case in numbered]
     require_active_cases(STAGE, sum(c.active for c in cases), len(cases), path)
     retrieval = suite.manifest.stages.get("retrieval")

@@ -100,6 +100,7 @@ class RetrievalInputs(BaseModel):
 def load_retrieval_inputs(suite: Suite, spec: StageSpec | None = None) -> RetrievalInputs:
     """Load the retrieval stage of ``suite``: options, cases and corpus; errors say where."""
     spec, options = suite.stage(STAGE, RetrievalOptions, spec)
+    numbered: list[tuple[int, RetrievalCase]] = []  # a BEIR folder's queries are not curated
     if options.beir:
         documents, queries, qrels = read_beir(suite.path(options.beir), options.beir_split)
         cases = [
@@ -109,7 +110,6 @@ def load_retrieval_inputs(suite: Suite, spec: StageSpec | None = None) -> Retrie
         ]
     else:
         numbered = load_jsonl_numbered(suite.path(spec.cases), RetrievalCase, id_field="query_id")
-        check_cases(numbered, suite.path(spec.cases), suite.manifest.version)
         cases = [case for _, case in numbered]
         corpus = suite.corpus_path(options.corpus or "corpus.jsonl")
         documents = load_jsonl(corpus, Document, id_field="doc_id")
@@ -124,6 +124,7 @@ def load_retrieval_inputs(suite: Suite, spec: StageSpec | None = None) -> Retrie
                 field="relevant",
                 hint="fix the doc id or add the document to the corpus",
             )
+    check_cases(numbered, suite.path(spec.cases), suite.manifest.version)
     active = sum(c.active for c in cases)
     where = suite.path(options.beir) if options.beir else suite.path(spec.cases)
     require_active_cases(STAGE, active, len(cases), where)

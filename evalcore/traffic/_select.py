@@ -140,7 +140,10 @@ def _fold(vectors: np.ndarray, order: np.ndarray, cosine: float, block: int = 51
 def _kmeans(vectors: np.ndarray, k: int, seed: int) -> np.ndarray:
     import faiss
 
-    kmeans = faiss.Kmeans(vectors.shape[1], k, niter=20, seed=seed, verbose=False, spherical=True)
+    kmeans = faiss.Kmeans(
+        vectors.shape[1], k, niter=20, seed=seed, verbose=False, spherical=True,
+        min_points_per_centroid=1,
+    )  # fmt: skip
     kmeans.train(np.ascontiguousarray(vectors))
     _, labels = kmeans.index.search(np.ascontiguousarray(vectors), 1)
     return labels[:, 0]
@@ -159,7 +162,9 @@ def select_exchanges(
     total = len(exchanges)
     if total == 0:
         return Selection(picked=[], total=0, after_dedup=0, clusters=0, with_signals=0)
-    vectors = (embed or bundled_embedder())([e.question for e in exchanges])
+    unique = list(dict.fromkeys(e.question for e in exchanges))  # each distinct text once
+    row = {text: i for i, text in enumerate(unique)}
+    vectors = (embed or bundled_embedder())(unique)[[row[e.question] for e in exchanges]]
     priority = np.array([len(s) for s in signals], dtype=np.float64)
     order = np.lexsort((np.arange(total), -priority))  # by priority, then log order
     leader = _fold(vectors, order, duplicate_cosine)
