@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -75,3 +76,16 @@ def test_a_bad_path_or_no_question_is_a_user_error(tmp_path: Path) -> None:
     with pytest.raises(SuiteError) as info:
         read_jsonl_log(DATA / "app_log.jsonl", FieldMap(question="request.text"))
     assert info.value.field == "question" and "5 lines read" in info.value.message
+
+
+def test_json_lines_of_exports_are_one_export(tmp_path: Path) -> None:
+    """The Collector's file exporter writes one ExportTraceServiceRequest per line."""
+    whole = json.loads((DATA / "otlp_export.json").read_text())
+    lines = tmp_path / "traces.jsonl"
+    lines.write_text(
+        "".join(json.dumps({"resourceSpans": [r]}) + "\n" for r in whole["resourceSpans"])
+    )
+    assert sorted(e.record_id for e in read_otlp(lines)) == sorted(
+        e.record_id for e in read_otlp(DATA / "otlp_export.json")
+    )
+    assert len(read_otlp(lines)) == 5
