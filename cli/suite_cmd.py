@@ -13,7 +13,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from evalstage.cli._common import JsonOption, StoreOption, err, fail, open_store, out
-from evalstage.cli.suite_import import import_command
+from evalstage.cli.suite_import import import_command, stage_model
 from evalstage.evalcore.cases import CaseBase
 from evalstage.evalcore.errors import SuiteError
 from evalstage.evalcore.loaders import iter_jsonl, validation_error
@@ -28,21 +28,6 @@ suite_app = typer.Typer(
 suite_app.command("import")(import_command)
 
 SuiteArgument = Annotated[Path, typer.Argument(help="Suite folder holding suite.yaml.")]
-
-
-def stage_model(stage: str) -> tuple[type[CaseBase], str]:
-    """A stage's case model and the name of its id field."""
-    if stage == "retrieval":
-        from evalstage.retrieval_eval import RetrievalCase
-
-        return RetrievalCase, "query_id"
-    if stage == "agent":
-        from evalstage.agent_eval import AgentCase
-
-        return AgentCase, "case_id"
-    from evalstage.generation_eval import RagCase
-
-    return RagCase, "case_id"
 
 
 def case_text(case: BaseModel) -> str:

@@ -8,13 +8,14 @@ import shutil
 import sys
 import tempfile
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, cast
 
 import typer
 from pydantic import ValidationError
 from rich.markup import escape
 
 from evalstage.cli._common import JsonOption, err, fail, out
+from evalstage.evalcore.cases import CaseBase
 from evalstage.evalcore.errors import SuiteError
 from evalstage.evalcore.files import read_text
 from evalstage.evalcore.loaders import safe_load_yaml, validate_yaml_section
@@ -70,6 +71,21 @@ def field_map(map_file: Path | None, fields: list[str] | None) -> FieldMap:
             field=f"--field {where}" if where else "--field",
             hint=hint or f"known fields: {', '.join(FieldMap.model_fields)}",
         ) from None
+
+
+def stage_model(stage: str) -> tuple[type[CaseBase], str]:
+    """A stage's case model and the name of its id field."""
+    if stage == "retrieval":
+        from evalstage.retrieval_eval import RetrievalCase
+
+        return RetrievalCase, "query_id"
+    if stage == "agent":
+        from evalstage.agent_eval import AgentCase
+
+        return AgentCase, "case_id"
+    from evalstage.generation_eval import RagCase
+
+    return RagCase, "case_id"
 
 
 def detect_format(path: Path) -> Literal["otlp", "jsonl"]:
@@ -155,15 +171,13 @@ def import_traffic(
         "draft_cases": draft.cases,
     }
     files = draft.files | {"import_report.json": json.dumps(report, indent=2) + "\n"}
-    _check_written(suite_name, files)
+    _check_written(files)
     _write_folder(out_dir, files)
     return report
 
 
-def _check_written(name: str, files: dict[str, str]) -> None:
+def _check_written(files: dict[str, str]) -> None:
     """Every case row must validate as its stage's case (an internal error otherwise)."""
-    from evalstage.cli.suite_cmd import stage_model
-
     for stage, file in (
         ("retrieval", "retrieval.jsonl"),
         ("generation", "rag.jsonl"),
@@ -172,7 +186,6 @@ def _check_written(name: str, files: dict[str, str]) -> None:
         model, _ = stage_model(stage)
         for line in files.get(file, "").splitlines():
             model.model_validate_json(line)
-    del name
 
 
 def _write_folder(out_dir: Path, files: dict[str, str]) -> None:
@@ -231,7 +244,7 @@ def import_command(
         report = import_traffic(
             source,
             out_dir,
-            fmt=fmt,  # type: ignore[arg-type]
+            fmt=cast(Format, fmt),
             mapping=mapping,
             name=name,
             max_cases=max_cases,
