@@ -63,3 +63,16 @@ def test_repeats_that_disagree_are_flaky_and_inactive_cases_are_left_out(tmp_pat
     assert "2 of 3 repeats passed" in report.cases[1].evidence["flaky"]
     only = suite_health("s", history, active={("retrieval", "q1")})
     assert [c.key for c in only.cases] == ["q1"]
+
+
+def test_breakdowns_stored_in_config_do_not_split_a_configuration(tmp_path: Path) -> None:
+    runs = []
+    for day, p50 in ((1, 12.0), (2, 480.0)):  # one target; the runs' latency breakdowns differ
+        record, results = _run(f"r{day}", day, "bm25", "pf"[day - 1] + "p")
+        summary = record.stages[0].model_copy(update={"config": {"latency_ms": {"p50": p50}}})
+        runs.append((record.model_copy(update={"stages": [summary]}), results))
+    report = suite_health("s", _stored(tmp_path, runs))
+    assert report.targets == {"retrieval": ["bm25"]}
+    found = {c.key: c for c in report.cases}
+    assert found["q1"].findings == ["flaky", "canary_drift"] and found["q1"].targets == 1
+    assert found["q2"].findings == ["saturated"]
