@@ -124,7 +124,8 @@ def _print_lint(report: LintReport) -> None:
         field = f"field '{f.field}': " if f.field else ""
         colour = "red" if f.severity == "error" else "yellow"
         out.print(
-            f"[{colour}]{f.severity}[/] [{f.rule}] {escape(where + field + f.message)}",
+            f"[{colour}]{f.severity}[/] {escape(f'[{f.stage} {f.rule}]')} "
+            f"{escape(where + field + f.message)}",
             soft_wrap=True,
             highlight=False,
         )

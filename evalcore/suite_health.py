@@ -5,8 +5,8 @@ Over a suite's last N stored runs, per result (a case, or a case's variant, in o
 * **saturated**: measured and passed in every run, by every target seen: a retirement candidate
   (it can no longer catch a regression);
 * **flaky**: its outcome changed between runs of one configuration (the same target, as it
-  describes itself, and the same suite content), or within one run under ``--repeats k`` (some repeats passed,
-  some failed: pass^k below pass@k);
+  describes itself, and the same suite content), or within one run under ``--repeats k``
+  (some repeats passed, some failed: pass^k below pass@k);
 * **never discriminating**: two or more targets were run and all got the same outcome (all
   pass: saturated; all fail: too hard, or its expectation is wrong);
 * **canary drift**: a canary that did not pass in one of the runs (a canary must always pass).
@@ -65,9 +65,12 @@ FINDINGS = ("saturated", "flaky", "never_discriminating", "canary_drift")
 
 
 def target_label(run: RunRecord, stage: str) -> str:
-    """A stage's target configuration in a run, as stable JSON: its name, args and what it
-    describes of itself (model, prompt hash ...). The stage's options live in suite.yaml, so
-    runs of one suite content (``suite_hash``) with one label ran one configuration."""
+    """A stage's target configuration in a run, as stable JSON.
+
+    Its name, args and what it describes of itself (model, prompt hash ...). The stage's
+    options live in suite.yaml, so runs of one suite content (``suite_hash``) with one label
+    ran one configuration.
+    """
     for summary in run.stages:
         if summary.stage == stage:
             return json.dumps({"target": summary.target}, sort_keys=True, default=str)
