@@ -103,7 +103,7 @@ def score_agent(context: AgentContext) -> AgentReport:
     so. The rest pass or fail (``tool_misuse``) by the checker's verdict; the reason lists its
     codes. Scores per case: ``pass`` (0/1), ``call_precision``, ``call_recall``, ``call_f1``.
     """
-    cases = [c for c in context.cases if not c.retired]
+    cases = [c for c in context.cases if c.active]
     results: list[CaseResult] = []
     columns: dict[str, list[float]] = {name: [] for name in METRICS}
     case_codes: list[set[str]] = []

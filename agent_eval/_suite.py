@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from evalstage.agent_eval._cases import AgentCase
 from evalstage.agent_eval._checker._schemas import meta_schema_error, schema_key
+from evalstage.evalcore.discipline import check_cases
 from evalstage.evalcore.errors import SuiteError
 from evalstage.evalcore.loaders import load_jsonl_numbered
 from evalstage.evalcore.suite import StageSpec, Suite, TargetSpec, require_active_cases
@@ -37,8 +38,8 @@ class AgentInputs(BaseModel):
 
     @property
     def active_cases(self) -> list[AgentCase]:
-        """Cases new runs score (retired ones are skipped)."""
-        return [c for c in self.cases if not c.retired]
+        """Cases new runs score (retired and draft ones are skipped)."""
+        return [c for c in self.cases if c.active]
 
 
 def tool_name(tool: dict[str, object]) -> str | None:
@@ -236,17 +237,23 @@ def validate_case(case: AgentCase, path: Path, line: int) -> None:
 
 def load_agent_cases(path: Path) -> list[AgentCase]:
     """Load and check an ``agent.jsonl`` file."""
+    return [case for _, case in load_agent_numbered(path)]
+
+
+def load_agent_numbered(path: Path) -> list[tuple[int, AgentCase]]:
+    """Load and check an ``agent.jsonl`` file, each case with its line number."""
     numbered = load_jsonl_numbered(path, AgentCase, id_field="case_id")
     for line, case in numbered:
         validate_case(case, path, line)
-    return [case for _, case in numbered]
+    return numbered
 
 
 def load_agent_inputs(suite: Suite, spec: StageSpec | None = None) -> AgentInputs:
     """Load the agent stage of ``suite``: options and checked cases."""
     spec, options = suite.stage(STAGE, AgentOptions, spec)
-    cases = load_agent_cases(suite.path(spec.cases))
-    require_active_cases(
-        STAGE, sum(not c.retired for c in cases), len(cases), suite.path(spec.cases)
-    )
+    path = suite.path(spec.cases)
+    numbered = load_agent_numbered(path)
+    check_cases(numbered, path, suite.manifest.version)
+    cases = [case for _, case in numbered]
+    require_active_cases(STAGE, sum(c.active for c in cases), len(cases), suite.path(spec.cases))
     return AgentInputs(suite_root=suite.root, target=spec.target, options=options, cases=cases)

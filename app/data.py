@@ -289,3 +289,29 @@ def outcome_changes(url: str, run_a: str, run_b: str, stage: str) -> pd.DataFram
     merged.loc[failing, "change"] = "newly failing"
     merged.loc[fixed, "change"] = "newly fixed"
     return merged[merged["change"] != ""][columns].sort_values(["change", *pair])
+
+
+@st.cache_data(ttl=TTL, show_spinner=False, max_entries=16)
+def suite_health(url: str, folder: str, runs: int) -> dict[str, Any] | None:
+    """The health report of a suite folder over its last ``runs`` stored runs (as a dict).
+
+    None when the store holds no run of the suite. Cases the suite no longer runs are left out.
+    Raises :class:`evalcore.SuiteError` on a bad suite folder.
+    """
+    from evalstage.evalcore.suite_health import suite_health as health
+
+    store = get_store(url)
+    name, _, cases = suite_cases(folder)
+    if store is None:
+        return None
+    history = [(r, store.case_results(r.run_id)) for r in store.list_runs(name, runs)]
+    if not history:
+        return None
+    active = {
+        (stage, str(c["case_id"]))
+        for stage, found in cases.items()
+        for c in found
+        if not c.get("retired_in") and not c.get("draft")
+    }
+    report = health(name, history, active)
+    return report.model_dump(mode="json") | {"counts": report.counts()}

@@ -21,6 +21,7 @@ PAGES: dict[str, tuple[str, str]] = {
     "compare": ("app_pages/compare.py", "Compare"),
     "case": ("app_pages/case.py", "Case"),
     "suite": ("app_pages/suite.py", "Suite"),
+    "health": ("app_pages/health.py", "Suite health"),
     "judge": ("app_pages/judge.py", "Judge"),
 }
 """Every page of the app, by name (its URL path): its file, relative to ``app/main.py``, and its

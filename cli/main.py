@@ -33,6 +33,7 @@ from evalstage.cli.judge import judge_app, print_suite_judge
 from evalstage.cli.progress import showing_progress
 from evalstage.cli.render import print_run, run_summary
 from evalstage.cli.serve import app_command
+from evalstage.cli.suite_cmd import skipped_drafts_message, suite_app
 from evalstage.cli.tools import agent_app, generation_app, retrieval_app
 from evalstage.evalcore.env import apply_offline_defaults
 from evalstage.evalcore.errors import SuiteError
@@ -70,6 +71,7 @@ app.add_typer(retrieval_app, name="retrieval")
 app.add_typer(generation_app, name="generation")
 app.add_typer(agent_app, name="agent")
 app.add_typer(judge_app, name="judge")
+app.add_typer(suite_app, name="suite")
 app.command("app")(app_command)
 app.command("init")(init_command)
 app.command("export-inputs")(export_inputs_command)
@@ -121,6 +123,9 @@ def run(
         mode = choose_mode(dask)
         if not quiet:
             err.print(running_message(suite_dir, mode), highlight=False)
+            skipped = skipped_drafts_message(suite_dir, stage)
+            if skipped:
+                err.print(skipped, highlight=False, soft_wrap=True)
         with orchestration(mode), showing_progress(err, quiet):
             run_id = call_flow(
                 evaluate_suite,

@@ -223,9 +223,11 @@ def require_active_cases(stage: str, active: int, total: int, path: Path) -> Non
     if active == 0:
         raise SuiteError(
             f"the {stage} stage has no active cases"
-            + (f" (all {total} are retired)" if total else ""),
+            + (f" (all {total} are retired or drafts)" if total else ""),
             path=path,
-            hint=f"add cases, un-retire some, or remove the {stage} stage from suite.yaml",
+            hint="review the drafts (write the expected behaviour and a note, then remove "
+            f'"draft": true), add cases, un-retire some, or remove the {stage} stage from '
+            "suite.yaml",
         )
 
 

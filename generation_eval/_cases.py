@@ -38,6 +38,8 @@ class RagCase(CaseBase):
         def bad(field: str, message: str, hint: str) -> SuiteError:
             return SuiteError(message, field=field, hint=hint)
 
+        if self.draft:  # an imported case: the expected behaviour is written at review
+            return self
         if self.expect == "answer" and not self.answers:
             raise bad("answers", "a case that expects an answer needs answers", _ANSWERS_HINT)
         if self.expect == "answer" and not self.gold_doc_ids:
@@ -121,4 +123,3 @@ class Generation(BaseModel):
     notes: list[str] = Field(
         default_factory=list, description="What the harness noticed, e.g. implausible tokens."
     )
-

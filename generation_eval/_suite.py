@@ -7,6 +7,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from evalstage.evalcore.discipline import check_cases
 from evalstage.evalcore.errors import SuiteError
 from evalstage.evalcore.loaders import load_jsonl, load_jsonl_numbered
 from evalstage.evalcore.suite import StageSpec, Suite, TargetSpec, require_active_cases
@@ -75,8 +76,8 @@ class GenerationInputs(BaseModel):
 
     @property
     def active_cases(self) -> list[RagCase]:
-        """Cases new runs score (retired ones are skipped)."""
-        return [c for c in self.cases if not c.retired]
+        """Cases new runs score (retired and draft ones are skipped)."""
+        return [c for c in self.cases if c.active]
 
 
 def _check_references(
@@ -114,8 +115,9 @@ def load_generation_inputs(suite: Suite, spec: StageSpec | None = None) -> Gener
     path = suite.path(spec.cases)
     numbered = load_jsonl_numbered(path, RagCase, id_field="case_id")
     _check_references(numbered, path, documents)
+    check_cases(numbered, path, suite.manifest.version)
     cases = [case for _, case in numbered]
-    require_active_cases(STAGE, sum(not c.retired for c in cases), len(cases), path)
+    require_active_cases(STAGE, sum(c.active for c in cases), len(cases), path)
     retrieval = suite.manifest.stages.get("retrieval")
     return GenerationInputs(
         suite_root=suite.root,

@@ -9,8 +9,9 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from evalstage.evalcore.cases import CaseBase, Document
+from evalstage.evalcore.discipline import check_cases
 from evalstage.evalcore.errors import SuiteError
-from evalstage.evalcore.loaders import load_jsonl
+from evalstage.evalcore.loaders import load_jsonl, load_jsonl_numbered
 from evalstage.evalcore.metrics import MetricCatalog
 from evalstage.evalcore.outcomes import FailureCategory, Outcome
 from evalstage.evalcore.records import CaseResult
@@ -92,13 +93,14 @@ class RetrievalInputs(BaseModel):
 
     @property
     def active_cases(self) -> list[RetrievalCase]:
-        """Cases new runs score (retired ones are skipped)."""
-        return [c for c in self.cases if not c.retired]
+        """Cases new runs score (retired and draft ones are skipped)."""
+        return [c for c in self.cases if c.active]
 
 
 def load_retrieval_inputs(suite: Suite, spec: StageSpec | None = None) -> RetrievalInputs:
     """Load the retrieval stage of ``suite``: options, cases and corpus; errors say where."""
     spec, options = suite.stage(STAGE, RetrievalOptions, spec)
+    numbered: list[tuple[int, RetrievalCase]] = []  # a BEIR folder's queries are not curated
     if options.beir:
         documents, queries, qrels = read_beir(suite.path(options.beir), options.beir_split)
         cases = [
@@ -107,7 +109,8 @@ def load_retrieval_inputs(suite: Suite, spec: StageSpec | None = None) -> Retrie
             if q in queries
         ]
     else:
-        cases = load_jsonl(suite.path(spec.cases), RetrievalCase, id_field="query_id")
+        numbered = load_jsonl_numbered(suite.path(spec.cases), RetrievalCase, id_field="query_id")
+        cases = [case for _, case in numbered]
         corpus = suite.corpus_path(options.corpus or "corpus.jsonl")
         documents = load_jsonl(corpus, Document, id_field="doc_id")
     known = {d.doc_id for d in documents}
@@ -121,7 +124,8 @@ def load_retrieval_inputs(suite: Suite, spec: StageSpec | None = None) -> Retrie
                 field="relevant",
                 hint="fix the doc id or add the document to the corpus",
             )
-    active = sum(not c.retired for c in cases)
+    check_cases(numbered, suite.path(spec.cases), suite.manifest.version)
+    active = sum(c.active for c in cases)
     where = suite.path(options.beir) if options.beir else suite.path(spec.cases)
     require_active_cases(STAGE, active, len(cases), where)
     return RetrievalInputs(
@@ -157,7 +161,7 @@ def score_retrieval(context: RetrievalContext) -> RetrievalReport:
     pass when ``pass_measure >= pass_threshold`` and otherwise fail as ``retrieval_miss``.
     """
     options = context.options
-    cases = [c for c in context.cases if not c.retired]
+    cases = [c for c in context.cases if c.active]
     level = options.relevance_level
     measured = [
         c

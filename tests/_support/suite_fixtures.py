@@ -56,6 +56,7 @@ def write_tiny_suite(folder: Path, target: str = "bm25", extra_options: str = ""
 TINY_RAG = [
     {
         "case_id": "g1",
+        "note": "guards g1",
         "question": "What does aspirin reduce in adults?",
         "answers": ["the risk of heart attack", "heart attack risk"],
         "gold_doc_ids": ["d1"],
@@ -64,6 +65,7 @@ TINY_RAG = [
     },
     {
         "case_id": "g2",
+        "note": "guards g2",
         "question": "Do vitamin D supplements prevent fractures in older adults?",
         "answers": ["no"],
         "gold_doc_ids": ["d3"],
@@ -72,6 +74,7 @@ TINY_RAG = [
     },
     {
         "case_id": "g3",
+        "note": "guards g3",
         "question": "Which drug class lowers cholesterol?",
         "answers": ["Statins"],
         "gold_doc_ids": ["d2"],
@@ -79,6 +82,7 @@ TINY_RAG = [
     },
     {
         "case_id": "g4",
+        "note": "guards g4",
         "question": "What dose of coffee protects the liver?",
         "expect": "abstain",
         "context_doc_ids": ["d5"],

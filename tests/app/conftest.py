@@ -317,7 +317,11 @@ def write_suite(folder: Path) -> Path:
         for i in range(1, 5)
     ]
     queries[0]["canary"] = True
-    queries.append({"query_id": "q5", "query": "old", "relevant": {"d1": 1}, "retired_in": "1.0"})
+    queries.append(
+        {"query_id": "q5", "query": "old", "relevant": {"d1": 1}, "note": "old",
+         "category": "other", "retired_in": "1.0", "retired_reason": "saturated",
+         "retired_on": "2026-01-01"}
+    )  # fmt: skip
     (folder / "retrieval.jsonl").write_text("".join(json.dumps(q) + "\n" for q in queries))
     tool = {
         "type": "function",

@@ -298,3 +298,29 @@ def test_every_page_and_case_click_through(
 
     _no_injected_script(tab)
     assert dialogs == [], f"a dialog fired: {dialogs}"
+
+
+def test_the_suite_health_page(server: str, page: tuple[Page, list[str]]) -> None:
+    """Suite 'fx' has two runs: retrieval by bm25 then dense, the agent by one configuration.
+
+    q3 and q4 pass for both retrievers (saturated, never discriminating), a1 passes twice
+    (saturated), a3 fails then passes under one configuration (flaky); q5 is retired.
+    """
+    tab, dialogs = page
+    tab.goto(f"{server}/health")  # a cold app (this test alone) may take long to first paint
+    heading = tab.get_by_role("heading", name="Suite health", exact=True).first
+    expect(heading).to_be_visible(timeout=180_000)
+    _open(tab, f"{server}/health", "Suite health")
+    expect(tab.get_by_text("suite fx: 2 runs", exact=False)).to_be_visible()
+    for heading in ("saturated (3)", "flaky (1)", "never discriminating (2)", "canary drift (0)"):
+        expect(tab.get_by_role("heading", name=heading)).to_be_visible()
+    tab.wait_for_function(  # the grids draw their cells late (4 tables on this page)
+        "() => [...document.querySelectorAll('[data-testid=\"stDataFrame\"] td')]"
+        ".some(c => c.textContent.includes('one configuration'))",
+        timeout=60_000,
+    )
+    cells = _no_repr(tab, "health")
+    assert "passed and failed in runs of one configuration" in cells
+    assert "a3" in cells and "q5" not in cells
+    _shot(tab, "health")
+    assert not dialogs

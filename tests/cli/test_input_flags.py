@@ -174,7 +174,8 @@ def test_a_base_url_with_a_password_in_suite_yaml_fails_before_anything_runs(
     tiny_suite: Path, tmp_path: Path
 ) -> None:
     cases = tiny_suite / "agent.jsonl"
-    case = {"case_id": "c", "messages": [{"role": "user", "content": "hi"}], "expect": "no_call"}
+    case = {"case_id": "c", "messages": [{"role": "user", "content": "hi"}], "expect": "no_call",
+            "note": "a greeting needs no tool", "category": "no_call"}  # fmt: skip
     cases.write_text(json.dumps(case) + "\n")
     target = {
         "name": "openai",

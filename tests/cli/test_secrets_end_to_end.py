@@ -74,6 +74,8 @@ def write_suite(folder: Path, url: str, *, max_error_rate: float = 1.0, gates: s
             "messages": [{"role": "user", "content": f"{word}{i}+1"}],
             "tools": [ADD_TOOL],
             "expected_calls": [{"name": "add", "arguments": {"a": [i], "b": [1]}}],
+            "note": "adds two numbers",
+            "category": "arithmetic",
         }
         for i, word in enumerate(("", "FAIL ", "BUSY "))
     ]

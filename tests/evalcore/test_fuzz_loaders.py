@@ -38,8 +38,9 @@ FUZZ = settings(
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
 )
 
-QUERY = {"query_id": "q1", "query": "aspirin", "relevant": {"d1": 1}, "tags": ["a"]}
-RAG = {"case_id": "g1", "question": "What?", "answers": ["x"], "gold_doc_ids": ["d1"]}
+REVIEWED = {"note": "fuzz seed", "category": "fuzz"}
+QUERY = {"query_id": "q1", "query": "aspirin", "relevant": {"d1": 1}, "tags": ["a"], **REVIEWED}
+RAG = {"case_id": "g1", "question": "What?", "answers": ["x"], "gold_doc_ids": ["d1"], **REVIEWED}
 TOOL = {
     "type": "function",
     "function": {
@@ -52,6 +53,7 @@ AGENT = {
     "messages": [{"role": "user", "content": "2+3"}],
     "tools": [TOOL],
     "expected_calls": [{"name": "add", "arguments": {"a": [2]}}],
+    **REVIEWED,
 }
 OUTPUT = {"case_id": "c1", "tool_calls": [{"name": "add", "arguments": {"a": 2}}]}
 RECORDED = {"case_id": "g1", "answer": "x [1].", "latency_ms": 3.5}

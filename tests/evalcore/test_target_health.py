@@ -89,17 +89,20 @@ def test_a_stage_whose_cases_are_all_retired_is_refused_at_load(tmp_path: Path) 
     suite_dir = write_tiny_suite(tmp_path / "s")
     cases = suite_dir / "retrieval.jsonl"
     rows = [json.loads(line) for line in cases.read_text().splitlines()]
-    cases.write_text("".join(json.dumps({**r, "retired_in": "0.2"}) + "\n" for r in rows))
+    retired = {"retired_in": "0.1", "retired_reason": "saturated", "retired_on": "2026-11-30"}
+    cases.write_text("".join(json.dumps({**r, **retired}) + "\n" for r in rows))
     with pytest.raises(SuiteError) as info:
         load_retrieval_inputs(load_suite(suite_dir))
     assert info.value.path == str(cases.resolve())
-    assert "no active cases (all 4 are retired)" in info.value.message
+    assert "no active cases (all 4 are retired or drafts)" in info.value.message
 
 
 def test_an_agent_stage_without_active_cases_is_refused(tmp_path: Path) -> None:
     suite_dir = write_tiny_suite(tmp_path / "s")
     case = {"case_id": "c", "messages": [{"role": "user", "content": "hi"}], "expect": "no_call"}
-    (suite_dir / "agent.jsonl").write_text(json.dumps({**case, "retired_in": "0.2"}) + "\n")
+    retired = {"retired_in": "0.1", "retired_reason": "obsolete", "retired_on": "2026-11-30"}
+    reviewed = {"note": "n", "category": "c"}
+    (suite_dir / "agent.jsonl").write_text(json.dumps({**case, **reviewed, **retired}) + "\n")
     with (suite_dir / "suite.yaml").open("a") as handle:
         handle.write(
             "  agent:\n    cases: agent.jsonl\n"

@@ -40,7 +40,8 @@ def test_evaluate_suite_stores_run_and_publishes_artifacts(
     # a canary that fails: the run must be marked invalid
     with (tiny_suite / "retrieval.jsonl").open("a") as handle:
         handle.write(
-            '{"query_id": "q5", "query": "coffee liver", "relevant": {"d2": 1}, "canary": true}\n'
+            '{"query_id": "q5", "query": "coffee liver", "relevant": {"d2": 1}, "canary": true, '
+            '"note": "a canary that fails", "category": "liver"}\n'
         )
     url = sqlite_url(tmp_path / "runs.db")
     run_id = run_flow(
@@ -98,6 +99,8 @@ def test_agent_stage_runs_as_its_own_subflow(
             "messages": [{"role": "user", "content": f"{i}+1"}],
             "tools": [tool],
             "expected_calls": [{"name": "add", "arguments": {"a": [i], "b": [1]}}],
+            "note": "adds two numbers",
+            "category": "arithmetic",
         }
         for i in range(3)
     ]

@@ -39,7 +39,8 @@ def suite(tiny_suite: Path) -> Path:
     with (tiny_suite / "retrieval.jsonl").open("a") as handle:
         for copy in ("b", "c"):
             for qid, query, relevant, category in TINY_QUERIES:
-                record = {"query_id": f"{qid}{copy}", "query": query, "relevant": relevant}
+                record = {"query_id": f"{qid}{copy}", "query": query, "relevant": relevant,
+                          "note": f"copy {copy} of {qid}"}  # fmt: skip
                 handle.write(json.dumps({**record, "category": category}) + "\n")
     with (tiny_suite / "suite.yaml").open("a") as handle:
         handle.write(
@@ -107,7 +108,8 @@ def test_regression_fails_the_gate_and_a_clean_rerun_passes(
 def test_canary_failure_fails_the_gate(no_prefect: None, suite: Path, tmp_path: Path) -> None:
     with (suite / "retrieval.jsonl").open("a") as handle:
         handle.write(
-            '{"query_id": "q9", "query": "coffee liver", "relevant": {"d2": 1}, "canary": true}\n'
+            '{"query_id": "q9", "query": "coffee liver", "relevant": {"d2": 1}, "canary": true, '
+            '"note": "a canary that fails", "category": "liver"}\n'
         )
     code, out, _ = gate(suite, sqlite_url(tmp_path / "runs.db"), "--baseline", "none", "--json")
     assert code == 1

@@ -72,6 +72,8 @@ def add_agent_stage(suite: Path, target: dict[str, Any], max_error_rate: float =
             "messages": [{"role": "user", "content": f"{i}+1"}],
             "tools": [ADD_TOOL],
             "expected_calls": [{"name": "add", "arguments": {"a": [i], "b": [1]}}],
+            "note": "adds two numbers",
+            "category": "arithmetic",
         }
         for i in range(3)
     ]

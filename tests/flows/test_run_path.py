@@ -23,7 +23,10 @@ from proc_table import alive, children
 from evalstage.evalcore import ResultStore, sqlite_url
 
 EVALSTAGE = str(Path(sys.executable).parent / "evalstage")
-CANARY = '{"query_id": "c1", "query": "coffee liver", "relevant": {"d2": 1}, "canary": true}\n'
+CANARY = (
+    '{"query_id": "c1", "query": "coffee liver", "relevant": {"d2": 1}, "canary": true, '
+    '"note": "a canary that fails", "category": "liver"}\n'
+)
 
 
 def evalstage(*args: str, env: dict[str, str], cwd: Path | None = None) -> Any:

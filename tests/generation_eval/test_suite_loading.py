@@ -13,7 +13,10 @@ DOCS = [
     {"doc_id": "d1", "title": "T", "text": "Aspirin cut risk by 32%.", "sentences": ["x"]},
     {"doc_id": "d2", "title": "U", "text": "Unrelated."},
 ]
-GOOD = {"case_id": "c1", "question": "How much?", "answers": ["32%"], "gold_doc_ids": ["d1"]}
+GOOD = {
+    "case_id": "c1", "question": "How much?", "answers": ["32%"], "gold_doc_ids": ["d1"],
+    "note": "the percentage", "category": "number",
+}  # fmt: skip
 
 
 def _suite(tmp_path: Path, cases: list[dict], options: str = "") -> Path:
