@@ -20,6 +20,7 @@ from evalstage.evalcore.env import default_store_url
 from evalstage.evalcore.loaders import load_jsonl
 from evalstage.evalcore.outcomes import Outcome
 from evalstage.evalcore.records import CaseResult, RunRecord
+from evalstage.evalcore.scenarios import ScenarioReport, build_scenarios
 from evalstage.evalcore.store import ResultStore
 from evalstage.evalcore.suite import load_suite
 
@@ -289,3 +290,16 @@ def outcome_changes(url: str, run_a: str, run_b: str, stage: str) -> pd.DataFram
     merged.loc[failing, "change"] = "newly failing"
     merged.loc[fixed, "change"] = "newly fixed"
     return merged[merged["change"] != ""][columns].sort_values(["change", *pair])
+
+
+@st.cache_data(ttl=TTL, show_spinner=False, max_entries=8)
+def scenario_report(url: str, run_id: str) -> ScenarioReport | None:
+    """The scenario report of one run (see :mod:`evalcore.scenarios`); ``None`` if no such run."""
+    store = get_store(url)
+    if store is None:
+        return None
+    try:
+        run = store.get_run(run_id)
+    except KeyError:
+        return None
+    return build_scenarios(run, store.case_results(run.run_id))
