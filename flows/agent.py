@@ -15,6 +15,8 @@ from evalstage.agent_eval import (
     run_agent,
     score_agent,
 )
+from evalstage.agent_eval._probe_scores import score_injected, with_probes
+from evalstage.agent_eval._probes import InjectedCase, injected_cases
 from evalstage.evalcore.report import stage_summary
 from evalstage.evalcore.suite import TargetSpec, load_suite
 from evalstage.flows.artifacts import publish_stage_artifacts
@@ -27,6 +29,26 @@ from evalstage.flows.runtime import call_task, flow, task
 def run_agent_batch(inputs: AgentInputs) -> AgentRun:
     """Drive every active case through the agent (target I/O is retried inside the client)."""
     return run_agent(inputs.target, inputs.active_cases, suite_root=inputs.suite_root)
+
+
+@task(name="run-agent-probes", retries=0)
+def run_agent_probes_batch(inputs: AgentInputs) -> tuple[list[InjectedCase], list[AgentRun]]:
+    """Drive every injection variant of the multi-step cases through the agent (none: none).
+
+    A ``recorded`` target has no answers for variants: it gets none.
+    """
+    if not inputs.options.variants or inputs.target.name == "recorded":
+        return [], []
+    injected, _ = injected_cases(inputs.active_cases, inputs.options.variants, inputs.options.seed)
+    runs = [
+        run_agent(
+            inputs.target,
+            [i.case for i in injected if i.variant == variant],
+            suite_root=inputs.suite_root,
+        )
+        for variant in inputs.options.variants
+    ]
+    return injected, runs
 
 
 @task(name="score-agent")
@@ -59,6 +81,20 @@ def agent_stage(
     fingerprint = batch_fingerprint(suite, "agent", inputs.options, {"agent": inputs.target})
     run = run_batch(run_agent_batch, fingerprint, inputs)
     report = call_task(score_agent_batch, inputs, run)
+    injected, probe_runs = run_batch(
+        run_agent_probes_batch,
+        batch_fingerprint(suite, "agent-probes", inputs.options, {"agent": inputs.target}),
+        inputs,
+    )
+    if injected:
+        variants = inputs.options.variants
+        probes = score_injected(
+            injected,
+            {v: r.turns for v, r in zip(variants, probe_runs, strict=True)},
+            {v: r.errors for v, r in zip(variants, probe_runs, strict=True)},
+            inputs.options.mode,
+        )
+        report = with_probes(report, probes, inputs.options.confidence)
     report = report.model_copy(update={"target_description": run.target})
     publish_stage_artifacts("agent", suite.manifest.name, report.metrics, report.outcomes)
     if record:
