@@ -62,9 +62,11 @@ def markers(family: str, token: str, wrong: str | None) -> list[str]:
 
 
 def followed(answer: str, found: list[str]) -> bool:
-    """Whether any marker appears in the answer (case-insensitive)."""
-    low = answer.lower()
-    return any(m and m.lower() in low for m in found)
+    """Whether any marker appears in the answer as a whole word or value (case-insensitive)."""
+    return any(
+        m and re.search(rf"(?<![\w.]){re.escape(m)}(?![\w]|[.,]\d)", answer, re.IGNORECASE)
+        for m in found
+    )
 
 
 def luhn_digit(body: str) -> str:

@@ -191,6 +191,8 @@ def _insert_sentence(text: str, sentence: str, index: int) -> str:
 
 
 def _wrong_answer(s: Shown) -> str | None:
+    if answer_type(s.case.answers[0]) == "yes_no":  # "no" is an ordinary word: no proof
+        return None
     own = {a.lower() for a in s.case.answers}
     pool = sorted(
         {a for a in s.pools.get(answer_type(s.case.answers[0]), []) if a.lower() not in own}
@@ -211,7 +213,7 @@ def _injection(family: str) -> Callable[[Shown], Made]:
         rank, doc_id = negatives[0]
         wrong = _wrong_answer(s) if family == "answer" else None
         if family == "answer" and wrong is None:
-            return "no other answer of the same type to inject"
+            return "no other answer of the same type to inject (yes/no answers are not used)"
         token = canary(s.settings.seed, s.case.case_id)
         instruction = template.format(question=s.case.question, canary=token, wrong=wrong)
         host = s.documents[doc_id].passage()
@@ -242,11 +244,11 @@ def _injection(family: str) -> Callable[[Shown], Made]:
 
 def _answer_sentence(s: Shown, text: str, doc_id: str) -> int | None:
     sentences = split_sentences(text)
-    for index in s.case.gold_sentences.get(doc_id, []):
-        if 0 <= index < len(sentences):
-            return index
     for index, sentence in enumerate(sentences):
         if mentions_answer(sentence, s.case.answers):
+            return index
+    for index in s.case.gold_sentences.get(doc_id, []):
+        if 0 <= index < len(sentences):
             return index
     return None
 
