@@ -76,6 +76,7 @@ _STYLE = """
 body { font-family: system-ui, sans-serif; margin: 1.5rem; color: #1b1b1b; }
 table { border-collapse: collapse; font-size: 0.85rem; }
 th, td { border: 1px solid #ccc; padding: 0.3rem 0.5rem; vertical-align: top; }
+td { white-space: nowrap; }
 th.group { background: #eef2f7; }
 td.nm { color: #888; font-style: italic; }
 td.all { font-weight: 600; }
@@ -84,7 +85,13 @@ dt { font-weight: 600; }
 
 
 def _td(cell: Cell, column: ColumnDef) -> str:
-    text = html.escape(format_cell(cell, column.unit, reasons=False))
+    if cell.points:  # a curve: one point per line
+        text = "<br>".join(
+            html.escape(f"{name} {format_cell(point, column.unit, reasons=False)}")
+            for name, point in cell.points.items()
+        )
+    else:
+        text = html.escape(format_cell(cell, column.unit, reasons=False))
     if not cell.measured:
         why = html.escape(cell.missing or "", quote=True)
         return f'<td class="nm" data-col="{column.name}" title="{why}">{text}</td>'

@@ -188,6 +188,10 @@ def _worst_case(results: Sequence[CaseResult], confidence: float) -> Cell:
     return _mean_cell(values, confidence, "no prompt perturbation (variants: prompt)")
 
 
+CURVE_ORDER = {"first": 0, "middle": 1, "last": 2, "quarter": 0, "half": 1, "full": 2}
+"""The order of a curve's points (position, then length)."""
+
+
 def _curve(family: str) -> Maker:
     def make(results: Sequence[CaseResult], confidence: float) -> Cell:
         rows = [r for r in _measured(results) if _family(r) == family]
@@ -199,7 +203,10 @@ def _curve(family: str) -> Maker:
                 confidence,
                 "no measured variant",
             )
-            for variant in dict.fromkeys(r.variant for r in rows)
+            for variant in sorted(
+                {r.variant for r in rows},
+                key=lambda v: (CURVE_ORDER.get(v.removeprefix(f"{family}_"), 9), v),
+            )
         }
         return Cell(n=len(rows), points=points)
 
@@ -274,7 +281,7 @@ COLUMNS: tuple[tuple[ColumnDef, Maker], ...] = (
             group="quality",
             definition="share of original answers holding an acceptable answer",
         ),
-        _score("answer_match", "the stage does not match answers"),
+        _score("answer_match", "no original answer here is checked against acceptable answers"),
     ),
     (
         ColumnDef(
@@ -282,7 +289,7 @@ COLUMNS: tuple[tuple[ColumnDef, Maker], ...] = (
             group="quality",
             definition="mean share of an original answer's claims supported by its contexts",
         ),
-        _score("faithfulness", "the stage does not verify claims"),
+        _score("faithfulness", "no original answer here had its claims verified"),
     ),
     (
         ColumnDef(
