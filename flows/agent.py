@@ -31,7 +31,7 @@ def run_agent_batch(inputs: AgentInputs) -> AgentRun:
     return run_agent(inputs.target, inputs.active_cases, suite_root=inputs.suite_root)
 
 
-@task(name="run-agent-probes", retries=0)
+@task(name="probe-agent", retries=0)
 def run_agent_probes_batch(inputs: AgentInputs) -> tuple[list[InjectedCase], list[AgentRun]]:
     """Drive every injection variant of the multi-step cases through the agent (none: none).
 
