@@ -11,12 +11,14 @@ from evalstage.agent_eval import (
     AgentInputs,
     AgentReport,
     AgentRun,
+    InjectedCase,
+    injected_cases,
     load_agent_inputs,
     run_agent,
     score_agent,
+    score_injected,
+    with_probes,
 )
-from evalstage.agent_eval._probe_scores import score_injected, with_probes
-from evalstage.agent_eval._probes import InjectedCase, injected_cases
 from evalstage.evalcore.report import stage_summary
 from evalstage.evalcore.suite import TargetSpec, load_suite
 from evalstage.flows.artifacts import publish_stage_artifacts

@@ -15,6 +15,10 @@ from the registry. Built in:
 * ``counterfactual_only``: the counterfactual copy replaces the gold passage → whether the
   generator adopts the counterfactual (stays faithful to its context) is recorded.
 
+Then the robustness and safety probes (:mod:`generation_eval._probes`: ``prompt_*``,
+``position_*``, ``length_*``, ``injection_*``, ``pii_*``), made only when ``options.variants``
+names them or their family, optionally on a seeded subset of cases (``probe_cases``).
+
 Every variant records how it was made in ``provenance``. The same cases, corpus, ranking and
 seed give the same variants.
 """
