@@ -26,6 +26,8 @@ from evalstage.agent_eval._checker import (
     json_equal,
 )
 from evalstage.agent_eval._outputs import load_outputs
+from evalstage.agent_eval._probe_scores import score_injected, with_probes
+from evalstage.agent_eval._probes import AGENT_PROBES, InjectedCase, injected_cases
 from evalstage.agent_eval._schema import bfcl_function_to_tool, bfcl_to_json_schema, bfcl_type
 from evalstage.agent_eval._stage import AGENT_METRICS, AgentContext, AgentReport, score_agent
 from evalstage.agent_eval._suite import (
@@ -38,6 +40,7 @@ from evalstage.agent_eval._targets import AGENT_TARGETS, Agent, AgentRun, build_
 
 __all__ = [
     "AGENT_METRICS",
+    "AGENT_PROBES",
     "AGENT_TARGETS",
     "ERROR_CODES",
     "Agent",
@@ -56,6 +59,7 @@ __all__ = [
     "CheckMode",
     "ExpectedCall",
     "ExpectedTurn",
+    "InjectedCase",
     "ToolCall",
     "TurnVerdict",
     "bfcl_category",
@@ -67,11 +71,14 @@ __all__ = [
     "check_case",
     "expand_dict_pattern",
     "import_bfcl",
+    "injected_cases",
     "json_equal",
     "load_agent_cases",
     "load_agent_inputs",
     "load_outputs",
     "run_agent",
     "score_agent",
+    "score_injected",
+    "with_probes",
     "write_cases_jsonl",
 ]

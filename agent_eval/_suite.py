@@ -5,10 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from evalstage.agent_eval._cases import AgentCase
 from evalstage.agent_eval._checker._schemas import meta_schema_error, schema_key
+from evalstage.agent_eval._probes import validate_agent_probes
 from evalstage.evalcore.discipline import check_cases
 from evalstage.evalcore.errors import SuiteError
 from evalstage.evalcore.loaders import load_jsonl_numbered
@@ -26,6 +27,17 @@ class AgentOptions(BaseModel):
         default="strict", description="strict: JSON Schema + exact values; bfcl: BFCL's rules."
     )
     confidence: float = Field(default=0.95, gt=0.0, lt=1.0)
+    variants: list[str] = Field(
+        default_factory=list,
+        description="Probe variants of the multi-step cases: injection_tool, "
+        "injection_exfiltrate, or the family injection (see docs/robustness.md).",
+    )
+    seed: int = Field(default=13, description="Seed of the probes' canaries.")
+
+    @field_validator("variants")
+    @classmethod
+    def _known_variants(cls, value: list[str]) -> list[str]:
+        return validate_agent_probes(value)
 
 
 class AgentInputs(BaseModel):

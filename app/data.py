@@ -20,6 +20,7 @@ from evalstage.evalcore.env import default_store_url
 from evalstage.evalcore.loaders import load_jsonl
 from evalstage.evalcore.outcomes import Outcome
 from evalstage.evalcore.records import CaseResult, RunRecord
+from evalstage.evalcore.scenarios import ScenarioReport, build_scenarios
 from evalstage.evalcore.store import ResultStore
 from evalstage.evalcore.suite import load_suite
 
@@ -315,3 +316,16 @@ def suite_health(url: str, folder: str, runs: int) -> dict[str, Any] | None:
     }
     report = health(name, history, active)
     return report.model_dump(mode="json") | {"counts": report.counts()}
+
+
+@st.cache_data(ttl=TTL, show_spinner=False, max_entries=8)
+def scenario_report(url: str, run_id: str) -> ScenarioReport | None:
+    """The scenario report of one run (see :mod:`evalcore.scenarios`); ``None`` if no such run."""
+    store = get_store(url)
+    if store is None:
+        return None
+    try:
+        run = store.get_run(run_id)
+    except KeyError:
+        return None
+    return build_scenarios(run, store.case_results(run.run_id))

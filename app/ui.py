@@ -19,6 +19,7 @@ PAGES: dict[str, tuple[str, str]] = {
     "runs": ("app_pages/runs.py", "Runs"),
     "run": ("app_pages/run.py", "Run"),
     "compare": ("app_pages/compare.py", "Compare"),
+    "scenarios": ("app_pages/scenarios.py", "Scenarios"),
     "case": ("app_pages/case.py", "Case"),
     "suite": ("app_pages/suite.py", "Suite"),
     "health": ("app_pages/health.py", "Suite health"),

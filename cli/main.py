@@ -32,6 +32,7 @@ from evalstage.cli.init import init_command
 from evalstage.cli.judge import judge_app, print_suite_judge
 from evalstage.cli.progress import showing_progress
 from evalstage.cli.render import print_run, run_summary
+from evalstage.cli.report import report_command
 from evalstage.cli.serve import app_command
 from evalstage.cli.suite_cmd import skipped_drafts_message, suite_app
 from evalstage.cli.tools import agent_app, generation_app, retrieval_app
@@ -75,6 +76,7 @@ app.add_typer(suite_app, name="suite")
 app.command("app")(app_command)
 app.command("init")(init_command)
 app.command("export-inputs")(export_inputs_command)
+app.command("report")(report_command)
 
 
 RepeatsOption = Annotated[

@@ -11,7 +11,7 @@ from evalstage.evalcore.errors import SuiteError
 from evalstage.evalcore.loaders import yaml_line
 
 GateStatus = Literal["pass", "fail", "skipped"]
-GateKind = Literal["threshold", "canaries", "regression", "category", "judge", "target"]
+GateKind = Literal["threshold", "canaries", "regression", "category", "judge", "target", "scenario"]
 
 
 class GateResult(BaseModel):

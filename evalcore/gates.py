@@ -25,6 +25,8 @@ from evalstage.evalcore.gate_result import GateKind, GateResult, GateStatus, unk
 from evalstage.evalcore.judge_gate import JudgeCheck, judge_gates
 from evalstage.evalcore.outcomes import Outcome
 from evalstage.evalcore.records import CaseResult, RunRecord, StageSummary
+from evalstage.evalcore.scenario_gates import scenario_gates
+from evalstage.evalcore.scenarios import build_scenarios
 from evalstage.evalcore.suite import GatesSpec, RegressionSpec
 from evalstage.evalcore.target_health import dead_targets, target_gates
 
@@ -287,6 +289,9 @@ def evaluate_gates(
     gates = target_gates(dead)
     gates += threshold_gates(spec, run, manifest_path, dead_stages)
     gates.append(canary_gate(spec, run, results))
+    if spec.scenarios:
+        live = [r for r in results if r.stage not in dead_stages]
+        gates.extend(scenario_gates(spec.scenarios, build_scenarios(run, live)))
     if judge is not None:
         gates.extend(judge_gates(spec.judge, judge, manifest_path))
     comparisons: list[StageComparison] = []

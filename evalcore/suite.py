@@ -131,6 +131,19 @@ class GatesSpec(BaseModel):
         default_factory=dict,
         description="Calibration figure -> bound, e.g. {kappa: 0.6}; needs a judge: section.",
     )
+    scenarios: dict[str, dict[str, Bound]] = Field(
+        default_factory=dict,
+        description="'<stage>/<category>' -> scenario-report column -> bound "
+        "(see evalcore/scenario_gates.py).",
+    )
+
+    @field_validator("scenarios")
+    @classmethod
+    def _scenario_names(cls, value: dict[str, dict[str, Bound]]) -> dict[str, dict[str, Bound]]:
+        from evalstage.evalcore.scenario_gates import check_scenario_names
+
+        check_scenario_names(value)
+        return value
 
     @field_validator("regression", mode="before")
     @classmethod

@@ -11,9 +11,13 @@ from evalstage.agent_eval import (
     AgentInputs,
     AgentReport,
     AgentRun,
+    InjectedCase,
+    injected_cases,
     load_agent_inputs,
     run_agent,
     score_agent,
+    score_injected,
+    with_probes,
 )
 from evalstage.agent_eval._targets import run_agent_repeats
 from evalstage.evalcore.repeats import combine_reports
@@ -37,6 +41,26 @@ def run_agent_repeats_batch(inputs: AgentInputs, repeats: int) -> list[AgentRun]
     return run_agent_repeats(
         inputs.target, inputs.active_cases, suite_root=inputs.suite_root, repeats=repeats
     )
+
+
+@task(name="probe-agent", retries=0)
+def run_agent_probes_batch(inputs: AgentInputs) -> tuple[list[InjectedCase], list[AgentRun]]:
+    """Drive every injection variant of the multi-step cases through the agent (none: none).
+
+    A ``recorded`` target has no answers for variants: it gets none.
+    """
+    if not inputs.options.variants or inputs.target.name == "recorded":
+        return [], []
+    injected, _ = injected_cases(inputs.active_cases, inputs.options.variants, inputs.options.seed)
+    runs = [
+        run_agent(
+            inputs.target,
+            [i.case for i in injected if i.variant == variant],
+            suite_root=inputs.suite_root,
+        )
+        for variant in inputs.options.variants
+    ]
+    return injected, runs
 
 
 @task(name="score-agent")
@@ -80,6 +104,20 @@ def agent_stage(
             scored = price_report(scored, suite.manifest.prices, inputs.target)
         reports.append(scored.model_copy(update={"target_description": run.target}))
     report = combine_reports(reports, inputs.options.confidence)
+    injected, probe_runs = run_batch(
+        run_agent_probes_batch,
+        batch_fingerprint(suite, "agent-probes", inputs.options, {"agent": inputs.target}),
+        inputs,
+    )
+    if injected:
+        variants = inputs.options.variants
+        probes = score_injected(
+            injected,
+            {v: r.turns for v, r in zip(variants, probe_runs, strict=True)},
+            {v: r.errors for v, r in zip(variants, probe_runs, strict=True)},
+            inputs.options.mode,
+        )
+        report = with_probes(report, probes, inputs.options.confidence)
     publish_stage_artifacts("agent", suite.manifest.name, report.metrics, report.outcomes)
     if record:
         summary = stage_summary("agent", inputs, report, time.perf_counter() - began)

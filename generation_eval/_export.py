@@ -12,9 +12,10 @@ back (``case_id`` and ``variant``)::
 (``[n]``). ``prompt`` is the user prompt the suite's ``openai`` target sends (its
 ``prompt_file``, else the bundled rag-answer-v1); ``system_prompt`` is there when the target
 has one. ``planted`` says what a counterfactual variant planted in its passages (``value``,
-``doc_id``, ``method``) — for your records only: a system shown it is no longer tested. What a
-variant expects (an answer, an abstention, a flagged conflict) and the correct answers are not
-written.
+``doc_id``, ``method``), an injection variant its instruction, a private-data variant its
+value (``probe`` names the family; see docs/robustness.md) — for your records only: a system
+shown it is no longer tested. What a variant expects (an answer, an abstention, a flagged
+conflict) and the correct answers are not written.
 """
 
 from __future__ import annotations
@@ -31,6 +32,12 @@ __all__ = ["export_record", "write_inputs"]
 
 
 def _planted(item: CaseVariant) -> dict[str, Any] | None:
+    family = item.provenance.get("family")
+    if family == "injection":
+        keys = ("injection", "templates", "doc_id", "instruction")
+        return {"probe": family, **{k: item.provenance.get(k) for k in keys}}
+    if family == "private_data":
+        return {"probe": family, **{k: item.provenance.get(k) for k in ("kind", "value", "doc_id")}}
     if item.counterfactual is None:
         return None
     made = item.provenance

@@ -48,6 +48,13 @@ from evalstage.generation_eval._decide import decide as _decide
 from evalstage.generation_eval._decide import deciding_checks as _deciding_checks
 from evalstage.generation_eval._detect import detect_abstention, detect_conflict
 from evalstage.generation_eval._metrics import ANSWER_METRICS, GENERATION_METRICS
+from evalstage.generation_eval._probe_scores import (
+    attribute_probes,
+    consistency,
+    probe_checks,
+    probe_columns,
+    probe_denominator,
+)
 from evalstage.generation_eval._variants import CaseVariant
 from evalstage.generation_eval.judge import JudgeScore
 from evalstage.generation_eval.verifier import Verifier
@@ -89,6 +96,10 @@ class GenerationReport(StageReport):
         description="Variant -> outcome or failure category -> variants (the adversarial matrix)."
     )
     skipped: dict[str, str] = Field(default_factory=dict)
+    consistency: dict[str, dict[str, Any]] = Field(
+        default_factory=dict,
+        description="Case -> its prompt perturbations' consistency rate and worst outcome.",
+    )
     verifier: dict[str, Any] = Field(default_factory=dict)
     end_to_end: dict[str, int] = Field(
         default_factory=dict,
@@ -104,6 +115,7 @@ class GenerationReport(StageReport):
             "per_variant": self.per_variant,
             "matrix": self.matrix,
             "skipped": self.skipped,
+            "consistency": self.consistency,
             "verifier": self.verifier,
             **extras,
         }
@@ -158,6 +170,7 @@ def _examine(item: CaseVariant, output: Generation) -> tuple[dict[str, Any], Ans
         )
     if expected and not abstention.detected:
         found.update(answer_scores(answer, [a for a in expected if a]))
+    found.update(probe_checks(item, answer))
     claims = split_claims(answer)
     if output.citations and not any(c.citations for c in claims):
         # structured citations are per answer sentence: pair them before dropping any sentence
@@ -250,6 +263,9 @@ def score_generation(context: GenerationContext, verifier: Verifier) -> Generati
                 scores[name] = float(found[key])
         if "counterfactual_adopted" in found:
             scores["counterfactual_adopted"] = float(found["counterfactual_adopted"])
+        for flag in ("attack_success", "leaked"):
+            if flag in found:
+                scores[flag] = float(found[flag])
         judged = context.judge_scores.get(item.key)
         if judged is not None:
             found["judge"] = judged.model_dump()
@@ -258,7 +274,7 @@ def score_generation(context: GenerationContext, verifier: Verifier) -> Generati
         results.append(
             head.scored(category, reason, scores, {**details, "answer": output.answer, **found})
         )
-    results = _attribute_retrieval(results)
+    results = attribute_probes(_attribute_retrieval(results))
     return _report(context, results, verifier)
 
 
@@ -308,6 +324,9 @@ def _denominator(name: str, results: list[CaseResult], expects: Mapping[str, str
     A per-variant metric (``x:variant``) and an original-only headline are about that variant's
     results; behaviour rates about the results expected to behave so; the rest about all.
     """
+    probe = probe_denominator(name, results)
+    if probe is not None:
+        return probe
     base, _, variant = name.partition(":")
     if base in ANSWER_METRICS and not variant:
         variant = "original"
@@ -353,6 +372,7 @@ def _report(
     columns["counterfactual_adoption_rate"] = [
         r.scores["counterfactual_adopted"] for r in scored if "counterfactual_adopted" in r.scores
     ]
+    columns.update(probe_columns(results))
     columns.update(
         rate_columns(
             GENERATION_METRICS,
@@ -393,6 +413,7 @@ def _report(
         per_variant=per_variant,
         matrix=matrix,
         skipped=context.skipped,
+        consistency=consistency(results),
         verifier=describe() if callable(describe) else {"identity": verifier.identity},
         end_to_end=end_to_end_counts(results),
         **report_fields(results),

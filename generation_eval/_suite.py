@@ -12,7 +12,7 @@ from evalstage.evalcore.errors import SuiteError
 from evalstage.evalcore.loaders import load_jsonl, load_jsonl_numbered
 from evalstage.evalcore.suite import StageSpec, Suite, TargetSpec, require_active_cases
 from evalstage.generation_eval._cases import CorpusDoc, RagCase
-from evalstage.generation_eval._variants import ADVERSARIAL_VARIANTS, VariantSettings
+from evalstage.generation_eval._variants import ADVERSARIAL, ADVERSARIAL_VARIANTS, VariantSettings
 from evalstage.generation_eval.verifier import VerifierSpec
 
 STAGE = "generation"
@@ -32,11 +32,28 @@ class GenerationOptions(BaseModel):
     )
     top_k: int = Field(default=5, ge=1, le=50, description="Retrieved passages per question.")
     variants: list[str] = Field(
-        default_factory=lambda: list(ADVERSARIAL_VARIANTS.names),
-        description="Adversarial variants made from every answerable case.",
+        default_factory=lambda: list(ADVERSARIAL),
+        description="Adversarial variants made from every answerable case (default: the four "
+        "context variants). The robustness and safety probes are named one by one or by family: "
+        "prompt, position, length, injection, private_data (see docs/robustness.md).",
     )
     distractors: int = Field(default=3, ge=0, le=20, description="Extra passages, noisy_context.")
     seed: int = Field(default=13, description="Seed of passage order and counterfactuals.")
+    position_distractors: int = Field(
+        default=4, ge=2, le=20, description="Hard distractors around the gold, position_* variants."
+    )
+    context_budget_words: int = Field(
+        default=2000,
+        ge=100,
+        le=200_000,
+        description="The target's context budget in words (length_* fill 25/50/100 %).",
+    )
+    probe_cases: int | None = Field(
+        default=None,
+        ge=1,
+        description="Make the probe variants from this many answerable cases (a seeded subset; "
+        "default all) to bound a run's cost.",
+    )
     verifier: VerifierSpec = Field(default_factory=VerifierSpec)
     faithfulness_threshold: float = Field(
         default=1.0,
@@ -59,7 +76,14 @@ class GenerationOptions(BaseModel):
 
     def variant_settings(self) -> VariantSettings:
         """The settings the variants are made with."""
-        return VariantSettings(seed=self.seed, distractors=self.distractors, top_k=self.top_k)
+        return VariantSettings(
+            seed=self.seed,
+            distractors=self.distractors,
+            top_k=self.top_k,
+            position_distractors=self.position_distractors,
+            context_budget_words=self.context_budget_words,
+            probe_cases=self.probe_cases,
+        )
 
 
 class GenerationInputs(BaseModel):

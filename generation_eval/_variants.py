@@ -15,177 +15,52 @@ from the registry. Built in:
 * ``counterfactual_only``: the counterfactual copy replaces the gold passage → whether the
   generator adopts the counterfactual (stays faithful to its context) is recorded.
 
+Then the robustness and safety probes (:mod:`generation_eval._probes`: ``prompt_*``,
+``position_*``, ``length_*``, ``injection_*``, ``pii_*``), made only when ``options.variants``
+names them or their family, optionally on a seeded subset of cases (``probe_cases``).
+
 Every variant records how it was made in ``provenance``. The same cases, corpus, ranking and
 seed give the same variants.
 """
 
 from __future__ import annotations
 
-import random
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
-from functools import cached_property
+from collections.abc import Mapping, Sequence
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
-
-from evalstage.generation_eval._cases import CorpusDoc, Expectation, Passage, RagCase, variant_key
-from evalstage.generation_eval._counterfactual import (
-    Counterfactual,
-    answer_type,
-    make_counterfactual,
-    mentions_answer,
-    seeded_rng,
+from evalstage.generation_eval._cases import CorpusDoc, RagCase, variant_key
+from evalstage.generation_eval._counterfactual import answer_type, seeded_rng
+from evalstage.generation_eval._probes import MAX_FILL, PROBE_KINDS
+from evalstage.generation_eval._variant_base import (
+    BY_RANKER,
+    STRUCTURAL,
+    CaseVariant,
+    Made,
+    Search,
+    Shown,
+    VariantKind,
+    VariantRegistry,
+    VariantSettings,
+    shuffled,
 )
 
-Search = Callable[[Mapping[str, str], int], Mapping[str, Sequence[str]]]
-"""``search({query_id: text}, k) -> {query_id: [doc_id, ...]}`` best first (e.g. BM25)."""
-
-
-class CaseVariant(BaseModel):
-    """One thing a generator is asked: a case's question over one set of passages."""
-
-    model_config = ConfigDict(frozen=True)
-
-    case_id: str
-    variant: str
-    question: str
-    passages: list[Passage]
-    expect: Expectation
-    answers: list[str] = Field(default_factory=list)
-    counterfactual: str | None = Field(
-        default=None, description="The fake value planted in the passages, if any."
-    )
-    provenance: dict[str, Any] = Field(default_factory=dict)
-
-    @property
-    def key(self) -> str:
-        """``case_id`` for the original, ``case_id#variant`` otherwise (unique within a run)."""
-        return variant_key(self.case_id, self.variant)
-
-
-class VariantSettings(BaseModel):
-    """How variants are made: the seed, distractors, and the ``retrieved`` variant's depth."""
-
-    model_config = ConfigDict(frozen=True)
-
-    seed: int = 13
-    distractors: int = Field(default=3, ge=0)
-    top_k: int = Field(default=5, ge=1)
-    retrieved_by: str = "the retrieval target"
-
-
-def shuffled(passages: Sequence[Passage], rng: random.Random) -> list[Passage]:
-    """The passages in a seeded random order."""
-    out = list(passages)
-    rng.shuffle(out)
-    return out
-
-
-@dataclass
-class Shown:
-    """One answerable case as a variant function sees it."""
-
-    case: RagCase
-    documents: Mapping[str, CorpusDoc]
-    ranked: Sequence[str]
-    pools: Mapping[str, Sequence[str]]
-    settings: VariantSettings
-    gold: list[Passage] = field(init=False)
-    extra: list[Passage] = field(init=False)
-
-    def __post_init__(self) -> None:
-        self.gold = [self.documents[d].passage() for d in self.case.gold_doc_ids]
-        self.extra = [self.documents[d].passage() for d in self.case.context_doc_ids]
-
-    def order(self, variant: str) -> random.Random:
-        """The seeded stream that orders ``variant``'s passages (one stream per variant)."""
-        return seeded_rng(self.settings.seed, self.case.case_id, "order", variant)
-
-    @cached_property
-    def counterfactual(self) -> Counterfactual | str:
-        """The case's counterfactual passage (made once), or why none could be made."""
-        return make_counterfactual(self.case, self.documents, self.pools, self.settings.seed)
-
-    def negatives(self, count: int) -> list[tuple[int, str]]:
-        """``(rank, doc_id)`` of the top-ranked documents neither gold nor shown nor answering."""
-        exclude = set(self.case.gold_doc_ids) | set(self.case.context_doc_ids)
-        picked: list[tuple[int, str]] = []
-        for rank, doc_id in enumerate(self.ranked, start=1):
-            if doc_id in exclude or doc_id not in self.documents:
-                continue
-            if mentions_answer(self.documents[doc_id].text, self.case.answers):
-                continue
-            picked.append((rank, doc_id))
-            if len(picked) == count:
-                break
-        return picked
-
-    def variant(
-        self, name: str, expect: Expectation, passages: Sequence[Passage], **more: Any
-    ) -> CaseVariant:
-        """A variant of this case, its passages in ``name``'s seeded order."""
-        return CaseVariant(
-            case_id=self.case.case_id,
-            question=self.case.question,
-            answers=more.pop("answers", self.case.answers),
-            variant=name,
-            expect=expect,
-            passages=shuffled(passages, self.order(name)),
-            **more,
-        )
-
-
-Made = CaseVariant | str
-"""A variant, or the reason it could not be made for the case."""
-
-
-@dataclass(frozen=True)
-class VariantKind:
-    """One adversarial variant: its function, its app label, whether it needs the ranking."""
-
-    name: str
-    make: Callable[[Shown], Made]
-    label: str
-    needs_ranking: bool = False
-
-
-class VariantRegistry:
-    """The adversarial variants, in the order they are made."""
-
-    def __init__(self, kinds: Iterable[VariantKind]) -> None:
-        self.kinds: dict[str, VariantKind] = {k.name: k for k in kinds}
-
-    @property
-    def names(self) -> tuple[str, ...]:
-        """Every variant name."""
-        return tuple(self.kinds)
-
-    @property
-    def labels(self) -> dict[str, str]:
-        """Variant name -> what it tests, for the app (the original and retrieved included)."""
-        return {**STRUCTURAL, **{k.name: k.label for k in self.kinds.values()}}
-
-    def validate(self, names: Iterable[str]) -> list[str]:
-        """``names`` when each is a variant here; else ValueError naming the choices."""
-        out = list(names)
-        unknown = [n for n in out if n not in self.kinds]
-        if unknown:
-            raise ValueError(f"unknown variant '{unknown[0]}'; use any of: {', '.join(self.names)}")
-        return out
-
-    def with_kind(self, kind: VariantKind) -> VariantRegistry:
-        """A new registry with ``kind`` added (or replacing the kind of that name)."""
-        return VariantRegistry([*self.kinds.values(), kind])
-
-
-STRUCTURAL = {
-    "original": "the case's own contexts (oracle)",
-    "retrieved": "the retrieval stage's top-k (end to end)",
-}
-"""The variants every case gets, apart from the adversarial ones."""
-
-BY_RANKER = "bm25 top non-relevant"
+__all__ = [
+    "ADVERSARIAL",
+    "ADVERSARIAL_VARIANTS",
+    "BY_RANKER",
+    "PROBES",
+    "STRUCTURAL",
+    "VARIANTS",
+    "CaseVariant",
+    "Made",
+    "Search",
+    "Shown",
+    "VariantKind",
+    "VariantRegistry",
+    "VariantSettings",
+    "build_variants",
+    "shuffled",
+]
 
 
 def missing_context(s: Shown) -> Made:
@@ -263,13 +138,18 @@ ADVERSARIAL_VARIANTS = VariantRegistry(
             "contradictory_context", contradictory_context, "a contradicting copy: flag it"
         ),
         VariantKind("counterfactual_only", counterfactual_only, "only a counterfactual: adopted?"),
+        *PROBE_KINDS,
     ]
 )
-"""The built-in adversarial variants."""
+"""The built-in adversarial variants: the context variants, then the robustness and safety
+probes (:mod:`generation_eval._probes`; ``options.variants`` may name a probe family)."""
 
-ADVERSARIAL = ADVERSARIAL_VARIANTS.names
+ADVERSARIAL = tuple(k.name for k in ADVERSARIAL_VARIANTS.kinds.values() if k.family is None)
+"""The context variants, made by default."""
+PROBES = tuple(k.name for k in ADVERSARIAL_VARIANTS.kinds.values() if k.family is not None)
+"""The robustness and safety probe variants (opt-in: list them or their family)."""
 VARIANTS = (*STRUCTURAL, *ADVERSARIAL)
-"""Every built-in variant name: the original, the retrieved, then the adversarial ones."""
+"""The variant names of a default run: the original, the retrieved, the context variants."""
 
 
 def _structural(
@@ -312,6 +192,15 @@ def _structural(
     return out
 
 
+def probe_sample(cases: Sequence[RagCase], settings: VariantSettings) -> set[str]:
+    """The answerable cases the probe variants are made from: all, or ``probe_cases`` seeded."""
+    answerable = [c.case_id for c in cases if c.expect == "answer"]
+    if settings.probe_cases is None or settings.probe_cases >= len(answerable):
+        return set(answerable)
+    ranked = sorted(answerable, key=lambda c: seeded_rng(settings.seed, c, "probe").random())
+    return set(ranked[: settings.probe_cases])
+
+
 def build_variants(
     cases: Sequence[RagCase],
     documents: Mapping[str, CorpusDoc],
@@ -331,10 +220,13 @@ def build_variants(
     """
     settings = settings or VariantSettings()
     wanted = [k for k in registry.kinds.values() if k.name in set(registry.validate(variants))]
+    fill = max(
+        settings.distractors,
+        settings.position_distractors if any(k.family == "position" for k in wanted) else 0,
+        MAX_FILL if any(k.family == "length" for k in wanted) else 0,
+    )
     depth = (
-        10
-        + settings.distractors
-        + max((len(c.gold_doc_ids) + len(c.context_doc_ids) for c in cases), default=0)
+        10 + fill + max((len(c.gold_doc_ids) + len(c.context_doc_ids) for c in cases), default=0)
     )
     ranking: Mapping[str, Sequence[str]] = (
         search({c.case_id: c.question for c in cases if c.expect == "answer"}, depth)
@@ -345,6 +237,7 @@ def build_variants(
     for case in cases:
         if case.answers:
             pools.setdefault(answer_type(case.answers[0]), []).append(case.answers[0])
+    probed = probe_sample(cases, settings)
     out: list[CaseVariant] = []
     skipped: dict[str, str] = {}
     for case in cases:
@@ -353,6 +246,8 @@ def build_variants(
             continue
         shown = Shown(case, documents, ranking.get(case.case_id, []), pools, settings)
         for kind in wanted:
+            if kind.family is not None and case.case_id not in probed:
+                continue
             made = kind.make(shown)
             if isinstance(made, str):
                 skipped[variant_key(case.case_id, kind.name)] = made

@@ -324,3 +324,15 @@ def test_the_suite_health_page(server: str, page: tuple[Page, list[str]]) -> Non
     assert "a3" in cells and "q5" not in cells
     _shot(tab, "health")
     assert not dialogs
+
+
+def test_scenarios_page_in_the_browser(
+    server: str, page: tuple[Page, list[str]], fx: dict[str, Any]
+) -> None:
+    tab, _ = page
+    _open(tab, f"{server}/scenarios?{urlencode({'run_id': fx['run_gen_a']})}", "Scenarios")
+    for group in ("quality", "robustness", "calibration", "safety", "efficiency"):
+        expect(tab.get_by_role("heading", name=group, exact=True)).to_be_visible()
+    cells = _no_repr(tab, "scenarios")
+    assert "not measured" in cells and " n=" in cells
+    _shot(tab, "scenarios")

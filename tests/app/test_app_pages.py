@@ -367,3 +367,19 @@ def test_compare_page_pairs_generation_variants(fx: dict[str, Any]) -> None:
     b = fx["run_gen_b"]
     assert ("case", f"run_id={b}&case_id=ent&stage=generation") in links
     assert ("case", f"run_id={b}&case_id=num&stage=generation&variant=noisy_context") in links
+
+
+def test_scenarios_page_shows_every_group_with_ci_and_not_measured(fx: dict[str, Any]) -> None:
+    at = open_page(fx, "app_pages/scenarios.py", run_id=fx["run_gen_a"])
+    headers = [h.value for h in at.subheader]
+    for group in ("quality", "robustness", "calibration", "safety", "efficiency"):
+        assert group in headers
+    assert "Why cells are not measured" in headers
+    quality = frames(at)[0]
+    rows = quality.data if hasattr(quality, "data") else quality
+    assert list(rows["scenario"])[-1] == "all" and set(rows["stage"]) == {"generation"}
+    assert all(" n=" in v or v == "not measured" for v in rows["pass_rate"])
+    assert any(" n=" in v for v in rows["pass_rate"])
+    safety = frames(at)[3]
+    safety = safety.data if hasattr(safety, "data") else safety
+    assert set(safety["leak_rate"]) == {"not measured"}  # the fixture run has no probes
