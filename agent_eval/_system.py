@@ -15,7 +15,7 @@ from evalstage.agent_eval._cases import AgentTurn, ToolCall
 from evalstage.evalcore.chat_reply import parse_tool_calls
 from evalstage.evalcore.llm_config import TargetError
 from evalstage.evalcore.system import (
-    StageSystem,
+    SystemAdapter,
     SystemRequest,
     SystemTargetArgs,
     open_stage_system,
@@ -30,20 +30,8 @@ def _last_user_text(messages: Sequence[Mapping[str, Any]]) -> str:
     return ""
 
 
-class SystemAgent:
+class SystemAgent(SystemAdapter):
     """The end-to-end system as the agent stage's target."""
-
-    def __init__(self, system: StageSystem) -> None:
-        self.system = system
-        self.pool = system.pool
-
-    def describe(self) -> dict[str, Any]:
-        """For run records."""
-        return self.system.describe()
-
-    def close(self) -> None:
-        """Close the system's connections."""
-        self.system.close()
 
     def respond(
         self, messages: Sequence[Mapping[str, Any]], tools: Sequence[Mapping[str, Any]]

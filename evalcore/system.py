@@ -322,6 +322,22 @@ class StageSystem:
             close()
 
 
+class SystemAdapter:
+    """What each stage's adapter of the system shares: its pool, its description, closing it."""
+
+    def __init__(self, system: StageSystem) -> None:
+        self.system = system
+        self.pool = system.pool
+
+    def describe(self) -> dict[str, Any]:
+        """For run records."""
+        return self.system.describe()
+
+    def close(self) -> None:
+        """Close the system's connections."""
+        self.system.close()
+
+
 def open_stage_system(args: SystemTargetArgs, context: TargetContext) -> StageSystem:
     """A stage's ``system`` target: the suite's system and the run's replies (if any)."""
     replies = read_replies(Path(args.replies)) if args.replies is not None else None

@@ -16,7 +16,7 @@ from evalstage.evalcore.concurrency import map_in_order
 from evalstage.evalcore.llm_config import TargetError
 from evalstage.evalcore.suite import TargetSpec
 from evalstage.evalcore.system import (
-    StageSystem,
+    SystemAdapter,
     SystemReply,
     SystemRequest,
     SystemTargetArgs,
@@ -47,20 +47,8 @@ def _plain(passages: Sequence[Passage]) -> list[dict[str, Any]]:
     return [{"n": n, **p.model_dump()} for n, p in enumerate(passages, 1)]
 
 
-class SystemGenerator:
+class SystemGenerator(SystemAdapter):
     """The end-to-end system as the generation stage's target."""
-
-    def __init__(self, system: StageSystem) -> None:
-        self.system = system
-        self.pool = system.pool
-
-    def describe(self) -> dict[str, Any]:
-        """For run records."""
-        return self.system.describe()
-
-    def close(self) -> None:
-        """Close the system's connections."""
-        self.system.close()
 
     def own(self, case_id: str, question: str) -> SystemReply:
         """The end-to-end call of a case: the system retrieves and answers."""

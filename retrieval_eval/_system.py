@@ -15,7 +15,7 @@ from evalstage.evalcore.cases import Document
 from evalstage.evalcore.concurrency import map_in_order
 from evalstage.evalcore.progress import counting
 from evalstage.evalcore.system import (
-    StageSystem,
+    SystemAdapter,
     SystemRequest,
     SystemTargetArgs,
     open_stage_system,
@@ -23,20 +23,8 @@ from evalstage.evalcore.system import (
 from evalstage.evalcore.targets import TargetContext, TargetKind, error_text
 
 
-class SystemRetriever:
+class SystemRetriever(SystemAdapter):
     """Rank each query with the end-to-end system's own retrieval."""
-
-    def __init__(self, system: StageSystem) -> None:
-        self.system = system
-        self.pool = system.pool
-
-    def describe(self) -> dict[str, Any]:
-        """For run records."""
-        return self.system.describe()
-
-    def close(self) -> None:
-        """Close the system's connections."""
-        self.system.close()
 
     def _rank(self, item: tuple[str, str], k: int) -> tuple[dict[str, float], float | None]:
         reply = self.system.ask(SystemRequest(case_id=item[0], question=item[1]))
