@@ -21,7 +21,13 @@ from pathlib import Path
 from typing import Any
 
 from chat_server import FakeServer, Reply, completion, serve_chat
-from suite_fixtures import TINY_DOCS, TINY_RAG, write_tiny_rag_suite
+from suite_fixtures import (
+    TINY_DOCS,
+    TINY_RAG,
+    reviewed,
+    write_rag_questions_as_retrieval,
+    write_tiny_rag_suite,
+)
 from typer.testing import CliRunner
 
 from evalstage.cli import app
@@ -157,12 +163,10 @@ Question: $question
 
 def _suite(tmp_path: Path, rag_url: str, chat_url: str) -> Path:
     folder = write_tiny_rag_suite(tmp_path / "team", target="system")
-    with (folder / "retrieval.jsonl").open("w") as handle:  # the RAG questions, with qrels
-        for case in TINY_RAG:
-            relevant = {d: 1 for d in case.get("gold_doc_ids") or case["context_doc_ids"]}
-            record = {"query_id": case["case_id"], "query": case["question"]}
-            handle.write(json.dumps({**record, "relevant": relevant}) + "\n")
-    (folder / "agent.jsonl").write_text("".join(json.dumps(c) + "\n" for c in AGENT_CASES))
+    write_rag_questions_as_retrieval(folder)  # the same questions, with qrels
+    (folder / "agent.jsonl").write_text(
+        "".join(json.dumps(c) + "\n" for c in reviewed(AGENT_CASES))
+    )
     (folder / "prompts").mkdir()
     (folder / "prompts" / "answer.txt").write_text(PROMPT)
     manifest = (

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 TINY_DOCS = [
     ("d1", "Aspirin", "Aspirin reduces the risk of heart attack in adults."),
@@ -110,3 +111,21 @@ def write_tiny_rag_suite(folder: Path, target: str = "extractive", target_args: 
             "      distractors: 1\n"
         )
     return folder
+
+
+def write_rag_questions_as_retrieval(folder: Path) -> None:
+    """retrieval.jsonl holding the tiny RAG questions, their gold documents as the qrels.
+
+    An end-to-end system answers both stages from one call per question.
+    """
+    with (folder / "retrieval.jsonl").open("w") as handle:
+        for case in TINY_RAG:
+            relevant = {d: 1 for d in case.get("gold_doc_ids") or case["context_doc_ids"]}
+            record = {"query_id": case["case_id"], "query": case["question"], "relevant": relevant}
+            reviewed = {"category": case["category"], "note": f"guards {case['case_id']}"}
+            handle.write(json.dumps(record | reviewed) + "\n")
+
+
+def reviewed(cases: list[dict[str, Any]], category: str = "tools") -> list[dict[str, Any]]:
+    """``cases`` with the note and category a reviewed case needs (where they have none)."""
+    return [{"category": category, "note": f"guards {c['case_id']}"} | c for c in cases]

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from chat_server import FakeServer, Reply
+from suite_fixtures import reviewed
 from typer.testing import CliRunner
 
 from evalstage.agent_eval._cases import AgentCase
@@ -106,7 +107,7 @@ def test_a_malformed_agent_reply_is_that_cases_error(server: FakeServer):
 def _suite(tmp_path: Path) -> Path:
     folder = tmp_path / "agent-suite"
     folder.mkdir()
-    (folder / "agent.jsonl").write_text("".join(json.dumps(c) + "\n" for c in CASES))
+    (folder / "agent.jsonl").write_text("".join(json.dumps(c) + "\n" for c in reviewed(CASES)))
     (folder / "suite.yaml").write_text(
         "name: a\nversion: '1'\nstages:\n  agent:\n    cases: agent.jsonl\n"
         "    target: {name: baseline}\n"

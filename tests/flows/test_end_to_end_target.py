@@ -6,7 +6,12 @@ import json
 import sys
 from pathlib import Path
 
-from suite_fixtures import TINY_RAG, write_tiny_rag_suite
+from suite_fixtures import (
+    TINY_RAG,
+    reviewed,
+    write_rag_questions_as_retrieval,
+    write_tiny_rag_suite,
+)
 from typer.testing import CliRunner
 
 from evalstage.cli import app
@@ -55,11 +60,7 @@ def answer(question, passages=None):
 def _suite(tmp_path: Path, module: str, prices: str = "") -> Path:
     folder = write_tiny_rag_suite(tmp_path / "e2e", target="system")
     (folder / f"{module}.py").write_text(SYSTEM)
-    with (folder / "retrieval.jsonl").open("w") as handle:  # the same questions, with qrels
-        for case in TINY_RAG:
-            relevant = {d: 1 for d in case.get("gold_doc_ids") or case["context_doc_ids"]}
-            record = {"query_id": case["case_id"], "query": case["question"]}
-            handle.write(json.dumps({**record, "relevant": relevant}) + "\n")
+    write_rag_questions_as_retrieval(folder)  # the same questions, with qrels
     manifest = (
         (folder / "suite.yaml").read_text().replace("      name: bm25\n", "      name: system\n")
     )
@@ -233,7 +234,7 @@ def test_the_agent_stage_reads_the_systems_tool_calls(tmp_path: Path):
         }
         for who in ("Ann", "Bob")
     ]
-    (suite / "agent.jsonl").write_text("".join(json.dumps(c) + "\n" for c in cases))
+    (suite / "agent.jsonl").write_text("".join(json.dumps(c) + "\n" for c in reviewed(cases)))
     manifest = (suite / "suite.yaml").read_text()
     start = manifest.index("system:")
     agent = "  agent:\n    cases: agent.jsonl\n    target: {name: system}\n"

@@ -6,7 +6,7 @@ import json
 import sys
 from pathlib import Path
 
-from suite_fixtures import write_tiny_rag_suite
+from suite_fixtures import reviewed, write_tiny_rag_suite
 from typer.testing import CliRunner
 
 from evalstage.cli import app
@@ -92,7 +92,7 @@ def test_agent_repeats_run_together_within_the_concurrency(tmp_path: Path, tiny_
         }
         for i in (1, 5)
     ]
-    (tiny_suite / "agent.jsonl").write_text("".join(json.dumps(c) + "\n" for c in cases))
+    (tiny_suite / "agent.jsonl").write_text("".join(json.dumps(c) + "\n" for c in reviewed(cases)))
     with (tiny_suite / "suite.yaml").open("a") as handle:
         handle.write(
             "  agent:\n    cases: agent.jsonl\n    target:\n      name: callable\n"
