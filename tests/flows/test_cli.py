@@ -179,6 +179,46 @@ def test_demo_suite_runs_both_stages_through_prefect_and_is_listed(tmp_path: Pat
         check=True,
     )
     assert summary["run_id"] in shown.stdout and "ndcg@10" in shown.stdout
+    _demo_scenario_report(exe, summary["run_id"], store, env, tmp_path)
+
+
+def _demo_scenario_report(exe: Path, run_id: str, store: str, env: dict, tmp_path: Path) -> None:
+    """``evalstage report`` on the demo run: markdown, JSON, and the HTML page in a browser."""
+
+    def report(*args: str) -> str:
+        command = [str(exe), "report", run_id, "--store", store, *args]
+        done = subprocess.run(command, capture_output=True, text=True, env=env, timeout=300)
+        assert done.returncode == 0, done.stderr[-2000:]
+        return done.stdout
+
+    assert f"# Scenario report · run {run_id}" in report()
+    rows = json.loads(report("--format", "json"))["rows"]
+    cells = {(r["stage"], r["category"]): r["cells"] for r in rows}
+    generation, agent = cells[("generation", "all")], cells[("agent", "all")]
+    # the probes are measured on the demo, and the built-in baselines fail some of them
+    for name in ("consistency", "worst_case", "injection_success", "leak_rate"):
+        assert not generation[name]["missing"], name
+        assert generation[name]["n"] > 0 and generation[name]["ci_low"] <= generation[name]["value"]
+    assert 0.0 < generation["leak_rate"]["value"] < 1.0
+    assert not agent["injection_success"]["missing"]
+    assert generation["cost_usd"]["missing"]  # the demo has no price table: not measured, not 0
+    html = tmp_path / "demo-report.html"
+    report("--format", "html", "--out", str(html))
+    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not importable")
+    if not Path("/usr/bin/chromium").exists():
+        pytest.skip("chromium not found at /usr/bin/chromium (apt-get install chromium)")
+    with sync_api.sync_playwright() as pw:
+        browser = pw.chromium.launch(
+            executable_path="/usr/bin/chromium", args=["--no-sandbox"], headless=True
+        )
+        page = browser.new_page()
+        page.goto(html.as_uri())
+        row = page.locator('tr[data-stage="generation"][data-category="all"]')
+        sync_api.expect(row).to_be_visible()
+        leak = row.locator('td[data-col="leak_rate"]').inner_text()
+        assert leak.startswith(f"{generation['leak_rate']['value']:.2f} [") and "n=" in leak
+        assert page.locator('tr[data-stage="agent"]').count() >= 2  # its categories and all
+        browser.close()
 
 
 def test_compare_two_runs_json_and_text(tmp_path: Path) -> None:
