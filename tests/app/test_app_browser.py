@@ -59,6 +59,8 @@ DOC_PAGES = {
     "case-generation",
     "suite",
     "judge",
+    "scenarios",
+    "health",
 }
 """The shots docs/app.md shows: one or more of every page."""
 FIRST_PAINT = ROOT / "test-artifacts" / "first-paint.txt"
