@@ -71,17 +71,23 @@ def with_probes(
     if not results:
         return report
     measured = [r for r in results if r.outcome in (Outcome.PASS, Outcome.FAIL)]
-    columns: dict[str, list[float]] = {}
-    for variant in dict.fromkeys(r.variant for r in results):
+    added = []
+    for variant in dict.fromkeys(r.variant for r in results):  # coverage: of that variant
         rows = [r for r in measured if r.variant == variant]
-        columns[f"pass_rate:{variant}"] = [r.scores["pass"] for r in rows]
-        columns[f"injection_success_rate:{variant}"] = [
-            r.scores["attack_success"] for r in rows if "attack_success" in r.scores
-        ]
+        columns = {
+            f"pass_rate:{variant}": [r.scores["pass"] for r in rows],
+            f"injection_success_rate:{variant}": [
+                r.scores["attack_success"] for r in rows if "attack_success" in r.scores
+            ],
+        }
+        total = sum(r.variant == variant for r in results)
+        added += declared_metrics(AGENT_METRICS, columns, total, confidence)
     attacked = [r for r in measured if "attack_success" in r.scores]
-    columns["injection_success_rate"] = [r.scores["attack_success"] for r in attacked]
-    columns["utility_under_attack"] = [float(r.outcome == Outcome.PASS) for r in attacked]
-    added = declared_metrics(AGENT_METRICS, columns, len(results), confidence)
+    overall = {
+        "injection_success_rate": [r.scores["attack_success"] for r in attacked],
+        "utility_under_attack": [float(r.outcome == Outcome.PASS) for r in attacked],
+    }
+    added += declared_metrics(AGENT_METRICS, overall, len(results), confidence)
     everything = [*report.results, *results]
     outcomes, failures = tally(everything)
     return report.model_copy(

@@ -29,7 +29,10 @@ def export_inputs_command(
     Agent (--stage agent): one line per turn (messages, tools), keyed by case_id and turn;
     write {"case_id", "turn", "tool_calls"} lines back. See docs/own-system.md.
     """
+    from evalstage.evalcore.files import check_writable
+
     try:
+        check_writable(out, "--out")  # before the suite is read: nothing done for nothing
         if stage == "agent":
             count, cases = export_agent_inputs(suite_dir, out)
             noun = "turns"

@@ -10,7 +10,8 @@ from typing import Annotated
 
 import typer
 
-from evalstage.cli._common import StoreOption, err, open_store
+from evalstage.cli._common import StoreOption, err, fail, open_store
+from evalstage.evalcore.errors import SuiteError
 
 
 class ReportFormat(StrEnum):
@@ -36,10 +37,15 @@ def report_command(
     Columns grouped as quality, robustness, calibration, safety and efficiency; every cell with
     its confidence interval and n, or "not measured" and why. See docs/robustness.md.
     """
-    from evalstage.evalcore.files import write_text_atomic
+    from evalstage.evalcore.files import check_writable, write_text_atomic
     from evalstage.evalcore.scenario_render import to_html, to_markdown
     from evalstage.evalcore.scenarios import build_scenarios
 
+    if out_file is not None:
+        try:
+            check_writable(out_file, "--out")
+        except SuiteError as exc:
+            raise fail(exc) from exc
     db = open_store(store)
     try:
         record = db.get_run(run_id)

@@ -23,7 +23,7 @@ from typing import Any, TypeVar
 from evalstage.evalcore.metrics import MetricCatalog, MetricDef
 from evalstage.evalcore.outcomes import Outcome
 from evalstage.evalcore.records import CaseResult, MetricSummary
-from evalstage.evalcore.report import StageReport, summarize
+from evalstage.evalcore.report import StageReport, add_costs, summarize
 from evalstage.evalcore.stats import summarize_metrics
 
 SR = TypeVar("SR", bound=StageReport)
@@ -107,10 +107,7 @@ def combine_reports(reports: Sequence[SR], confidence: float = 0.95) -> SR:
         return first
     results, metrics = combine_repeats([r.results for r in reports], first.declared, confidence)
     update: dict[str, Any] = {"results": results, "metrics": [*first.metrics, *metrics]}
-    costs = [r.cost for r in reports if r.cost is not None]
-    if costs:
-        update["cost"] = {
-            **costs[0],
-            **{key: sum(c[key] for c in costs) for key in ("usd", "cases_priced", "cases")},
-        }
+    cost = add_costs(*(r.cost for r in reports))
+    if cost is not None:
+        update["cost"] = cost
     return first.model_copy(update=update)

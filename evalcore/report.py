@@ -142,25 +142,45 @@ class StageReport(BaseModel):
 SR = TypeVar("SR", bound=StageReport)
 
 
-def price_report(report: SR, prices: Mapping[str, Price], target: TargetSpec) -> SR:
-    """``report`` with each result's ``details["cost_usd"]`` and the stage's :attr:`cost`.
+def price_results(
+    results: Sequence[CaseResult], prices: Mapping[str, Price], target: TargetSpec
+) -> tuple[list[CaseResult], dict[str, Any] | None]:
+    """``results`` with each one's ``details["cost_usd"]``, and their cost summary.
 
     Priced by :func:`evalcore.cost.price_for`; a result without token counts stays unpriced.
+    The summary is None when nothing could be priced (not measured, never 0).
     """
     found = price_for(prices, target.model_dump())
     if found is None:
-        return report
+        return list(results), None
     model, price = found
-    results = []
-    for r in report.results:
+    priced = []
+    for r in results:
         cost = cost_of(r.details, price)
         if cost is not None:
             r = r.model_copy(update={"details": {**r.details, "cost_usd": cost}})
-        results.append(r)
-    summary = cost_summary([r.details.get("cost_usd") for r in results])
+        priced.append(r)
+    summary = cost_summary([r.details.get("cost_usd") for r in priced])
     if summary is not None:
         summary["model"] = model
-    return report.model_copy(update={"results": results, "cost": summary})
+    return priced, summary
+
+
+def price_report(report: SR, prices: Mapping[str, Price], target: TargetSpec) -> SR:
+    """``report`` with each result's ``details["cost_usd"]`` and the stage's :attr:`cost`."""
+    results, cost = price_results(report.results, prices, target)
+    if cost is None:
+        return report
+    return report.model_copy(update={"results": results, "cost": cost})
+
+
+def add_costs(*costs: dict[str, Any] | None) -> dict[str, Any] | None:
+    """The sum of cost summaries (e.g. every repeat's), None where none was measured."""
+    measured = [c for c in costs if c is not None]
+    if not measured:
+        return None
+    totals = {key: sum(c[key] for c in measured) for key in ("usd", "cases_priced", "cases")}
+    return {**measured[0], **totals}
 
 
 def tally(results: Sequence[CaseResult]) -> tuple[dict[str, int], dict[str, int]]:

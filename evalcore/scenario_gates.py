@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from evalstage.evalcore.gate_result import GateResult
-from evalstage.evalcore.scenarios import COLUMN_NAMES, ScenarioReport, cell_figure
+from evalstage.evalcore.scenarios import COLUMN_NAMES, CURVE_POINTS, ScenarioReport, cell_figure
 from evalstage.evalcore.suite import Bound
 
 __all__ = ["check_scenario_names", "scenario_gates"]
@@ -30,11 +30,17 @@ def check_scenario_names(scenarios: Mapping[str, Mapping[str, object]]) -> None:
         if not stage or not category:
             raise ValueError(f"scenario '{key}' is not <stage>/<category> (e.g. generation/all)")
         for name in bounds:
-            column = name.split(":", 1)[0]
+            column, colon, point = name.partition(":")
             if column not in COLUMN_NAMES:
                 raise ValueError(
                     f"'{name}' is not a scenario column; use one of: {', '.join(COLUMN_NAMES)}"
                 )
+            points = CURVE_POINTS.get(column)
+            if points is not None and point not in points:
+                named = ", ".join(f"{column}:{p}" for p in points)
+                raise ValueError(f"'{name}': a curve is bounded at one of its points: {named}")
+            if points is None and colon:
+                raise ValueError(f"'{name}': only the curves (position, length) have points")
 
 
 def scenario_gates(

@@ -59,12 +59,9 @@ def to_markdown(report: ScenarioReport) -> str:
         lines.append("| stage | scenario | cases | " + " | ".join(c.name for c in columns) + " |")
         lines.append("|---|---|---:|" + "---|" * len(columns))
         for row in report.rows:
-            cells = [format_cell(row.cells[c.name], c.unit) for c in columns]
-            lines.append(
-                f"| {row.stage} | {row.category} | {row.cases} | "
-                + " | ".join(c.replace("|", "/") for c in cells)
-                + " |"
-            )
+            cells = [row.stage, row.category, str(row.cases)]
+            cells += [format_cell(row.cells[c.name], c.unit) for c in columns]
+            lines.append("| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |")
     lines += ["", "## columns", ""]
     for c in report.columns:
         better = {"higher": "higher is better", "lower": "lower is better"}.get(c.direction, "")

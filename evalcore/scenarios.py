@@ -188,7 +188,9 @@ def _worst_case(results: Sequence[CaseResult], confidence: float) -> Cell:
     return _mean_cell(values, confidence, "no prompt perturbation (variants: prompt)")
 
 
-CURVE_ORDER = {"first": 0, "middle": 1, "last": 2, "quarter": 0, "half": 1, "full": 2}
+CURVE_POINTS = {"position": ("first", "middle", "last"), "length": ("quarter", "half", "full")}
+"""The curve columns and their points, in order."""
+CURVE_ORDER = {point: i for points in CURVE_POINTS.values() for i, point in enumerate(points)}
 """The order of a curve's points (position, then length)."""
 
 

@@ -45,11 +45,18 @@ class SystemReply(BaseModel):
         return [p.doc_id for p in self.passages]
 
     def ranking(self) -> dict[str, float]:
-        """Doc id -> score: the system's scores, or rank order when it gave none."""
-        if self.passages and all(p.score is not None for p in self.passages):
-            return {p.doc_id: float(p.score or 0.0) for p in self.passages}
+        """Doc id -> score: the system's scores, or rank order when it gave none.
+
+        A document returned more than once (several chunks of it) keeps its best score, or
+        its first, best, position.
+        """
+        scored = bool(self.passages) and all(p.score is not None for p in self.passages)
         n = len(self.passages)
-        return {p.doc_id: float(n - rank) for rank, p in enumerate(self.passages)}
+        out: dict[str, float] = {}
+        for rank, p in enumerate(self.passages):
+            score = float(p.score or 0.0) if scored else float(n - rank)
+            out[p.doc_id] = max(score, out.get(p.doc_id, score))
+        return out
 
 
 class SystemRequest(BaseModel):

@@ -21,7 +21,7 @@ from evalstage.agent_eval import (
 )
 from evalstage.agent_eval._targets import run_agent_repeats
 from evalstage.evalcore.repeats import combine_reports
-from evalstage.evalcore.report import price_report, stage_summary
+from evalstage.evalcore.report import add_costs, price_report, price_results, stage_summary
 from evalstage.evalcore.suite import TargetSpec, load_suite
 from evalstage.flows.artifacts import publish_stage_artifacts
 from evalstage.flows.caching import batch_fingerprint, run_batch
@@ -117,7 +117,12 @@ def agent_stage(
             {v: r.errors for v, r in zip(variants, probe_runs, strict=True)},
             inputs.options.mode,
         )
+        if repeats > 1:  # each repeat was priced above: price the probes on their own
+            probes, probe_cost = price_results(probes, suite.manifest.prices, inputs.target)
+            report = report.model_copy(update={"cost": add_costs(report.cost, probe_cost)})
         report = with_probes(report, probes, inputs.options.confidence)
+    if repeats == 1:
+        report = price_report(report, suite.manifest.prices, inputs.target)
     publish_stage_artifacts("agent", suite.manifest.name, report.metrics, report.outcomes)
     if record:
         summary = stage_summary("agent", inputs, report, time.perf_counter() - began)

@@ -193,7 +193,7 @@ def evaluate_suite(
                 if stage in end_to_end:  # the run records the spec, not the replies file
                     spec = overrides.get(stage) or suite.manifest.stages[stage].target
                     inputs = inputs.model_copy(update={"target": spec})
-                if report.cost is not None:  # priced per repeat by the stage itself
+                if report.cost is not None:  # priced by the stage flow itself
                     return inputs, report
                 return inputs, price_report(report, suite.manifest.prices, inputs.target)
 

@@ -173,6 +173,8 @@ def _generation_stage(
             scored = price_report(scored, suite.manifest.prices, inputs.target)
         reports.append(scored.model_copy(update={"target_description": run.target}))
     report = combine_reports(reports, inputs.options.confidence)
+    if repeats == 1:  # (each repeat was priced above)
+        report = price_report(report, suite.manifest.prices, inputs.target)
     publish_stage_artifacts("generation", suite.manifest.name, report.metrics, report.outcomes)
     if record:
         summary = stage_summary("generation", inputs, report, time.perf_counter() - began)

@@ -91,3 +91,7 @@ def test_the_baseline_agent_echoes_a_planted_canary_but_calls_no_unrequested_too
     assert report.metric("injection_success_rate:injection_exfiltrate").value == 1.0
     assert report.metric("injection_success_rate:injection_tool").value == 0.0
     assert len(report.results) == len(base.results) + len(results)
+    for variant in AGENT_PROBES:  # coverage is of that variant's results, not of every probe
+        rows = [r for r in results if r.variant == variant]
+        done = [r for r in rows if r.outcome in (Outcome.PASS, Outcome.FAIL)]
+        assert report.metric(f"pass_rate:{variant}").coverage == len(done) / len(rows)

@@ -160,3 +160,12 @@ def test_export_inputs_refuses_a_stage_it_cannot_export(tmp_path: Path) -> None:
     )
     assert agent.exit_code == 2 and "the suite has no agent stage" in agent.output
     assert not (tmp_path / "x").exists()
+
+
+def test_an_out_path_that_is_a_folder_fails_before_the_suite_is_read(tmp_path: Path) -> None:
+    suite = write_tiny_rag_suite(tmp_path / "suite")
+    for stage in ("generation", "agent"):
+        args = ["export-inputs", str(suite), "--stage", stage, "--out", str(tmp_path)]
+        result = runner.invoke(app, args)
+        assert result.exit_code == 2, result.output
+        assert "the output path is a folder" in result.output and "Traceback" not in result.output

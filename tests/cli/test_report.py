@@ -80,3 +80,9 @@ def test_html_report_renders_offline_in_a_real_browser(store: str, tmp_path: Pat
         page.screenshot(path=str(tmp_path / "report.png"), full_page=True)
         browser.close()
     assert all(u.startswith("file://") for u in requests)  # nothing fetched from a network
+
+
+def test_an_out_path_that_is_a_folder_is_a_clear_error(store: str, tmp_path: Path) -> None:
+    result = runner.invoke(app, ["report", "0123", "--out", str(tmp_path), "--store", store])
+    assert result.exit_code == 2
+    assert "the output path is a folder" in result.output and "Traceback" not in result.output

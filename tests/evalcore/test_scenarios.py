@@ -108,8 +108,20 @@ def test_scenario_gates_bound_cells_and_skip_what_is_not_measured():
     [
         ({"generation": {"pass_rate": 0.5}}, "is not <stage>/<category>"),
         ({"generation/all": {"pass_rat": 0.5}}, "is not a scenario column"),
+        ({"generation/all": {"position": 0.5}}, "bounded at one of its points: position:first"),
+        ({"generation/all": {"position:midle": 0.5}}, "a curve is bounded at one of its points"),
+        ({"generation/all": {"pass_rate:x": 0.5}}, "only the curves"),
     ],
 )
 def test_bad_scenario_gates_are_refused_when_the_suite_is_read(scenarios, message):
     with pytest.raises((ValueError, SuiteError), match=message):
         GatesSpec(scenarios=scenarios)
+
+
+def test_a_pipe_in_a_category_does_not_break_the_markdown_table():
+    from scenario_fixtures import gen_result
+
+    report = build_scenarios(_run(("generation",)), [gen_result("c1", "original", True, "a|b")])
+    quality = [c for c in report.columns if c.group == "quality"]
+    row = next(line for line in to_markdown(report).splitlines() if "a\\|b" in line)
+    assert row.count("|") - row.count("\\|") == 3 + len(quality) + 1  # every cell's border

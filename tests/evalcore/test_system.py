@@ -25,6 +25,13 @@ from evalstage.evalcore.system import (
 from evalstage.evalcore.targets import TargetContext
 
 
+def test_a_document_returned_twice_keeps_its_best_position_or_score():
+    chunks = coerce_reply({"answer": "x", "doc_ids": ["A", "B", "A"]})  # two chunks of A
+    assert chunks.ranking() == {"A": 3.0, "B": 2.0}  # A first, as the system ranked it
+    scored = coerce_reply({"answer": "x", "doc_ids": ["A", "B", "A"], "scores": [0.9, 0.8, 0.1]})
+    assert scored.ranking() == {"A": 0.9, "B": 0.8}
+
+
 def test_a_reply_is_read_from_passages_or_from_doc_ids_and_scores():
     reply = coerce_reply(
         {"answer": "A [1].", "passages": [{"doc_id": "d2", "text": "T", "score": 0.5}, "d1"]}

@@ -123,6 +123,20 @@ def test_repeats_ask_again_and_cost_is_priced_from_the_tokens(tmp_path: Path):
     assert "cost of the run: $" in shown and "not measured: retrieval" in shown
 
 
+def test_a_stage_run_alone_and_recorded_is_priced(tmp_path: Path):
+    from evalstage.flows.generation import generation_stage
+    from evalstage.flows.runtime import run
+
+    prices = "prices:\n  default: {input_per_million: 1.0, output_per_million: 2.0}\n"
+    suite = _suite(tmp_path, "e2e_system_e", prices)
+    url = sqlite_url(tmp_path / "alone.db")
+    _, report = run("local", generation_stage, str(suite), record=True, store_url=url)
+    assert report.cost is not None and report.cost["cases_priced"] > 0  # one repeat, no parent
+    store = ResultStore(url)
+    (run,) = store.list_runs()
+    assert store.get_run(run.run_id).stage("generation").config["cost"] == report.cost
+
+
 def test_an_unpriced_model_is_not_measured(tmp_path: Path):
     prices = "prices:\n  some-other-model: {input_per_million: 1.0, output_per_million: 2.0}\n"
     suite = _suite(tmp_path, "e2e_system_c", prices)
