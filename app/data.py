@@ -299,10 +299,12 @@ def suite_health(url: str, folder: str, runs: int) -> dict[str, Any] | None:
     None when the store holds no run of the suite. Cases the suite no longer runs are left out.
     Raises :class:`evalcore.SuiteError` on a bad suite folder.
     """
+    from evalstage.evalcore.suite_health import benchmark_stages
     from evalstage.evalcore.suite_health import suite_health as health
 
     store = get_store(url)
     name, _, cases = suite_cases(folder)
+    every = benchmark_stages(load_suite(folder))  # BEIR queries: no cases file lists them
     if store is None:
         return None
     history = [(r, store.case_results(r.run_id)) for r in store.list_runs(name, runs)]
@@ -314,7 +316,7 @@ def suite_health(url: str, folder: str, runs: int) -> dict[str, Any] | None:
         for c in found
         if not c.get("retired_in") and not c.get("draft")
     }
-    report = health(name, history, active)
+    report = health(name, history, active, every_result_of=every)
     return report.model_dump(mode="json") | {"counts": report.counts()}
 
 

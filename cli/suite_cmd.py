@@ -164,7 +164,7 @@ def health_command(
     Reads the store (never writes); cases the suite no longer runs (retired, drafts, removed)
     are left out. Exit 0 with a report, 2 on bad input.
     """
-    from evalstage.evalcore.suite_health import health_markdown, suite_health
+    from evalstage.evalcore.suite_health import benchmark_stages, health_markdown, suite_health
 
     try:
         if fmt not in ("md", "json"):
@@ -185,7 +185,8 @@ def health_command(
             highlight=False,
         )
         raise typer.Exit(code=1)
-    report = suite_health(suite.manifest.name, history, active)
+    every = benchmark_stages(suite)  # a BEIR folder's queries: no cases file lists them
+    report = suite_health(suite.manifest.name, history, active, every_result_of=every)
     if fmt == "json":
         payload = report.model_dump(mode="json") | {"counts": report.counts()}
         sys.stdout.write(json.dumps(payload, indent=2) + "\n")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 import json
+import os
 import shutil
 import sys
 import tempfile
@@ -22,6 +23,7 @@ from evalstage.evalcore.loaders import safe_load_yaml, validate_yaml_section
 from evalstage.evalcore.traffic import (
     DEFAULT_PHONE_REGIONS,
     Exchange,
+    FeedbackScale,
     FieldMap,
     Picked,
     Scrubber,
@@ -95,13 +97,13 @@ def detect_format(path: Path) -> Literal["otlp", "jsonl"]:
 
 
 def _picks(
-    exchanges: list[Exchange], max_cases: int
+    exchanges: list[Exchange], max_cases: int, feedback: FeedbackScale = "auto"
 ) -> tuple[list[int], list[Picked], dict[str, Any]]:
     if max_cases and len(exchanges) > max_cases:
-        selection = select_exchanges(exchanges, max_cases)
+        selection = select_exchanges(exchanges, max_cases, feedback=feedback)
         summary = selection.model_dump(exclude={"picked"})
         return [p.index for p in selection.picked], selection.picked, summary
-    signals = failure_signals(exchanges)
+    signals = failure_signals(exchanges, feedback)
     picks = [
         Picked(index=i, cluster=i, cluster_size=1, near_duplicates=0, signals=s)
         for i, s in enumerate(signals)
@@ -122,18 +124,14 @@ def import_traffic(
     max_cases: int = 100,
     patterns: dict[str, str] | None = None,
     phone_regions: tuple[str, ...] = DEFAULT_PHONE_REGIONS,
+    feedback: FeedbackScale = "auto",
 ) -> dict[str, Any]:
     """Read, select, scrub and write a draft suite into ``out_dir``; return the import report.
 
     Everything is checked and built in memory first: bad input raises :class:`SuiteError` and
     nothing is written. The folder is written whole (a temporary sibling renamed into place).
     """
-    if out_dir.exists() and (not out_dir.is_dir() or any(out_dir.iterdir())):
-        raise SuiteError(
-            "the output folder exists and is not empty",
-            path=out_dir,
-            hint="name a new folder with --out (an import never overwrites a suite)",
-        )
+    check_out_dir(out_dir)
     scrubber = Scrubber(patterns, phone_regions)
     kind = detect_format(source) if fmt == "auto" else fmt
     skipped = 0
@@ -149,7 +147,7 @@ def import_traffic(
             )
     else:
         exchanges, skipped = read_jsonl_log(source, mapping or FieldMap())
-    order, picks, summary = _picks(exchanges, max_cases)
+    order, picks, summary = _picks(exchanges, max_cases, feedback)
     chosen = [
         Exchange.model_validate(scrubber.value(exchanges[i].model_dump(mode="json"))) for i in order
     ]
@@ -174,6 +172,36 @@ def import_traffic(
     _check_written(files)
     _write_folder(out_dir, files)
     return report
+
+
+def check_out_dir(out_dir: Path) -> None:
+    """``out_dir`` must be a new (or empty) folder that can be created: SuiteError otherwise."""
+    if out_dir.exists() and (not out_dir.is_dir() or any(out_dir.iterdir())):
+        raise SuiteError(
+            "the output folder exists and is not empty"
+            if out_dir.is_dir()
+            else "the output path exists and is a file",
+            path=out_dir,
+            field="--out",
+            hint="name a new folder with --out (an import never overwrites a suite)",
+        )
+    parent = out_dir.absolute().parent
+    while not parent.exists() and parent != parent.parent:
+        parent = parent.parent
+    if not parent.is_dir():
+        raise SuiteError(
+            f"cannot create the output folder: {parent} is a file, not a folder",
+            path=out_dir,
+            field="--out",
+            hint="name a folder whose parents are folders (or do not exist yet)",
+        )
+    if not os.access(parent, os.W_OK | os.X_OK):
+        raise SuiteError(
+            f"cannot create the output folder: {parent} is not writable",
+            path=out_dir,
+            field="--out",
+            hint="name a folder under one you can write to",
+        )
 
 
 def _check_written(files: dict[str, str]) -> None:
@@ -226,6 +254,13 @@ def import_command(
             "--phone-regions", help="Regions of numbers written without + (comma-separated)."
         ),
     ] = ",".join(DEFAULT_PHONE_REGIONS),
+    feedback_scale: Annotated[
+        str,
+        typer.Option(
+            "--feedback-scale",
+            help="Numeric feedback: auto (1-5 when any value is above 1), unit (0-1) or five.",
+        ),
+    ] = "auto",
     as_json: JsonOption = False,
 ) -> None:
     """Import production traffic as draft cases, scrubbed of personal data and secrets.
@@ -236,9 +271,16 @@ def import_command(
     and writes a suite folder of drafts to review. Exit 2 on bad input, nothing written.
     """
     try:
+        check_out_dir(out_dir)  # before anything is read
         if fmt not in ("auto", "otlp", "jsonl"):
             raise SuiteError(
                 f"unknown format {fmt!r}", field="--format", hint="use auto, otlp or jsonl"
+            )
+        if feedback_scale not in ("auto", "unit", "five"):
+            raise SuiteError(
+                f"unknown feedback scale {feedback_scale!r}",
+                field="--feedback-scale",
+                hint="use auto, unit (a 0-1 score) or five (a 1-5 rating)",
             )
         mapping = field_map(map_file, fields)
         report = import_traffic(
@@ -250,6 +292,7 @@ def import_command(
             max_cases=max_cases,
             patterns=_pairs(pattern, "--pattern", "customer_id=CUST-\\d{6}"),
             phone_regions=tuple(phone_regions.split(",")),
+            feedback=cast(FeedbackScale, feedback_scale),
         )
     except SuiteError as exc:
         raise fail(exc) from exc

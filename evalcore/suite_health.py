@@ -18,13 +18,16 @@ checked in the store. Pure functions over records (the CLI and the app read the 
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Collection, Sequence
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, Field
 
 from evalstage.evalcore.outcomes import Outcome
 from evalstage.evalcore.records import CaseResult, RunRecord
+
+if TYPE_CHECKING:
+    from evalstage.evalcore.suite import Suite
 
 _MEASURED = (Outcome.PASS, Outcome.FAIL)
 
@@ -84,21 +87,38 @@ def _short(label: str) -> str:
     return f"{target.get('name', '?')}({shown})" if shown else str(target.get("name", "?"))
 
 
+def benchmark_stages(suite: Suite) -> set[str]:
+    """The stages that read a benchmark (a BEIR folder) rather than a cases file.
+
+    Their queries are not curated cases (never drafts, never retired) and no cases file lists
+    them, so every result of these stages counts (see ``every_result_of``).
+    """
+    return {stage for stage, spec in suite.manifest.stages.items() if spec.options.get("beir")}
+
+
 def suite_health(
     suite: str,
     history: Sequence[tuple[RunRecord, Sequence[CaseResult]]],
     active: set[tuple[str, str]] | None = None,
+    *,
+    every_result_of: Collection[str] = (),
 ) -> HealthReport:
     """Health of every result in ``history`` (runs of one suite, newest first).
 
     With ``active`` (``(stage, case_id)`` of the cases the suite runs now), results of cases
-    since retired, turned into drafts or removed are left out.
+    since retired, turned into drafts or removed are left out, except in the stages of
+    ``every_result_of`` (a BEIR stage's queries: :func:`benchmark_stages`), all of whose
+    results count.
     """
     rows: dict[tuple[str, str], list[tuple[RunRecord, str, CaseResult]]] = {}
     targets: dict[str, list[str]] = {}
     for run, results in history:
         for result in results:
-            if active is not None and (result.stage, result.case_id) not in active:
+            if (
+                active is not None
+                and result.stage not in every_result_of
+                and (result.stage, result.case_id) not in active
+            ):
                 continue
             label = target_label(run, result.stage)
             rows.setdefault((result.stage, result.key), []).append((run, label, result))
@@ -180,6 +200,11 @@ def _flaky(measured: list[tuple[RunRecord, str, CaseResult]]) -> str:
     return ""
 
 
+def _cell(text: str) -> str:
+    """``text`` safe in a markdown table cell: ``|`` escaped, no line breaks."""
+    return " ".join(text.replace("\\", "\\\\").replace("|", "\\|").splitlines())
+
+
 def health_markdown(report: HealthReport, limit: int = 50) -> str:
     """The report as markdown: the window, a count per finding, then each finding's cases."""
     lines = [
@@ -200,8 +225,8 @@ def health_markdown(report: HealthReport, limit: int = 50) -> str:
         lines += ["", f"## {finding} ({len(found)})", "", "| stage | case | category | why |"]
         lines.append("|---|---|---|---|")
         for c in found[:limit]:
-            why = c.evidence.get(finding, "").replace("|", "\\|")
-            lines.append(f"| {c.stage} | {c.key} | {c.category} | {why} |")
+            why = _cell(c.evidence.get(finding, ""))
+            lines.append(f"| {_cell(c.stage)} | {_cell(c.key)} | {_cell(c.category)} | {why} |")
         if len(found) > limit:
             lines.append(f"| ... | {len(found) - limit} more | | |")
     return "\n".join(lines) + "\n"

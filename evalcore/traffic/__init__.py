@@ -13,10 +13,12 @@ from evalstage.evalcore.traffic._otlp import read_otlp
 from evalstage.evalcore.traffic._record import Call, Context, Exchange
 from evalstage.evalcore.traffic._scrub import DEFAULT_PHONE_REGIONS, KINDS, Scrubber
 from evalstage.evalcore.traffic._select import (
+    FeedbackScale,
     Picked,
     Selection,
     bundled_embedder,
     failure_signals,
+    feedback_scale,
     negative_feedback,
     select_exchanges,
 )
@@ -28,6 +30,7 @@ __all__ = [
     "Context",
     "DraftSuite",
     "Exchange",
+    "FeedbackScale",
     "FieldMap",
     "Picked",
     "Scrubber",
@@ -35,6 +38,7 @@ __all__ = [
     "build_draft_suite",
     "bundled_embedder",
     "failure_signals",
+    "feedback_scale",
     "negative_feedback",
     "read_jsonl_log",
     "read_otlp",

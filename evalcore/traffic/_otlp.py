@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -57,16 +58,113 @@ def attributes(pairs: list[dict[str, Any]]) -> dict[str, Any]:
     return {p["key"]: attribute_value(p.get("value") or {}) for p in pairs if "key" in p}
 
 
-def _spans(document: dict[str, Any]) -> Iterator[dict[str, Any]]:
-    for resource in document.get("resourceSpans") or []:
-        for scope in (
-            resource.get("scopeSpans") or resource.get("instrumentationLibrarySpans") or []
-        ):
-            yield from scope.get("spans") or []
+class _Malformed(Exception):
+    """A value of an OTLP document that does not have its shape (``field``: where)."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+        self.message = message
+
+
+@dataclass
+class _Span:
+    """One span, its values converted (attributes as a mapping, times as integers or None)."""
+
+    trace_id: str
+    name: str
+    parent: str
+    attrs: dict[str, Any]
+    events: list[tuple[str, dict[str, Any]]]
+    status: dict[str, Any]
+    start: int | None
+    end: int | None
+
+
+def _list_of_objects(value: Any, field: str) -> list[dict[str, Any]]:
+    if value is None:
+        return []
+    if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
+        raise _Malformed(field, f"expected a list of objects, found {_shape(value)}")
+    return value
+
+
+def _shape(value: Any) -> str:
+    if isinstance(value, list):
+        inner = next((v for v in value if not isinstance(v, dict)), None)
+        return f"a list holding {type(inner).__name__} {json.dumps(inner)[:40]}"
+    return f"{type(value).__name__} {json.dumps(value, default=str)[:40]}"
+
+
+def _time(span: dict[str, Any], key: str, field: str) -> int | None:
+    value = span.get(key)
+    if value in (None, "", 0, "0"):  # proto3: zero is unset
+        return None
+    problem = _Malformed(f"{field}.{key}", f"expected nanoseconds since the epoch, found {value!r}")
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        raise problem
+    try:
+        return int(value)
+    except (ValueError, OverflowError):
+        raise problem from None
+
+
+def _checked_attributes(pairs: Any, field: str) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for pair in _list_of_objects(pairs, field):
+        if "key" not in pair:
+            continue
+        value = pair.get("value") or {}
+        where = f"{field}[{json.dumps(pair['key'], default=str)}]"
+        if not isinstance(value, dict):
+            raise _Malformed(where, f"expected an AnyValue object, found {_shape(value)}")
+        try:
+            out[str(pair["key"])] = attribute_value(value)
+        except (ValueError, TypeError, AttributeError, KeyError) as exc:
+            raise _Malformed(where, f"not a valid OTLP AnyValue ({exc})") from None
+    return out
+
+
+def _read_span(span: dict[str, Any], field: str) -> _Span:
+    status = span.get("status") or {}
+    if not isinstance(status, dict):
+        raise _Malformed(f"{field}.status", f"expected an object, found {_shape(status)}")
+    events = [
+        (
+            str(event.get("name", "")),
+            _checked_attributes(event.get("attributes"), f"{field}.events[{i}].attributes"),
+        )
+        for i, event in enumerate(_list_of_objects(span.get("events"), f"{field}.events"))
+    ]
+    return _Span(
+        trace_id=str(span.get("traceId", "")),
+        name=str(span.get("name", "")),
+        parent=str(span.get("parentSpanId") or ""),
+        attrs=_checked_attributes(span.get("attributes"), f"{field}.attributes"),
+        events=events,
+        status=status,
+        start=_time(span, "startTimeUnixNano", field),
+        end=_time(span, "endTimeUnixNano", field),
+    )
+
+
+def _spans(document: dict[str, Any]) -> Iterator[_Span]:
+    resources = _list_of_objects(document.get("resourceSpans"), "resourceSpans")
+    for r, resource in enumerate(resources):
+        where = f"resourceSpans[{r}]"
+        key = "scopeSpans" if resource.get("scopeSpans") else "instrumentationLibrarySpans"
+        for s, scope in enumerate(_list_of_objects(resource.get(key), f"{where}.{key}")):
+            inner = f"{where}.{key}[{s}].spans"
+            for i, span in enumerate(_list_of_objects(scope.get("spans"), inner)):
+                yield _read_span(span, f"{inner}[{i}]")
 
 
 def read_otlp(path: Path) -> list[Exchange]:
-    """Every trace of an OTLP JSON export with a question in it, as an :class:`Exchange`."""
+    """Every trace of an OTLP JSON export with a question in it, as an :class:`Exchange`.
+
+    A value without its OTLP shape (a list of objects, an ``intValue`` that is no integer, a
+    time that is no number) raises :class:`SuiteError` naming the line and the field.
+    """
     documents: list[tuple[int, dict[str, Any]]] = []
     text = "\n".join(line for _, line in iter_lines(path))
     stripped = text.strip()
@@ -76,10 +174,21 @@ def read_otlp(path: Path) -> list[Exchange]:
         for number, line in iter_lines(path):
             if line.strip():
                 documents.append((number, _document(parse_json(line, path, number), path, number)))
-    traces: dict[str, list[dict[str, Any]]] = {}
-    for _, document in documents:
-        for span in _spans(document):
-            traces.setdefault(str(span.get("traceId", "")), []).append(span)
+    traces: dict[str, list[_Span]] = {}
+    for number, document in documents:
+        try:
+            for span in _spans(document):
+                traces.setdefault(span.trace_id, []).append(span)
+        except _Malformed as exc:
+            raise SuiteError(
+                f"not a valid OTLP trace export: {exc.message}",
+                path=path,
+                line=number,
+                field=exc.field,
+                hint="export traces as OTLP JSON (ExportTraceServiceRequest: resourceSpans > "
+                "scopeSpans > spans, attributes as [{key, value: {stringValue|intValue|...}}], "
+                "times as nanosecond strings)",
+            ) from None
     exchanges = [_exchange(trace_id, spans, path) for trace_id, spans in traces.items()]
     return [e for e in exchanges if e is not None]
 
@@ -210,9 +319,9 @@ class _Trace:
         self.feedback: Any = None
         self.error: str | None = None
 
-    def read(self, span: dict[str, Any]) -> None:
-        attrs = attributes(span.get("attributes") or [])
-        status = span.get("status") or {}
+    def read(self, span: _Span) -> None:
+        attrs = span.attrs
+        status = span.status
         if status.get("code") in (_ERROR, "STATUS_CODE_ERROR") and self.error is None:
             self.error = str(status.get("message") or "error")
         for key, value in attrs.items():
@@ -225,11 +334,11 @@ class _Trace:
         elif kind == "LLM":
             self._oi_llm(attrs)
         elif kind == "TOOL":
-            name = attrs.get("tool.name") or span.get("name", "")
+            name = attrs.get("tool.name") or span.name
             self.tool_spans.append(
                 Call(name=str(name), arguments=_json(attrs.get("input.value") or {}))
             )
-        elif kind in ("CHAIN", "AGENT") and not span.get("parentSpanId"):
+        elif kind in ("CHAIN", "AGENT") and not span.parent:
             self.question = self.question or _text_of(_question_of(attrs.get("input.value")))
             if isinstance(attrs.get("output.value"), str):
                 self.answer = self.answer or attrs["output.value"]
@@ -243,7 +352,7 @@ class _Trace:
                 )
             )
         elif any(k.startswith("gen_ai.") for k in attrs) and operation != "retrieval":
-            self._genai_llm(attrs, span.get("events") or [])
+            self._genai_llm(attrs, span.events)
 
     def _oi_retriever(self, attrs: dict[str, Any]) -> None:
         query = attrs.get("input.value")
@@ -279,12 +388,10 @@ class _Trace:
                 self.tools.append(definition)
         self._llm(inputs, outputs)
 
-    def _genai_llm(self, attrs: dict[str, Any], events: list[dict[str, Any]]) -> None:
+    def _genai_llm(self, attrs: dict[str, Any], events: list[tuple[str, dict[str, Any]]]) -> None:
         inputs = _genai_messages(attrs.get("gen_ai.input.messages"))
         outputs = _genai_messages(attrs.get("gen_ai.output.messages"))
-        for event in events:  # the older per-message events
-            name = str(event.get("name", ""))
-            body = attributes(event.get("attributes") or [])
+        for name, body in events:  # the older per-message events
             if name.endswith(".message") and name.startswith("gen_ai."):
                 role = name.removeprefix("gen_ai.").removesuffix(".message")
                 inputs.append(
@@ -333,15 +440,16 @@ def _question_of(value: Any) -> Any:
     return parsed
 
 
-def _exchange(trace_id: str, spans: list[dict[str, Any]], path: Path) -> Exchange | None:
-    spans = sorted(spans, key=lambda s: int(s.get("startTimeUnixNano") or 0))
+def _exchange(trace_id: str, spans: list[_Span], path: Path) -> Exchange | None:
+    spans = sorted(spans, key=lambda s: (s.start is None, s.start or 0))
     trace = _Trace()
     for span in spans:
         trace.read(span)
     if not trace.question.strip():
         return None
-    start = min(int(s.get("startTimeUnixNano") or 0) for s in spans)
-    end = max(int(s.get("endTimeUnixNano") or 0) for s in spans)
+    timed = [s for s in spans if s.start is not None and s.end is not None]  # both times known
+    start = min((s.start for s in timed if s.start is not None), default=0)
+    end = max((s.end for s in timed if s.end is not None), default=0)
     return Exchange(
         record_id=trace_id or f"trace-{len(spans)}",
         origin=f"{path.name} trace {trace_id}",

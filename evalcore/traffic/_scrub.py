@@ -6,9 +6,11 @@ ISO 13616 mod-97 check (``stdnum.iban``), phone numbers must be valid numbers fo
 configured regions, or possible ones of ten digits or more for the first (``phonenumbers``,
 Google's libphonenumber), IP addresses must parse (``ipaddress``). Secrets
 are API-key and token shapes (``sk-...``, ``ghp_...``, ``AKIA...``, JWTs, ``Bearer ...``,
-long hex or base64 strings next to *key*/*token*/*secret*) plus every value stored under a
-secret-looking JSON key (:func:`evalcore.redact.is_secret_key`). A team adds its own patterns
-(customer ids, order numbers) by name.
+Stripe ``sk_live_...``, ``github_pat_...``, ``glpat-...``, ``hf_...``, ``Basic`` credentials,
+and the value of every ``key: value`` / ``key=value`` / ``"key": "value"`` whose key names a
+secret: ``password``, ``secret``, ``token``, ``api_key``, ``x-api-key``, ``Authorization`` ...)
+plus every value stored under a JSON key that names a secret (:func:`names_secret`; ``key``
+or ``token_count`` do not). A team adds its own patterns (customer ids, order numbers) by name.
 
 A value is replaced by a placeholder naming its kind, ``<EMAIL_1>``, ``<PHONE_2>``: the same
 value always gets the same placeholder within one :class:`Scrubber` (one import), so two
@@ -28,23 +30,34 @@ import phonenumbers
 from stdnum import iban, luhn
 
 from evalstage.evalcore.errors import SuiteError
-from evalstage.evalcore.redact import is_secret_key
 
 _SECRET = re.compile(
-    r"\b(?:sk|pk|rk)-(?:[A-Za-z0-9_-]{2,}-)?[A-Za-z0-9_-]{16,}"  # OpenAI-style, Stripe-style
+    r"\b(?:sk|pk|rk)-(?:[A-Za-z0-9_-]{2,}-)?[A-Za-z0-9_-]{16,}"  # OpenAI-style
+    r"|\b(?:sk|pk|rk)_(?:live|test)_[A-Za-z0-9]{10,}"  # Stripe
     r"|\bgh[pousr]_[A-Za-z0-9]{20,}"  # GitHub tokens
+    r"|\bgithub_pat_[A-Za-z0-9_]{20,}"  # GitHub fine-grained tokens
+    r"|\bglpat-[A-Za-z0-9_-]{20,}"  # GitLab personal access tokens
+    r"|\bhf_[A-Za-z0-9]{30,}"  # Hugging Face tokens
     r"|\bxox[abposr]-[A-Za-z0-9-]{10,}"  # Slack tokens
     r"|\b(?:AKIA|ASIA)[0-9A-Z]{16}\b"  # AWS access key ids
     r"|\bAIza[0-9A-Za-z_-]{35}"  # Google API keys
     r"|\beyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}"  # JWTs
-    r"|(?<=[Bb]earer )[A-Za-z0-9._~+/=-]{12,}"
-    r"|(?i:(?<=key[=: ])|(?<=token[=: ])|(?<=secret[=: ])|(?<=password[=: ]))"
-    r"[\"']?[A-Za-z0-9_./+=-]{8,}"
+    r"|(?i:(?<=bearer ))[A-Za-z0-9._~+/=-]{12,}"
+    r"|(?<=Basic )(?=[A-Za-z0-9+/]*\d)[A-Za-z0-9+/]{8,}={0,2}"  # HTTP basic credentials
 )
-_EMAIL = re.compile(r"\b[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}\b")
-_IBAN = re.compile(r"\b[A-Z]{2}\d{2}(?:[ ]?[A-Z0-9]{4}){2,7}(?:[ ]?[A-Z0-9]{1,3})?\b")
+_KEYED = re.compile(
+    r"(?:api[_ -]?key|access[_-]?key|private[_-]?key|secret|token|password|passwd|pwd"
+    r"|passphrase|credentials?|auth)[\"']?\s*[:=]\s*[\"']?(?P<value>[A-Za-z0-9_./+=~-]{8,})"
+    r"|\bauthorization[\"']?\s*[:=]\s*[\"']?(?:(?:basic|bearer|token|digest)\s+)?"
+    r"(?P<auth>[A-Za-z0-9_./+=~-]{8,})",
+    re.IGNORECASE,
+)  # `password: ...`, `"api_key": "..."`, `Authorization: Basic ...`: the value is replaced
+_EMAIL = re.compile(r"(?<![\w.%+-])[\w.%+-]+@[^\W_](?:[\w-]*[^\W_])?(?:\.[\w-]+)*\.[^\W\d_]{2,}\b")
+_IBAN = re.compile(
+    r"\b[A-Z]{2}\d{2}(?:[ ]?[A-Z0-9]{4}){2,7}(?:[ ]?[A-Z0-9]{1,3})?\b", re.IGNORECASE
+)
 _CARD = re.compile(r"(?<![\d-])\d(?:[ -]?\d){12,18}(?![\d-])")
-_IPV4 = re.compile(r"(?<![\d.])(?:\d{1,3}\.){3}\d{1,3}(?![\d.])")
+_IPV4 = re.compile(r"(?<![\d.])(?:\d{1,3}\.){3}\d{1,3}(?!\d|\.\d)")  # "... is 8.8.8.8." too
 _IPV6 = re.compile(r"(?<![\w:])(?:[0-9A-Fa-f]{0,4}:){2,7}[0-9A-Fa-f]{0,4}(?![\w:])")
 _DIGITS = re.compile(r"\d")
 _PLACEHOLDER = re.compile(r"<[A-Z][A-Z0-9_]*_\d+>")
@@ -70,7 +83,45 @@ def _valid_ip(text: str) -> bool:
         address = ipaddress.ip_address(text)
     except ValueError:
         return False
-    return not (address.version == 6 and text.count(":") < 3)
+    if address.version == 4 or text.count(":") >= 3:
+        return True
+    groups = [g for g in text.split(":") if g]  # fe80::1, 2001:db8::1 (not "::", "ab::cd")
+    return "::" in text and len(groups) >= 2 and any(c.isdigit() for c in text)
+
+
+_SECRET_NAMES = {
+    "token",
+    "secret",
+    "password",
+    "passwd",
+    "pwd",
+    "passphrase",
+    "authorization",
+    "auth",
+    "cookie",
+    "credential",
+    "credentials",
+    "signature",
+    "apikey",
+    "bearer",
+}
+_KEY_QUALIFIERS = {"api", "access", "secret", "private", "auth", "subscription", "client"}
+
+
+def names_secret(key: str) -> bool:
+    """Whether a JSON key names a secret value (its last word does).
+
+    ``api_key``, ``X-Api-Key``, ``access_token``, ``client_secret``, ``password``,
+    ``Authorization`` do; ``key``, ``token_count``, ``max_tokens``, ``tokens``, ``secret_name``,
+    ``api_key_env`` (it names a variable) do not: tool arguments keep their values.
+    """
+    words = re.findall(r"[a-z0-9]+", re.sub(r"([a-z])([A-Z])", r"\1_\2", key).lower())
+    if not words:
+        return False
+    last = words[-1]
+    if last in _SECRET_NAMES:
+        return True
+    return last == "key" and len(words) > 1 and words[-2] in _KEY_QUALIFIERS
 
 
 class Scrubber:
@@ -134,6 +185,30 @@ class Scrubber:
 
         return pattern.sub(replace, text)
 
+    def _keyed(self, text: str) -> str:
+        def replace(match: re.Match[str]) -> str:
+            group = "value" if match.group("value") is not None else "auth"
+            value = match.group(group)
+            start, end = match.span(group)
+            offset = match.start()
+            whole = match.group(0)
+            name = self._placeholder("secret", value)
+            return whole[: start - offset] + name + whole[end - offset :]
+
+        return _KEYED.sub(replace, text)
+
+    def _ibans(self, text: str) -> str:
+        def replace(match: re.Match[str]) -> str:
+            parts = match.group(0).split(" ")
+            for n in range(len(parts), 0, -1):  # a word after the IBAN may look like a group
+                candidate = " ".join(parts[:n])
+                if _valid_iban(candidate):
+                    rest = match.group(0)[len(candidate) :]
+                    return self._placeholder("iban", candidate.replace(" ", "").upper()) + rest
+            return match.group(0)
+
+        return _IBAN.sub(replace, text)
+
     def _phones(self, text: str) -> str:
         for i, region in enumerate(self.phone_regions):
             if len(_DIGITS.findall(text)) < 7:
@@ -163,9 +238,10 @@ class Scrubber:
             return text
         for name, pattern in self.custom:
             text = self._sub(name, pattern, text, lambda _: True)
+        text = self._keyed(text)  # before the phones: digits inside a key are not a number
         text = self._sub("secret", _SECRET, text, lambda _: True)
         text = self._sub("email", _EMAIL, text, lambda _: True)
-        text = self._sub("iban", _IBAN, text, _valid_iban)
+        text = self._ibans(text)
         text = self._sub("card", _CARD, text, _valid_card)
         text = self._sub("ip", _IPV4, text, _valid_ip)
         text = self._sub("ip", _IPV6, text, _valid_ip)
@@ -173,7 +249,7 @@ class Scrubber:
 
     def value(self, value: Any, key: str | None = None) -> Any:
         """A JSON value scrubbed: every string in it, and whole values under secret keys."""
-        if key is not None and is_secret_key(key) and isinstance(value, str | int | float):
+        if key is not None and names_secret(key) and isinstance(value, str | int | float):
             return self._placeholder("secret", str(value)) if str(value) else value
         if isinstance(value, str):
             return self.text(value)

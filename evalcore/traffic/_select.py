@@ -1,8 +1,10 @@
 """Choose a reviewable handful of exchanges: fold near-duplicates, cluster, favour failures.
 
-1. **Failure signals** per exchange: negative user feedback, an error, a latency in the slowest
-   tenth of the log, a top retrieval score in the lowest tenth (or nothing retrieved when the
-   rest of the log retrieves). Each adds one to the exchange's *priority*.
+1. **Failure signals** per exchange: negative user feedback (thumbs down, false, a 0-1 score
+   below 0.5 or a 1-5 rating of 2 or less; the scale is the log's: 1-5 when any value in it is
+   above 1, or named with ``feedback``), an error, a latency in the slowest tenth of the log,
+   a top retrieval score in the lowest tenth (or nothing retrieved when the rest of the log
+   retrieves). Each adds one to the exchange's *priority*.
 2. **Near-duplicates** are folded: questions are embedded with the bundled all-MiniLM-L6-v2;
    in priority order, a question within ``duplicate_cosine`` of one already kept joins it.
 3. **Diverse sampling**: the kept questions are clustered (k-means, ``faiss``) into as many
@@ -15,8 +17,8 @@ failing ones first in line. Embedding is the cost floor (see bench/bench_traffic
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from typing import Any
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any, Literal
 
 import numpy as np
 from pydantic import BaseModel, Field
@@ -48,25 +50,59 @@ class Selection(BaseModel):
     with_signals: int = Field(description="Exchanges in the log with at least one signal.")
 
 
-def negative_feedback(value: Any) -> bool:
-    """Whether a feedback value is negative: thumbs down, false, a score below 0.5 of 1 (or 3/5)."""
+FeedbackScale = Literal["auto", "unit", "five"]
+"""How numeric feedback reads: ``unit`` a 0-1 score (below 0.5 is negative), ``five`` a 1-5
+rating (2 or less is negative), ``auto`` decided from the log (:func:`feedback_scale`)."""
+
+_FEEDBACK_KEYS = ("score", "rating", "thumbs", "value", "label")
+
+
+def _numbers(value: Any) -> list[float]:
+    if isinstance(value, bool) or value is None:
+        return []
+    if isinstance(value, int | float):
+        return [float(value)]
+    if isinstance(value, dict):
+        return [n for k, v in value.items() if k in _FEEDBACK_KEYS for n in _numbers(v)]
+    return []
+
+
+def feedback_scale(values: Iterable[Any]) -> Literal["unit", "five"]:
+    """``five`` when any numeric feedback value of the log is above 1 (a 1-5 rating), else ``unit``.
+
+    Decided over the whole log, so a rating of 1 (of 5) is negative in a log that also holds 4s.
+    """
+    return "five" if any(n > 1 for v in values for n in _numbers(v)) else "unit"
+
+
+def negative_feedback(value: Any, scale: FeedbackScale = "auto") -> bool:
+    """Whether a feedback value is negative: thumbs down, false, a low score or rating.
+
+    Numbers read on ``scale``: ``unit`` (0-1) below 0.5, ``five`` (1-5) 2 or less; ``auto``
+    decides from this value alone (:func:`failure_signals` decides from the whole log).
+    """
     if value is None:
         return False
+    if scale == "auto":
+        scale = feedback_scale([value])
     if isinstance(value, bool):
         return not value
     if isinstance(value, int | float):
-        return value < 0.5 if value <= 1 else value < 3
+        return value < 0.5 if scale == "unit" else value <= 2
     if isinstance(value, dict):
-        return any(
-            negative_feedback(v)
-            for k, v in value.items()
-            if k in ("score", "rating", "thumbs", "value", "label")
-        )
+        return any(negative_feedback(v, scale) for k, v in value.items() if k in _FEEDBACK_KEYS)
     return str(value).strip().lower() in NEGATIVE_FEEDBACK
 
 
-def failure_signals(exchanges: Sequence[Exchange]) -> list[list[str]]:
-    """Per exchange, the failure signals it shows (see the module docstring)."""
+def failure_signals(
+    exchanges: Sequence[Exchange], feedback: FeedbackScale = "auto"
+) -> list[list[str]]:
+    """Per exchange, the failure signals it shows (see the module docstring).
+
+    Numeric feedback reads on ``feedback``'s scale; ``auto``: a 1-5 rating when any value of
+    the log is above 1, else a 0-1 score (:func:`feedback_scale`).
+    """
+    scale = feedback_scale(e.feedback for e in exchanges) if feedback == "auto" else feedback
     latencies = [e.latency_ms for e in exchanges if e.latency_ms is not None]
     slow = float(np.quantile(latencies, 0.9)) if len(latencies) >= 10 else None
     tops = [
@@ -78,7 +114,7 @@ def failure_signals(exchanges: Sequence[Exchange]) -> list[list[str]]:
     out: list[list[str]] = []
     for e, top in zip(exchanges, tops, strict=True):
         found = []
-        if negative_feedback(e.feedback):
+        if negative_feedback(e.feedback, scale):
             found.append("negative_feedback")
         if e.error:
             found.append("error")
@@ -156,9 +192,10 @@ def select_exchanges(
     embed: Embed | None = None,
     duplicate_cosine: float = 0.92,
     seed: int = 0,
+    feedback: FeedbackScale = "auto",
 ) -> Selection:
     """Pick at most ``max_cases`` diverse exchanges, favouring failure signals (module doc)."""
-    signals = failure_signals(exchanges)
+    signals = failure_signals(exchanges, feedback)
     total = len(exchanges)
     if total == 0:
         return Selection(picked=[], total=0, after_dedup=0, clusters=0, with_signals=0)

@@ -124,3 +124,31 @@ def test_an_existing_folder_or_a_bad_mapping_writes_nothing(tmp_path: Path) -> N
                                   str(fresh), "--field", "questoin=request.query"])  # fmt: skip
     assert unknown.exit_code == 2 and "questoin" in unknown.stderr
     assert "Traceback" not in bad.output + unknown.output
+
+
+@pytest.mark.parametrize("where", ["file/x", "file/deeper/x", "file"])
+def test_an_out_path_under_a_file_is_a_user_error_and_nothing_is_read(
+    tmp_path: Path, where: str
+) -> None:
+    (tmp_path / "file").write_text("not a folder")
+    missing = tmp_path / "no-such-log.jsonl"  # never read: --out is checked first
+    result = runner.invoke(app, ["suite", "import", str(missing), "--out", str(tmp_path / where)])
+    assert result.exit_code == 2, result.output
+    assert "--out" in result.stderr and "how to fix" in result.stderr
+    assert "Traceback" not in result.output and "no-such-log" not in result.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["file"]
+    assert (tmp_path / "file").read_text() == "not a folder"
+
+
+def test_a_one_of_five_rating_is_negative_feedback(tmp_path: Path) -> None:
+    log = tmp_path / "log.jsonl"
+    rows = [{"question": f"question number {i}?", "answer": "a", "feedback": r}
+            for i, r in enumerate([5, 1, 4, 2, 3])]  # fmt: skip
+    log.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    result = runner.invoke(app, ["suite", "import", str(log), "--out", str(tmp_path / "s"),
+                                 "--field", "feedback=feedback", "--json"])  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["selection"]["with_signals"] == 2  # ratings 1 and 2
+    bad = runner.invoke(app, ["suite", "import", str(log), "--out", str(tmp_path / "t"),
+                              "--feedback-scale", "ten"])  # fmt: skip
+    assert bad.exit_code == 2 and "--feedback-scale" in bad.stderr

@@ -76,3 +76,23 @@ def test_breakdowns_stored_in_config_do_not_split_a_configuration(tmp_path: Path
     found = {c.key: c for c in report.cases}
     assert found["q1"].findings == ["flaky", "canary_drift"] and found["q1"].targets == 1
     assert found["q2"].findings == ["saturated"]
+
+
+def test_a_pipe_in_a_key_or_category_does_not_break_the_markdown_table(tmp_path: Path) -> None:
+    runs = []
+    for run_id, day in (("r1", 1), ("r2", 2)):
+        record, results = _run(run_id, day, "bm25", "pp")
+        runs.append((record, [r.model_copy(update={"case_id": f"a|{r.case_id}", "category": "x|y"})
+                              for r in results]))  # fmt: skip
+    history = _stored(tmp_path, runs)
+    text = health_markdown(suite_health("s", history))
+    rows = [line for line in text.splitlines() if "a\\|q" in line]
+    assert rows and all(line.count("|") - line.count("\\|") == 5 for line in rows)
+    assert "| x\\|y |" in rows[0]
+
+
+def test_every_result_of_a_benchmark_stage_counts(tmp_path: Path) -> None:
+    history = _stored(tmp_path, [_run("r1", 1, "bm25", "pf")])
+    assert suite_health("s", history, active=set()).cases == []
+    kept = suite_health("s", history, active=set(), every_result_of={"retrieval"})
+    assert [c.key for c in kept.cases] == ["q1", "q2"]

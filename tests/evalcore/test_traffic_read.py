@@ -89,3 +89,53 @@ def test_json_lines_of_exports_are_one_export(tmp_path: Path) -> None:
         e.record_id for e in read_otlp(DATA / "otlp_export.json")
     )
     assert len(read_otlp(lines)) == 5
+
+
+def _otlp(tmp_path: Path, spans: list, resource_spans: object = None) -> Path:
+    document = {"resourceSpans": resource_spans if resource_spans is not None
+                else [{"scopeSpans": [{"spans": spans}]}]}  # fmt: skip
+    path = tmp_path / "traces.json"
+    path.write_text(json.dumps(document))
+    return path
+
+
+def _span(**extra: object) -> dict:
+    attrs = [{"key": "openinference.span.kind", "value": {"stringValue": "CHAIN"}},
+             {"key": "input.value", "value": {"stringValue": "Where is my parcel?"}}]  # fmt: skip
+    return {"traceId": "t1", "spanId": "s1", "name": "chain", "attributes": attrs} | extra
+
+
+@pytest.mark.parametrize(
+    ("spans", "resource_spans", "field"),
+    [
+        ([_span(attributes=[{"key": "n", "value": {"intValue": "abc"}}])], None,
+         "resourceSpans[0].scopeSpans[0].spans[0].attributes[\"n\"]"),
+        ([], ["x"], "resourceSpans"),
+        ([_span(startTimeUnixNano="soon")], None,
+         "resourceSpans[0].scopeSpans[0].spans[0].startTimeUnixNano"),
+        (["x"], None, "resourceSpans[0].scopeSpans[0].spans"),
+        ([_span(attributes={"k": "v"})], None,
+         "resourceSpans[0].scopeSpans[0].spans[0].attributes"),
+        ([_span(events=[{"name": "e", "attributes": [{"key": "a", "value": {"arrayValue": 3}}]}])],
+         None, "resourceSpans[0].scopeSpans[0].spans[0].events[0].attributes[\"a\"]"),
+    ],
+)  # fmt: skip
+def test_malformed_otlp_is_a_user_error_naming_line_and_field(
+    tmp_path: Path, spans: list, resource_spans: object, field: str
+) -> None:
+    path = _otlp(tmp_path, spans, resource_spans)
+    with pytest.raises(SuiteError) as info:
+        read_otlp(path)
+    assert info.value.path == str(path) and info.value.line == 1
+    assert info.value.field == field and info.value.hint
+
+
+def test_latency_only_from_spans_carrying_both_times(tmp_path: Path) -> None:
+    nano = 1_700_000_000_000_000_000
+    timed = _span(startTimeUnixNano=str(nano), endTimeUnixNano=str(nano + 250_000_000))
+    child = {"traceId": "t1", "spanId": "s2", "parentSpanId": "s1", "name": "x",
+             "endTimeUnixNano": str(nano + 300_000_000)}  # no start: not timed  # fmt: skip
+    (e,) = read_otlp(_otlp(tmp_path, [timed, child]))
+    assert e.latency_ms == pytest.approx(250.0)
+    (untimed,) = read_otlp(_otlp(tmp_path, [_span(endTimeUnixNano=str(nano))]))
+    assert untimed.latency_ms is None

@@ -11,7 +11,7 @@ from evalstage.evalcore.errors import SuiteError
 from evalstage.evalcore.traffic import Scrubber
 
 CORPUS = Path(__file__).resolve().parents[1] / "data" / "traffic" / "pii_corpus.jsonl"
-ROWS = [json.loads(line) for line in CORPUS.read_text().splitlines()]
+ROWS = [json.loads(line) for line in CORPUS.read_text(encoding="utf-8").splitlines()]
 
 
 @pytest.mark.parametrize("row", [r for r in ROWS if r["kind"] != "none"], ids=lambda r: r["text"])
@@ -47,6 +47,25 @@ def test_json_values_under_secret_keys_and_custom_patterns() -> None:
     )
     assert value == {"api_key": "<SECRET_1>", "args": {"customer": "<CUSTOMER_ID_1>", "note": "ok"},
                      "n": 3}  # fmt: skip
+
+
+def test_keyed_secrets_are_scrubbed_before_phones_and_only_the_value_is_replaced() -> None:
+    scrubber = Scrubber()
+    assert scrubber.text("x-api-key: 0123456789abcdef0123") == "x-api-key: <SECRET_1>"
+    pat = "github_pat_11ABCDEFG0123456789_abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWX0123"
+    assert scrubber.text(f"use {pat} now") == "use <SECRET_2> now"
+    assert scrubber.text('{"api_key": "abcd1234efgh5678"}') == '{"api_key": "<SECRET_3>"}'
+    assert "phone" not in scrubber.report()
+
+
+def test_only_keys_that_name_a_secret_hide_their_whole_value() -> None:
+    args = {"key": "order_status", "token_count": 12, "tokens": 5, "max_tokens": 64,
+            "secret_name": "db", "api_key_env": "OPENAI_API_KEY"}  # fmt: skip
+    assert Scrubber().value(args) == args
+    keys = ["api_key", "access_token", "client_secret", "password", "Authorization", "x-api-key",
+            "token", "aws_secret_access_key"]  # fmt: skip
+    scrubbed = Scrubber().value({k: f"value of {k}" for k in keys})
+    assert all(v.startswith("<SECRET_") for v in scrubbed.values()), scrubbed
 
 
 @pytest.mark.parametrize(

@@ -75,3 +75,16 @@ def test_given_vectors_fold_by_cosine_in_priority_order() -> None:
     by_index = {p.index: p for p in selection.picked}
     assert set(by_index) == {3, 2}  # the erroring one leads its near-duplicates 0 and 1
     assert by_index[3].near_duplicates == 2 and by_index[3].signals == ["error"]
+
+
+def test_the_feedback_scale_is_the_logs_so_a_one_of_five_rating_is_negative() -> None:
+    ratings = [5, 1, 4, 2, 3, {"rating": 1}, None]
+    log = [Exchange(record_id=str(i), origin="t", question=f"q{i}", feedback=r)
+           for i, r in enumerate(ratings)]  # fmt: skip
+    flagged = [bool(s) for s in failure_signals(log)]
+    assert flagged == [False, True, False, True, False, True, False]
+    scores = [Exchange(record_id=str(i), origin="t", question=f"q{i}", feedback=v)
+              for i, v in enumerate([1, 0.2, 0.9, 0])]  # fmt: skip
+    assert [bool(s) for s in failure_signals(scores)] == [False, True, False, True]
+    assert [bool(s) for s in failure_signals(scores, "five")] == [True, True, True, True]
+    assert negative_feedback(1, "five") and not negative_feedback(1, "unit")
