@@ -128,7 +128,7 @@ def test_a_stage_run_alone_and_recorded_is_priced(tmp_path: Path):
     from evalstage.flows.runtime import run
 
     prices = "prices:\n  default: {input_per_million: 1.0, output_per_million: 2.0}\n"
-    suite = _suite(tmp_path, "e2e_system_e", prices)
+    suite = _suite(tmp_path, "e2e_system_alone", prices)
     url = sqlite_url(tmp_path / "alone.db")
     _, report = run("local", generation_stage, str(suite), record=True, store_url=url)
     assert report.cost is not None and report.cost["cases_priced"] > 0  # one repeat, no parent
