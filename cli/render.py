@@ -117,8 +117,9 @@ def print_run(run: RunRecord) -> None:
             f"{outcomes} · {stage.seconds:.1f}s",
             title_justify="left",
         )
-        for column in ("metric", "value", "95% CI", "n", "coverage"):
-            table.add_column(column, justify="left" if column == "metric" else "right")
+        table.add_column("metric", overflow="fold")  # a long name wraps, never cut short
+        for column in ("value", "95% CI", "n", "coverage"):
+            table.add_column(column, justify="right")
         per_variant = stage.config.get("per_variant")
         for m in stage.metrics:
             if per_variant and ":" in m.name and not m.name.startswith("rate:"):
