@@ -17,7 +17,12 @@ from typing import Any, ClassVar
 from pydantic import Field, field_validator
 
 from evalstage.agent_eval._cases import AgentTurn, ToolCall
-from evalstage.evalcore.http_service import HttpServiceConfig, HttpTarget, check_paths
+from evalstage.evalcore.http_service import (
+    HttpServiceConfig,
+    HttpTarget,
+    check_paths,
+    token_count,
+)
 from evalstage.evalcore.json_path import PathError, parse_path, render_template, select
 from evalstage.evalcore.llm_client import parse_tool_calls
 from evalstage.evalcore.llm_config import TargetError
@@ -67,12 +72,7 @@ def _optional(data: Any, path: str | None) -> Any:
 
 
 def _count(data: Any, path: str | None) -> int | None:
-    value = _optional(data, path)
-    if value is None:
-        return None
-    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
-        raise PathError(f"{path} is not a token count (a whole number): {value!r}")
-    return value
+    return token_count(_optional(data, path), path)
 
 
 def read_turn(data: Any, args: HttpAgentArgs) -> AgentTurn:

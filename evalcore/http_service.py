@@ -27,7 +27,7 @@ from pydantic import ConfigDict, Field, field_validator
 from evalstage.evalcore.circuit import breaker_for
 from evalstage.evalcore.concurrency import Pool, PoolArgs
 from evalstage.evalcore.errors import SuiteError
-from evalstage.evalcore.json_path import check_template, parse_path
+from evalstage.evalcore.json_path import PathError, check_template, parse_path
 from evalstage.evalcore.llm_client import _redact_url, _retry_after, _snippet
 from evalstage.evalcore.llm_config import EnvRef, TargetError
 from evalstage.evalcore.redact import redact_text, redact_value, register_key_vars
@@ -263,6 +263,15 @@ def check_paths(*paths: str | None) -> None:
     for path in paths:
         if path is not None:
             parse_path(path)
+
+
+def token_count(value: Any, path: str | None) -> int | None:
+    """A token count read from a reply (None: none there); a PathError when it is not one."""
+    if value is None:
+        return None
+    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+        raise PathError(f"{path} is not a token count (a whole number): {value!r}")
+    return value
 
 
 class HttpTarget:

@@ -16,7 +16,12 @@ from typing import Any, ClassVar
 
 from pydantic import Field, field_validator
 
-from evalstage.evalcore.http_service import HttpServiceConfig, HttpTarget, check_paths
+from evalstage.evalcore.http_service import (
+    HttpServiceConfig,
+    HttpTarget,
+    check_paths,
+    token_count,
+)
 from evalstage.evalcore.json_path import PathError, parse_path, render_template, select
 from evalstage.evalcore.llm_config import TargetError
 from evalstage.evalcore.system_reply import SystemPassage, SystemReply, SystemRequest
@@ -96,12 +101,7 @@ def _column(data: Any, path: str | None, n: int, kind: type | tuple[type, ...]) 
 
 
 def _count(data: Any, path: str | None) -> int | None:
-    value = _pick(data, path)
-    if value is None:
-        return None
-    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
-        raise PathError(f"{path} is not a token count (a whole number): {value!r}")
-    return value
+    return token_count(_pick(data, path), path)
 
 
 def _tool_calls(data: Any, path: str | None) -> list[dict[str, Any]]:

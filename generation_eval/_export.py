@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from evalstage.evalcore.files import write_text_atomic
-from evalstage.generation_eval._prompt import BUNDLED_PROMPT, Prompt
+from evalstage.generation_eval._prompt import BUNDLED_PROMPT, Prompt, numbered
 from evalstage.generation_eval._variants import CaseVariant
 
 __all__ = ["export_record", "write_inputs"]
@@ -57,7 +57,7 @@ def export_record(
         "variant": item.variant,
         "key": item.key,
         "question": item.question,
-        "passages": [{"n": n, **p.model_dump()} for n, p in enumerate(item.passages, 1)],
+        "passages": numbered(item.passages),
         "prompt": prompt.render(item.question, item.passages),
     }
     if system is not None:

@@ -17,7 +17,12 @@ from typing import Any, ClassVar
 
 from pydantic import Field, field_validator
 
-from evalstage.evalcore.http_service import HttpServiceConfig, HttpTarget, check_paths
+from evalstage.evalcore.http_service import (
+    HttpServiceConfig,
+    HttpTarget,
+    check_paths,
+    token_count,
+)
 from evalstage.evalcore.json_path import (
     PathError,
     parse_path,
@@ -27,7 +32,7 @@ from evalstage.evalcore.json_path import (
 from evalstage.evalcore.llm_config import TargetError
 from evalstage.evalcore.targets import TargetKind
 from evalstage.generation_eval._cases import Generation, Passage
-from evalstage.generation_eval._prompt import number_passages
+from evalstage.generation_eval._prompt import number_passages, numbered
 
 __all__ = ["DEFAULT_BODY", "PLACEHOLDERS", "HttpGenerationArgs", "HttpGenerator", "http_kind"]
 
@@ -64,7 +69,7 @@ class HttpGenerationArgs(HttpServiceConfig):
 
 
 def _values(question: str, passages: Sequence[Passage]) -> dict[str, Any]:
-    plain = [{"n": n, **p.model_dump()} for n, p in enumerate(passages, 1)]
+    plain = numbered(passages)
     return {
         "question": question,
         "passages_json": plain,
@@ -75,14 +80,7 @@ def _values(question: str, passages: Sequence[Passage]) -> dict[str, Any]:
 
 
 def _count(data: Any, path: str | None) -> int | None:
-    if path is None:
-        return None
-    value = select(data, parse_path(path))
-    if value is None:
-        return None
-    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
-        raise PathError(f"{path} is not a token count (a whole number): {value!r}")
-    return value
+    return None if path is None else token_count(select(data, parse_path(path)), path)
 
 
 def _citations(value: Any, path: str) -> list[list[int]]:

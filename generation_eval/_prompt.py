@@ -20,7 +20,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from string import Template
-from typing import Literal
+from typing import Any, Literal
 
 from evalstage.evalcore.errors import SuiteError
 from evalstage.generation_eval._cases import Passage
@@ -61,10 +61,14 @@ def number_passages(passages: Sequence[Passage]) -> str:
     )
 
 
+def numbered(passages: Sequence[Passage]) -> list[dict[str, Any]]:
+    """Passages as plain dicts numbered from 1, as a team's system gets them (``n`` is [n])."""
+    return [{"n": n, **p.model_dump()} for n, p in enumerate(passages, 1)]
+
+
 def passages_json(passages: Sequence[Passage]) -> str:
     """Passages as ``$passages_json`` shows them."""
-    rows = [{"n": n, **p.model_dump()} for n, p in enumerate(passages, 1)]
-    return json.dumps(rows, ensure_ascii=False)
+    return json.dumps(numbered(passages), ensure_ascii=False)
 
 
 def render_prompt(question: str, passages: Sequence[Passage]) -> str:

@@ -24,6 +24,7 @@ from evalstage.evalcore.system import (
 )
 from evalstage.evalcore.targets import TargetContext, TargetKind, closing_target, error_text
 from evalstage.generation_eval._cases import CorpusDoc, Generation, Passage
+from evalstage.generation_eval._prompt import numbered
 from evalstage.generation_eval._suite import GenerationInputs
 from evalstage.generation_eval._variants import CaseVariant, Search, build_variants
 
@@ -43,10 +44,6 @@ def _generation(reply: SystemReply) -> Generation:
     )
 
 
-def _plain(passages: Sequence[Passage]) -> list[dict[str, Any]]:
-    return [{"n": n, **p.model_dump()} for n, p in enumerate(passages, 1)]
-
-
 class SystemGenerator(SystemAdapter):
     """The end-to-end system as the generation stage's target."""
 
@@ -56,7 +53,7 @@ class SystemGenerator(SystemAdapter):
 
     def generate(self, question: str, passages: Sequence[Passage]) -> Generation:
         """Answer ``question`` from the given passages."""
-        request = SystemRequest(case_id="", question=question, passages=_plain(passages))
+        request = SystemRequest(case_id="", question=question, passages=numbered(passages))
         return _generation(self.system.ask(request))
 
     def answer_variant(self, item: CaseVariant) -> Generation:
@@ -66,7 +63,7 @@ class SystemGenerator(SystemAdapter):
         request = SystemRequest(
             case_id=item.case_id,
             question=item.question,
-            passages=_plain(item.passages),
+            passages=numbered(item.passages),
             variant=item.variant,
         )
         return _generation(self.system.ask(request))

@@ -72,6 +72,7 @@ from evalstage.generation_eval._prompt import (
     Prompt,
     load_prompt,
     number_passages,
+    numbered,
     render_prompt,
 )
 from evalstage.generation_eval._recorded import (
@@ -145,8 +146,7 @@ class CallableGenerator(CallableTarget):
 
     def generate(self, question: str, passages: Sequence[Passage]) -> Generation:
         """Call the function with plain-dict passages and coerce its result."""
-        plain = [{"n": n, **p.model_dump()} for n, p in enumerate(passages, 1)]
-        return coerce_generation(self.call(question, plain))
+        return coerce_generation(self.call(question, numbered(passages)))
 
 
 class GenerationChatConfig(LiveChatConfig):
