@@ -25,6 +25,7 @@ from suite_fixtures import (
     TINY_DOCS,
     TINY_RAG,
     reviewed,
+    string_tool,
     write_rag_questions_as_retrieval,
     write_tiny_rag_suite,
 )
@@ -118,23 +119,17 @@ class ChatModel:
         return Reply(200, completion(content=text, usage=usage), delay_s=DELAY_S)
 
 
-def _tool(name: str) -> dict[str, Any]:
-    parameters = {"type": "object", "properties": {"x": {"type": "string"}}, "required": ["x"]}
-    function = {"name": name, "description": name, "parameters": parameters}
-    return {"type": "function", "function": function}
-
-
 AGENT_CASES = [
     {
         "case_id": "find_ann",
         "messages": [{"role": "user", "content": "Find the user Ann"}],
-        "tools": [_tool("find_user")],
+        "tools": [string_tool("find_user")],
         "expected_calls": [{"name": "find_user", "arguments": {"x": ["Ann"]}}],
     },
     {
         "case_id": "cancel_bob",
         "messages": [{"role": "user", "content": "Cancel Bob's last order"}],
-        "tools": [_tool("find_user"), _tool("cancel")],
+        "tools": [string_tool("find_user"), string_tool("cancel")],
         "turns": [
             {
                 "calls": [{"name": "find_user", "arguments": {"x": ["Bob"]}}],
@@ -146,7 +141,7 @@ AGENT_CASES = [
     {
         "case_id": "find_zed",
         "messages": [{"role": "user", "content": "Find the user Zed"}],
-        "tools": [_tool("find_user")],
+        "tools": [string_tool("find_user")],
         "expected_calls": [{"name": "find_user", "arguments": {"x": ["Zed"]}}],
     },
 ]

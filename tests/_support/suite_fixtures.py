@@ -129,3 +129,10 @@ def write_rag_questions_as_retrieval(folder: Path) -> None:
 def reviewed(cases: list[dict[str, Any]], category: str = "tools") -> list[dict[str, Any]]:
     """``cases`` with the note and category a reviewed case needs (where they have none)."""
     return [{"category": category, "note": f"guards {c['case_id']}"} | c for c in cases]
+
+
+def string_tool(name: str) -> dict[str, Any]:
+    """An OpenAI-style tool ``name`` taking one required string argument ``x``."""
+    parameters = {"type": "object", "properties": {"x": {"type": "string"}}, "required": ["x"]}
+    function = {"name": name, "description": name, "parameters": parameters}
+    return {"type": "function", "function": function}

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from chat_server import FakeServer, Reply
-from suite_fixtures import reviewed
+from suite_fixtures import reviewed, string_tool
 from typer.testing import CliRunner
 
 from evalstage.agent_eval._cases import AgentCase
@@ -18,32 +18,17 @@ from evalstage.evalcore.suite import TargetSpec
 runner = CliRunner()
 
 
-def _tool(name: str) -> dict[str, Any]:
-    return {
-        "type": "function",
-        "function": {
-            "name": name,
-            "description": name,
-            "parameters": {
-                "type": "object",
-                "properties": {"x": {"type": "string"}},
-                "required": ["x"],
-            },
-        },
-    }
-
-
 CASES = [
     {
         "case_id": "single",
         "messages": [{"role": "user", "content": "Find the user Ann"}],
-        "tools": [_tool("find_user")],
+        "tools": [string_tool("find_user")],
         "expected_calls": [{"name": "find_user", "arguments": {"x": ["Ann"]}}],
     },
     {
         "case_id": "multi",
         "messages": [{"role": "user", "content": "Cancel Bob's last order"}],
-        "tools": [_tool("find_user"), _tool("cancel")],
+        "tools": [string_tool("find_user"), string_tool("cancel")],
         "turns": [
             {
                 "calls": [{"name": "find_user", "arguments": {"x": ["Bob"]}}],
