@@ -24,6 +24,8 @@ Sources (the ones ``generation_eval/verifier/train.py`` reads), each read from o
 - folio: Yale-LILY/FOLIO @ 5d7bb84c7edab3fb358e057d2807f19cf5cf5e2d
 - wice: ryokamoi/wice @ ddeb6c183665e2a20c5f03c5aa07f03888b9870f
 - wanli_sample: alisawuffles/wanli @ 17190b51baeeea50314e1320563d87a64c630c14
+- expertqa: chaitanyamalaviya/ExpertQA @ 1aa7ba81bd4c083c12ef1aa2fee338f6cb60fa87
+- factcheck_gpt: yuxiaw/Factcheck-GPT @ a9e6a04a953ad880806529c504a679dd1ad06528
 
 Run::
 
@@ -43,6 +45,7 @@ import csv
 import io
 import json
 import random
+import re
 import subprocess
 import sys
 import zipfile
@@ -263,6 +266,65 @@ def load_wanli(snap: Snapshot) -> tuple[list[Row], str]:
     return rows, path
 
 
+EXPERTQA_FILES = tuple(
+    f"data/lfqa/{split}_{part}.jsonl" for split in ("domain", "rand") for part in ("val", "test")
+)
+EXPERTQA_LABELS = {
+    "Complete": "supported",
+    "Partial": "unsupported",
+    "Incomplete": "unsupported",
+    "Missing": "unsupported",
+}
+_CITATION = re.compile(r"\s*\[\d+\]")
+_SOURCE_LINE = re.compile(r"^\[\d+\]\s+\S+\s*")
+
+
+def load_expertqa(snap: Snapshot) -> tuple[list[Row], str]:
+    """Claims of system answers to experts' questions vs the evidence they cite.
+
+    The four lfqa files split the same annotated answers two ways (by domain, at random), so a
+    (question, claim) pair is read once. The evidence's first line (``[n] URL``) and the
+    claim's citation markers are removed; dev = questions with ``crc32 % 10 == 0``.
+    """
+    rows: list[Row] = []
+    seen: set[tuple[str, str]] = set()
+    for path in EXPERTQA_FILES:
+        for record in snap.jsonl(path):
+            question = record["question"]
+            split = "dev" if zlib.crc32(question.encode()) % 10 == 0 else "train"
+            for answer in record.get("answers", {}).values():
+                for claim in answer.get("claims") or []:
+                    key = (question, claim["claim_string"])
+                    if key in seen:
+                        continue
+                    seen.add(key)
+                    evidence = [
+                        _SOURCE_LINE.sub("", text.strip()) for text in claim.get("evidence") or []
+                    ]
+                    hypothesis = _CITATION.sub("", claim["claim_string"]).strip()
+                    label = EXPERTQA_LABELS.get(str(claim.get("support")))
+                    rows.append(("\n".join(e for e in evidence if e), hypothesis, label, split))
+    return rows, ";".join(EXPERTQA_FILES)
+
+
+FACTCHECK_STANCES = {
+    "completely-support": "supported",
+    "refute": "contradicted",
+    "partially-support": "unsupported",
+    "irrelevant": "unsupported",
+}
+
+
+def load_factcheck_gpt(snap: Snapshot) -> tuple[list[Row], str]:
+    """Claims of LLM answers against web evidence retrieved for them, with a human stance."""
+    path = "subtasks/subtask3_claim_evidence_stance.jsonl"
+    rows: list[Row] = []
+    for x in snap.jsonl(path):
+        split = "dev" if zlib.crc32(x["claim"].encode()) % 10 == 0 else "train"
+        rows.append((x["evidence"], x["claim"], FACTCHECK_STANCES.get(x["stance"]), split))
+    return rows, path
+
+
 @dataclass(frozen=True)
 class Source:
     """A training source: where it comes from and how to convert it."""
@@ -373,6 +435,28 @@ SOURCES = (
         "CC BY 4.0",
         "Only the small train sample is in the repo (full WANLI is hosted elsewhere).",
         load_wanli,
+    ),
+    Source(
+        "expertqa",
+        "chaitanyamalaviya/ExpertQA",
+        "1aa7ba81bd4c083c12ef1aa2fee338f6cb60fa87",
+        "MIT (repo LICENSE); evidence quoted from web pages",
+        "Claims of retrieval-augmented and post-hoc-cited LLM answers to experts' questions, "
+        "each judged by the expert against the evidence it cites: Complete -> supported, "
+        "Partial/Incomplete/Missing -> unsupported (binary); N/A and unjudged dropped, as are "
+        "claims without evidence. Dev = 10% of questions by crc32.",
+        load_expertqa,
+    ),
+    Source(
+        "factcheck_gpt",
+        "yuxiaw/Factcheck-GPT",
+        "a9e6a04a953ad880806529c504a679dd1ad06528",
+        "Apache-2.0 (repo LICENSE); evidence quoted from web pages",
+        "Factcheck-Bench subtask 3: claims of ChatGPT answers against web passages retrieved "
+        "for them, stance by human annotators: completely-support -> supported, refute -> "
+        "contradicted, partially-support and irrelevant -> unsupported. Dev = 10% of claims by "
+        "crc32.",
+        load_factcheck_gpt,
     ),
 )
 

@@ -41,4 +41,3 @@ __all__ = [
     "split_sentences",
     "verify_file",
 ]
-

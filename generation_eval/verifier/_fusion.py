@@ -8,6 +8,11 @@ sources that the scorer was not trained on, with every source weighing the same 
 chosen by leave-one-source-out cross-validation; sources with only two labels (entailed or
 not) count as "contradicted or unsupported" (a partial label), so they teach support without
 blurring contradiction. Its weights live beside the scorer's weights.
+
+A lexical :class:`Anchor` then keeps the fusion from undoing word overlap out of domain: the
+regression's support log-odds move towards the overlap's by the weight that cross-validation
+shows to keep the fused score at or above word overlap on every source left out, recalibrated
+on the left-out scores.
 """
 
 from __future__ import annotations
@@ -23,7 +28,18 @@ from pydantic import BaseModel, ConfigDict, Field
 from evalstage.generation_eval.verifier._checks import explicit_checks, numbers
 from evalstage.generation_eval.verifier._windows import lexical_overlap
 
-__all__ = ["FEATURES", "NOT_SUPPORTED", "Fusion", "fit_fusion", "window_features"]
+__all__ = [
+    "FEATURES",
+    "NOT_SUPPORTED",
+    "Anchor",
+    "Fusion",
+    "anchored",
+    "fit_anchor",
+    "fit_fusion",
+    "lexical_logit",
+    "support_logit",
+    "window_features",
+]
 
 FEATURES = (
     "max_support",
@@ -54,6 +70,38 @@ Matrix = npt.NDArray[np.float64]
 _NAME = re.compile(r"\b(?:[A-Z][A-Za-z0-9'-]+|[A-Za-z]*\d[A-Za-z0-9-]*)\b")
 
 
+def lexical_logit(share: Matrix) -> Matrix:
+    """The log-odds of a word-overlap share, clipped to [0.02, 0.98] (so 0 and 1 stay finite)."""
+    q = np.clip(np.asarray(share, dtype=np.float64), 0.02, 0.98)
+    out: Matrix = np.log(q / (1.0 - q))
+    return out
+
+
+def support_logit(p: Matrix) -> Matrix:
+    """The log-odds log P / (1 - P) of support probabilities, clipped away from 0 and 1."""
+    q = np.clip(np.asarray(p, dtype=np.float64), 1e-6, 1.0 - 1e-6)
+    out: Matrix = np.log(q / (1.0 - q))
+    return out
+
+
+class Anchor(BaseModel):
+    """The regression's support log-odds ``z`` moved towards a lexical feature, recalibrated.
+
+    P(supported) = sigmoid(scale * (z + weight * logit(feature)) + bias); the not-supported mass
+    keeps the regression's split between contradicted and unsupported. ``weight`` is chosen by
+    leave-one-source-out cross-validation so that the fused score does not fall below the
+    feature's own AUROC on any source left out; ``scale`` and ``bias`` are fitted on the
+    out-of-fold scores (calibrated across domains, not in-sample).
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    feature: str = "context_overlap"
+    weight: float
+    scale: float = 1.0
+    bias: float = 0.0
+
+
 class Fusion(BaseModel):
     """Fitted coefficients: ``weights`` is (len(features) + 1) x 3, the last row the bias."""
 
@@ -63,16 +111,47 @@ class Fusion(BaseModel):
     weights: list[list[float]]
     l2: float = 1.0
     fitted_on: str = "dev"
+    anchor: Anchor | None = None
 
     def probabilities(self, x: Matrix) -> Matrix:
         """Fused P(supported), P(contradicted), P(unsupported) for feature rows ``x``."""
         w = np.asarray(self.weights, dtype=np.float64)
-        rows = np.atleast_2d(x)[:, : w.shape[0] - 1]
+        full = np.atleast_2d(x)
+        rows = full[:, : w.shape[0] - 1]
         z = np.hstack([rows, np.ones((rows.shape[0], 1))]) @ w
         z -= z.max(axis=1, keepdims=True)
         p = np.exp(z)
         out: Matrix = p / p.sum(axis=1, keepdims=True)
-        return out
+        if self.anchor is None:
+            return out
+        return anchored(out, full[:, FEATURES.index(self.anchor.feature)], self.anchor)
+
+
+def anchored(probs: Matrix, share: Matrix, anchor: Anchor) -> Matrix:
+    """The regression's probabilities ``probs`` with P(supported) moved by the :class:`Anchor`."""
+    moved = anchor.scale * (support_logit(probs[:, 0]) + anchor.weight * lexical_logit(share))
+    supported = 1.0 / (1.0 + np.exp(-(moved + anchor.bias)))
+    rest = probs[:, 1:] / np.maximum(probs[:, 1:].sum(axis=1, keepdims=True), 1e-12)
+    out: Matrix = np.hstack([supported[:, None], rest * (1.0 - supported)[:, None]])
+    return out
+
+
+def fit_anchor(score: Matrix, positive: Matrix, sample_weight: Matrix) -> tuple[float, float]:
+    """``(scale, bias)`` of the weighted binary logistic regression of ``positive`` on ``score``."""
+    from scipy.optimize import minimize  # type: ignore[import-untyped, unused-ignore]
+
+    s = np.asarray(score, dtype=np.float64)
+    y = np.asarray(positive, dtype=np.float64)
+    w = np.asarray(sample_weight, dtype=np.float64) / float(np.sum(sample_weight))
+
+    def loss(theta: Matrix) -> tuple[float, Matrix]:
+        p = 1.0 / (1.0 + np.exp(-(theta[0] * s + theta[1])))
+        value = -float((w * (y * np.log(p + 1e-12) + (1 - y) * np.log(1 - p + 1e-12))).sum())
+        g = w * (p - y)
+        return value, np.asarray([float((g * s).sum()), float(g.sum())])
+
+    result = minimize(loss, np.asarray([1.0, 0.0]), jac=True, method="L-BFGS-B")
+    return round(float(result.x[0]), 6), round(float(result.x[1]), 6)
 
 
 def _logit(p: float) -> float:

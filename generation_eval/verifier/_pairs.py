@@ -49,6 +49,19 @@ def ngrams(text: str, n: int = NGRAM) -> set[tuple[str, ...]]:
     return {tuple(words[i : i + n]) for i in range(len(words) - n + 1)}
 
 
+def contamination_of(paths: Sequence[Path]) -> set[tuple[str, ...]]:
+    """The ``NGRAM``-word sequences of the contexts of held-out JSONL files (``context`` field)."""
+    found: set[tuple[str, ...]] = set()
+    for path in paths:
+        with path.open(encoding="utf-8") as handle:  # lines end at \n only (not at U+2028)
+            lines = list(handle)
+        for line in lines:
+            if line.strip():
+                context = json.loads(line).get("context", "")
+                found |= ngrams(" ".join(context) if isinstance(context, list) else context)
+    return found
+
+
 def shorten_premise(premise: str, hypothesis: str, max_words: int = MAX_PREMISE_WORDS) -> str:
     """``premise`` itself when short; else its window of highest overlap with ``hypothesis``.
 

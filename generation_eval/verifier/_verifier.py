@@ -252,6 +252,10 @@ class Verifier:
         row, best_overlap, checks = window_features(claim, texts, block, contexts, focus)
         probs = fusion.probabilities(row)[0]
         label = LABELS[int(np.argmax(probs))]
+        if label == "supported" and checks["numbers_missing"]:
+            # A number of the claim that no context states: never supported, whatever the words.
+            label = "contradicted" if probs[1] >= probs[2] else "unsupported"
+            checks["number_rule"] = True
         index = int(np.argmax(block[:, 1])) if label == "contradicted" else best_overlap
         deciding = windows[index]
         if index != best_overlap:

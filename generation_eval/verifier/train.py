@@ -40,7 +40,13 @@ from evalstage.generation_eval.verifier._offline import (
     predict,
     tokenize,
 )
-from evalstage.generation_eval.verifier._pairs import Pair, anchors, augment, load_pairs, ngrams
+from evalstage.generation_eval.verifier._pairs import (
+    Pair,
+    anchors,
+    augment,
+    contamination_of,
+    load_pairs,
+)
 from evalstage.generation_eval.verifier._protocol import LABELS
 
 __all__ = ["SOURCES", "TrainConfig", "TrainResult", "main", "train"]
@@ -57,6 +63,8 @@ SOURCES: dict[str, str] = {
     "folio": "CC BY-SA 4.0",
     "wice": "CC BY-SA 4.0 (Wikipedia text), ODC-BY 1.0 (annotations)",
     "wanli_sample": "CC BY 4.0",
+    "expertqa": "MIT",
+    "factcheck_gpt": "Apache-2.0",
 }
 """The sources a training run reads, with their licences (``docs/verifier.md`` has the details).
 
@@ -155,15 +163,7 @@ def prepare(
     cfg: TrainConfig, data_dir: Path, decontaminate: Sequence[Path] = ()
 ) -> tuple[list[Pair], list[Pair], dict[str, Any], dict[str, dict[str, int]]]:
     """Training pairs (capped sources + synthetic) and DEV pairs, with counts."""
-    contamination: set[tuple[str, ...]] = set()
-    for path in decontaminate:
-        with path.open(encoding="utf-8") as handle:  # lines end at \n only (not at U+2028)
-            lines = list(handle)
-        for line in lines:
-            if line.strip():
-                row = json.loads(line)
-                context = row.get("context", "")
-                contamination |= ngrams(" ".join(context) if isinstance(context, list) else context)
+    contamination = contamination_of(decontaminate)
     train, dev, sources = load_pairs(
         data_dir,
         include=cfg.sources,
@@ -237,6 +237,8 @@ def train(
         running, seen = 0.0, 0
         top.train()
 
+    if cfg.init is not None:
+        checkpoint(0)  # the starting weights compete too: a run that only gets worse keeps them
     top.train()
     for step, batch in enumerate(plan, start=1):
         encoded = tokenize(

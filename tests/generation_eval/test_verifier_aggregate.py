@@ -245,6 +245,31 @@ def test_fusion_decides_the_label_from_scores_and_checks() -> None:
     assert Verifier(FusedScorer()).identity != Verifier(KeywordScorer()).identity
 
 
+class OverlapOnlyScorer(KeywordScorer):
+    """A fusion that reads word overlap alone: blind to a changed number."""
+
+    def describe(self) -> dict[str, Any]:
+        weights = [[0.0, 0.0, 0.0] for _ in FEATURES] + [[0.0, 0.0, 0.0]]
+        weights[FEATURES.index("max_overlap")] = [8.0, 0.0, -8.0]
+        weights[-1] = [-4.0, -2.0, 4.0]
+        return {"backend": "fake", "fusion": {"weights": weights}}
+
+
+def test_a_number_no_context_states_is_never_supported() -> None:
+    contexts = ["Aspirin reduced stroke risk by 32% in adults over five years of follow-up."]
+    same, changed = Verifier(OverlapOnlyScorer()).verify(
+        [
+            ("Stroke risk in adults was reduced by aspirin by 32%.", contexts),
+            ("Stroke risk in adults was reduced by aspirin by 45%.", contexts),
+        ]
+    )
+    assert same.label == "supported" and "number_rule" not in same.checks
+    # The words are all there, so the fused score leans supported; the label follows the check.
+    assert changed.support > 0.5
+    assert changed.label != "supported" and changed.checks["number_rule"]
+    assert changed.checks["numbers_missing"] == ["45%"]
+
+
 def test_fit_fusion_separates_separable_classes() -> None:
     rng = np.random.default_rng(0)
     centres = np.eye(3, len(FEATURES)) * 4.0

@@ -1,0 +1,137 @@
+"""The fusion's lexical anchor, its calibration and the cross-validated choice of its weight."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from evalstage.generation_eval.verifier._fusion import (
+    FEATURES,
+    Anchor,
+    Fusion,
+    anchored,
+    fit_anchor,
+    lexical_logit,
+)
+from evalstage.generation_eval.verifier._metrics import auroc
+from evalstage.generation_eval.verifier.fusion import choose, cross_validate, fusion_items
+
+OVERLAP = FEATURES.index("context_overlap")
+MODEL = FEATURES.index("max_support")
+
+
+def _fusion(anchor: Anchor | None = None) -> Fusion:
+    weights = [[0.0, 0.0, 0.0] for _ in FEATURES] + [[0.0, 0.0, 0.0]]
+    weights[MODEL] = [3.0, 0.0, -1.0]
+    weights[FEATURES.index("max_contradiction")] = [0.0, 2.0, 0.0]
+    return Fusion(weights=weights, anchor=anchor)
+
+
+def test_a_zero_anchor_changes_nothing_and_a_positive_one_follows_overlap() -> None:
+    rng = np.random.default_rng(0)
+    x = rng.uniform(0, 1, size=(50, len(FEATURES)))
+    plain = _fusion().probabilities(x)
+    assert np.allclose(_fusion(Anchor(weight=0.0)).probabilities(x), plain)
+    moved = _fusion(Anchor(weight=1.5, scale=0.8, bias=-0.2)).probabilities(x)
+    assert np.allclose(moved.sum(axis=1), 1.0)
+    # The not-supported mass keeps the regression's split between its two labels.
+    assert np.allclose(moved[:, 1] / moved[:, 2], plain[:, 1] / plain[:, 2])
+    # Same model scores, more overlap: more support.
+    low, high = x[:1].copy(), x[:1].copy()
+    low[0, OVERLAP], high[0, OVERLAP] = 0.2, 0.9
+    anchored_fusion = _fusion(Anchor(weight=1.0))
+    assert anchored_fusion.probabilities(high)[0, 0] > anchored_fusion.probabilities(low)[0, 0]
+    assert _fusion().probabilities(high)[0, 0] == _fusion().probabilities(low)[0, 0]
+    assert np.all(np.diff(lexical_logit(np.linspace(0, 1, 11))) >= 0)
+
+
+def test_the_anchor_survives_the_weights_record() -> None:
+    fusion = _fusion(Anchor(weight=0.5, scale=1.2, bias=0.1))
+    again = Fusion.model_validate(json.loads(json.dumps(fusion.model_dump())))
+    assert again == fusion
+    x = np.full((1, len(FEATURES)), 0.4)
+    assert np.allclose(again.probabilities(x), fusion.probabilities(x))
+    # A record written before the anchor existed still loads, unanchored.
+    old = {k: v for k, v in fusion.model_dump().items() if k != "anchor"}
+    assert Fusion.model_validate(old).anchor is None
+
+
+def test_fit_anchor_recovers_a_known_calibration() -> None:
+    rng = np.random.default_rng(1)
+    score = rng.normal(0, 2, size=4000)
+    positive = rng.uniform(size=4000) < 1 / (1 + np.exp(-(0.5 * score - 1.0)))
+    scale, bias = fit_anchor(score, positive, np.ones(4000))
+    assert scale == pytest.approx(0.5, abs=0.08)
+    assert bias == pytest.approx(-1.0, abs=0.12)
+
+
+def test_anchored_matches_the_fusion() -> None:
+    rng = np.random.default_rng(2)
+    x = rng.uniform(0, 1, size=(20, len(FEATURES)))
+    anchor = Anchor(weight=0.75, scale=0.9, bias=0.3)
+    plain = _fusion().probabilities(x)
+    assert np.allclose(anchored(plain, x[:, OVERLAP], anchor), _fusion(anchor).probabilities(x))
+
+
+def _two_kinds_of_source(rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    """Sources where the model feature tells supported apart and sources where only overlap
+    do well (its model feature is weak): the shape of NLI sets beside RAG answers."""
+    rows, labels, sources = [], [], []
+    for name, model_informative in (("nli_a", True), ("nli_b", True), ("rag_a", False),
+                                    ("rag_b", False)):  # fmt: skip
+        for _ in range(200):
+            label = int(rng.integers(0, 2)) * 2  # supported (0) or unsupported (2)
+            row = np.full(len(FEATURES), 0.5)
+            supported = label == 0
+            if model_informative:
+                row[MODEL] = rng.normal(0.7 if supported else 0.3, 0.15)
+                row[OVERLAP] = rng.uniform(0.3, 0.9)
+            else:
+                row[MODEL] = rng.normal(0.6 if supported else 0.4, 0.15)
+                row[OVERLAP] = np.clip(rng.normal(0.85 if supported else 0.55, 0.15), 0, 1)
+            rows.append(row)
+            labels.append(label)
+            sources.append(name)
+    return np.asarray(rows), np.asarray(labels), sources
+
+
+def test_cross_validation_chooses_an_anchor_that_keeps_every_source_above_overlap() -> None:
+    x, labels, sources = _two_kinds_of_source(np.random.default_rng(3))
+    table, folds = cross_validate(x, labels, sources)
+    unanchored = [v for v in table.values() if v["anchor_weight"] == 0.0]
+    assert max(v["floor"] for v in unanchored) < 0.0  # the regression alone falls below overlap
+    best = table[choose(table)]
+    assert best["floor"] >= 0.0 and best["anchor_weight"] > 0.0
+    for name, row in best["per"].items():
+        assert row["auroc"] >= row["overlap_auroc"], name
+    # The out-of-fold probabilities are real predictions of the left-out source.
+    z = folds[best["l2"]][:, 0]
+    nli = np.asarray([s.startswith("nli") for s in sources])
+    assert auroc(list(z[nli]), list(labels[nli] == 0)) > 0.8
+
+
+def test_fusion_items_read_added_sources_and_leave_out_contaminated_pairs(
+    tmp_path: Path,
+) -> None:
+    held = "the quick brown fox jumps over the lazy dog near the river bank at dawn today"
+    rows = [
+        {"premise": held, "hypothesis": "A fox jumps.", "label": "supported"},
+        {"premise": "Rain fell all day.", "hypothesis": "It rained.", "label": "supported"},
+        {"premise": "Rain fell all day.", "hypothesis": "It snowed.", "label": "unsupported"},
+    ]
+    (tmp_path / "rag.jsonl").write_text(
+        "".join(json.dumps({**r, "source": "rag"}) + "\n" for r in rows), encoding="utf-8"
+    )
+    (tmp_path / "other.jsonl").write_text(
+        json.dumps({**rows[1], "source": "other"}) + "\n", encoding="utf-8"
+    )
+    from evalstage.generation_eval.verifier._pairs import ngrams
+
+    config = {"sources": ["none"], "max_per_source": 0, "max_dev_per_source": 0}
+    items = fusion_items(tmp_path, config, 10, extra=["rag"], contamination=ngrams(held))
+    assert sorted(p.hypothesis for p, _ in items) == ["It rained.", "It snowed."]
+    assert {p.source for p, _ in items} == {"rag"}  # a source neither trained on nor added: unread
+    assert dict((p.hypothesis, label) for p, label in items)["It snowed."] == 3  # two-label source
