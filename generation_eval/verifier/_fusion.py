@@ -90,8 +90,9 @@ class Anchor(BaseModel):
     P(supported) = sigmoid(scale * (z + weight * logit(feature)) + bias); the not-supported mass
     keeps the regression's split between contradicted and unsupported. ``weight`` is chosen by
     leave-one-source-out cross-validation so that the fused score does not fall below the
-    feature's own AUROC on any source left out; ``scale`` and ``bias`` are fitted on the
-    out-of-fold scores (calibrated across domains, not in-sample).
+    feature's own AUROC on any source left out (when some weight of the grid achieves that;
+    else the weight that comes closest); ``scale`` and ``bias`` are fitted on the out-of-fold
+    scores (calibrated across domains, not in-sample).
     """
 
     model_config = ConfigDict(frozen=True)
@@ -124,15 +125,22 @@ class Fusion(BaseModel):
         out: Matrix = p / p.sum(axis=1, keepdims=True)
         if self.anchor is None:
             return out
-        return anchored(out, full[:, FEATURES.index(self.anchor.feature)], self.anchor)
+        column = FEATURES.index(self.anchor.feature)
+        if full.shape[1] <= column:
+            raise ValueError(
+                f"the fusion's anchor reads feature {self.anchor.feature!r} (column {column}), "
+                f"but the rows have {full.shape[1]} columns"
+            )
+        return anchored(out, full[:, column], self.anchor)
 
 
 def anchored(probs: Matrix, share: Matrix, anchor: Anchor) -> Matrix:
     """The regression's probabilities ``probs`` with P(supported) moved by the :class:`Anchor`."""
     moved = anchor.scale * (support_logit(probs[:, 0]) + anchor.weight * lexical_logit(share))
     supported = 1.0 / (1.0 + np.exp(-(moved + anchor.bias)))
-    rest = probs[:, 1:] / np.maximum(probs[:, 1:].sum(axis=1, keepdims=True), 1e-12)
-    out: Matrix = np.hstack([supported[:, None], rest * (1.0 - supported)[:, None]])
+    mass = probs[:, 1:].sum(axis=1, keepdims=True)
+    split = np.divide(probs[:, 1:], mass, out=np.full_like(probs[:, 1:], 0.5), where=mass > 0)
+    out: Matrix = np.hstack([supported[:, None], split * (1.0 - supported)[:, None]])
     return out
 
 

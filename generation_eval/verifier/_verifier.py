@@ -252,11 +252,13 @@ class Verifier:
         row, best_overlap, checks = window_features(claim, texts, block, contexts, focus)
         probs = fusion.probabilities(row)[0]
         label = LABELS[int(np.argmax(probs))]
-        if label == "supported" and checks["numbers_missing"]:
+        ruled = label == "supported" and bool(checks["numbers_missing"])
+        if ruled:
             # A number of the claim that no context states: never supported, whatever the words.
+            # The evidence stays the window the claim's words come from (its number differs).
             label = "contradicted" if probs[1] >= probs[2] else "unsupported"
-            checks["number_rule"] = True
-        index = int(np.argmax(block[:, 1])) if label == "contradicted" else best_overlap
+        contradicting = label == "contradicted" and not ruled
+        index = int(np.argmax(block[:, 1])) if contradicting else best_overlap
         deciding = windows[index]
         if index != best_overlap:
             checks = {
@@ -264,6 +266,8 @@ class Verifier:
                 "numbers_missing": checks["numbers_missing"],
                 "names_missing": checks["names_missing"],
             }
+        if ruled:
+            checks["number_rule"] = True
         checks["fused"] = True
         if deciding.joint:
             checks["joint_window"] = True

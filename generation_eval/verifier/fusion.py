@@ -161,6 +161,11 @@ def _binary_scores(
     }
 
 
+def _or_half(value: float | None) -> float:
+    """An AUROC, or 0.5 where a source has one label only (no AUROC)."""
+    return 0.5 if value is None else float(value)
+
+
 def out_of_fold(x: np.ndarray, labels: np.ndarray, sources: list[str], l2: float) -> np.ndarray:
     """Each source's fused probabilities from a regression fitted on the other sources."""
     probs = np.zeros((len(labels), 3))
@@ -186,7 +191,7 @@ def cross_validate(
     by_source = {n: np.asarray([s == n for s in sources]) for n in names}
     positive = labels == 0
     share = x[:, CONTEXT_OVERLAP]
-    lexical = {n: auroc(list(share[m]), list(positive[m])) or 0.5 for n, m in by_source.items()}
+    lexical = {n: _or_half(auroc(list(share[m]), list(positive[m]))) for n, m in by_source.items()}
     table: dict[str, Any] = {}
     folds: dict[float, np.ndarray] = {}
     for l2 in L2_GRID:
@@ -196,7 +201,7 @@ def cross_validate(
             score = z + weight * lexical_logit(share)
             per = {
                 n: {
-                    "auroc": auroc(list(score[m]), list(positive[m])) or 0.5,
+                    "auroc": _or_half(auroc(list(score[m]), list(positive[m]))),
                     "overlap_auroc": lexical[n],
                     "n": int(m.sum()),
                 }
@@ -268,6 +273,8 @@ def main(argv: list[str] | None = None) -> None:
     anchor = Anchor(weight=weight, scale=scale, bias=bias)
     calibrated = anchored(folds[l2], share, anchor)
     predicted = [LABELS[int(i)] for i in calibrated.argmax(axis=1)]
+    # Balanced accuracy per left-out source, with the anchor calibrated on every source's
+    # out-of-fold scores (its own included: the AUROCs above are not affected by calibration).
     for name, row in chosen["per"].items():
         rows = [i for i, s in enumerate(sources) if s == name]
         row["balanced_accuracy"] = _binary_scores(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Literal
 
@@ -268,6 +269,29 @@ def test_a_number_no_context_states_is_never_supported() -> None:
     assert changed.support > 0.5
     assert changed.label != "supported" and changed.checks["number_rule"]
     assert changed.checks["numbers_missing"] == ["45%"]
+
+
+class RainContradictsScorer(OverlapOnlyScorer):
+    """As above, but the model finds its highest contradiction in an unrelated sentence."""
+
+    def score_pairs(self, pairs: Sequence[tuple[str, str]]) -> np.ndarray:
+        rows = super().score_pairs(pairs)
+        for i, (premise, _) in enumerate(pairs):
+            if "rained" in premise:
+                rows[i] = [0.1, 0.6, 0.3]
+        return rows
+
+
+def test_the_number_rule_keeps_its_evidence_and_its_check_with_several_contexts() -> None:
+    contexts = [
+        "Aspirin reduced stroke risk by 32% in adults over five years of follow-up.",
+        "It rained heavily in the north of the country during the whole of last week.",
+    ]
+    (changed,) = Verifier(RainContradictsScorer()).verify(
+        [("Stroke risk in adults was reduced by aspirin by 45%.", contexts)]
+    )
+    assert changed.label != "supported" and changed.checks["number_rule"]
+    assert changed.context_index == 0 and "32%" in (changed.evidence or "")
 
 
 def test_fit_fusion_separates_separable_classes() -> None:
