@@ -37,6 +37,7 @@ __all__ = [
     "fit_anchor",
     "fit_fusion",
     "lexical_logit",
+    "log_odds",
     "support_logit",
     "window_features",
 ]
@@ -70,18 +71,21 @@ Matrix = npt.NDArray[np.float64]
 _NAME = re.compile(r"\b(?:[A-Z][A-Za-z0-9'-]+|[A-Za-z]*\d[A-Za-z0-9-]*)\b")
 
 
-def lexical_logit(share: Matrix) -> Matrix:
-    """The log-odds of a word-overlap share, clipped to [0.02, 0.98] (so 0 and 1 stay finite)."""
-    q = np.clip(np.asarray(share, dtype=np.float64), 0.02, 0.98)
+def log_odds(p: Matrix | float, eps: float) -> Matrix:
+    """``log(p / (1 - p))`` with ``p`` clipped to ``[eps, 1 - eps]`` (so 0 and 1 stay finite)."""
+    q = np.clip(np.asarray(p, dtype=np.float64), eps, 1.0 - eps)
     out: Matrix = np.log(q / (1.0 - q))
     return out
+
+
+def lexical_logit(share: Matrix) -> Matrix:
+    """The log-odds of a word-overlap share, clipped to [0.02, 0.98]."""
+    return log_odds(share, 0.02)
 
 
 def support_logit(p: Matrix) -> Matrix:
-    """The log-odds log P / (1 - P) of support probabilities, clipped away from 0 and 1."""
-    q = np.clip(np.asarray(p, dtype=np.float64), 1e-6, 1.0 - 1e-6)
-    out: Matrix = np.log(q / (1.0 - q))
-    return out
+    """The log-odds of support probabilities, clipped away from 0 and 1."""
+    return log_odds(p, 1e-6)
 
 
 class Anchor(BaseModel):
@@ -162,11 +166,6 @@ def fit_anchor(score: Matrix, positive: Matrix, sample_weight: Matrix) -> tuple[
     return round(float(result.x[0]), 6), round(float(result.x[1]), 6)
 
 
-def _logit(p: float) -> float:
-    q = min(max(float(p), 1e-4), 1 - 1e-4)
-    return float(np.log(q / (1 - q)))
-
-
 def _names(text: str) -> set[str]:
     found = {m.group(0).lower() for m in _NAME.finditer(text)}
     # The first word of a sentence is capitalised anyway: count it only if it recurs capitalised.
@@ -206,7 +205,7 @@ def window_features(
             float(bool(missing_numbers)),
             len(absent) / len(names) if names else 0.0,
             float(checks["negation_mismatch"]),
-            *[_logit(p) for p in model],
+            *[float(log_odds(p, 1e-4)) for p in model],
         ],
         dtype=np.float64,
     )

@@ -23,7 +23,17 @@ from evalstage.generation_eval.verifier._augment import perturb, swap_entity
 from evalstage.generation_eval.verifier._protocol import LABELS, Label
 from evalstage.generation_eval.verifier._windows import select_windows
 
-__all__ = ["Pair", "anchors", "augment", "load_pairs", "ngrams", "read_pairs", "shorten_premise"]
+__all__ = [
+    "Pair",
+    "anchors",
+    "augment",
+    "contaminated",
+    "contamination_of",
+    "load_pairs",
+    "ngrams",
+    "read_pairs",
+    "shorten_premise",
+]
 
 MAX_PREMISE_WORDS = 100
 NGRAM = 13
@@ -47,6 +57,14 @@ def ngrams(text: str, n: int = NGRAM) -> set[tuple[str, ...]]:
     """The word ``n``-grams of ``text`` (lower-cased), for decontamination."""
     words = _TOKEN.findall(text.lower())
     return {tuple(words[i : i + n]) for i in range(len(words) - n + 1)}
+
+
+def contaminated(pair: Pair, contamination: set[tuple[str, ...]] | None) -> bool:
+    """Whether ``pair``'s premise or hypothesis shares an ``NGRAM``-word sequence with it."""
+    return bool(
+        contamination
+        and (ngrams(pair.premise) & contamination or ngrams(pair.hypothesis) & contamination)
+    )
 
 
 def contamination_of(paths: Sequence[Path]) -> set[tuple[str, ...]]:
@@ -113,9 +131,7 @@ def load_pairs(
         if include is not None and path.stem not in include:
             continue
         for pair in read_pairs(path):
-            if contamination and (
-                ngrams(pair.premise) & contamination or ngrams(pair.hypothesis) & contamination
-            ):
+            if contaminated(pair, contamination):
                 dropped[pair.source] += 1
                 continue
             premise = shorten_premise(pair.premise, pair.hypothesis)

@@ -48,9 +48,9 @@ from evalstage.generation_eval.verifier._metrics import auroc, balanced_accuracy
 from evalstage.generation_eval.verifier._offline import OfflineScorer
 from evalstage.generation_eval.verifier._pairs import (
     Pair,
+    contaminated,
     contamination_of,
     load_pairs,
-    ngrams,
     read_pairs,
 )
 from evalstage.generation_eval.verifier._protocol import LABELS, Label
@@ -97,7 +97,7 @@ def fusion_items(
             replace(p, hypothesis=" ".join(p.hypothesis.split()))
             for p in read_pairs(path)
             if " ".join(p.hypothesis.split()) not in seen
-            and not (contamination and (ngrams(p.premise) | ngrams(p.hypothesis)) & contamination)
+            and not contaminated(p, contamination)
         ]
         three_way = any(p.label == "contradicted" for p in pairs)
         rng.shuffle(pairs)
@@ -192,13 +192,14 @@ def cross_validate(
     positive = labels == 0
     share = x[:, CONTEXT_OVERLAP]
     lexical = {n: _or_half(auroc(list(share[m]), list(positive[m]))) for n, m in by_source.items()}
+    share_logit = lexical_logit(share)
     table: dict[str, Any] = {}
     folds: dict[float, np.ndarray] = {}
     for l2 in L2_GRID:
         folds[l2] = out_of_fold(x, labels, sources, l2)
         z = support_logit(folds[l2][:, 0])
         for weight in ANCHOR_GRID:
-            score = z + weight * lexical_logit(share)
+            score = z + weight * share_logit
             per = {
                 n: {
                     "auroc": _or_half(auroc(list(score[m]), list(positive[m]))),
