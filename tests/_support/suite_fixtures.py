@@ -113,6 +113,26 @@ def write_tiny_rag_suite(folder: Path, target: str = "extractive", target_args: 
     return folder
 
 
+def write_beir_suite(root: Path) -> Path:
+    """A retrieval-only suite whose cases are a three-document BEIR folder (``beir/``)."""
+    beir = root / "beir"
+    (beir / "qrels").mkdir(parents=True)
+    (beir / "corpus.jsonl").write_text(
+        '{"_id": "d1", "title": "Aspirin", "text": "aspirin prevents heart attacks"}\n'
+        '{"_id": "d2", "title": "Statins", "text": "statins lower cholesterol"}\n'
+        '{"_id": "d3", "title": "Sleep", "text": "sleep and obesity"}\n'
+    )
+    (beir / "queries.jsonl").write_text(
+        '{"_id": "q1", "text": "heart attack aspirin"}\n{"_id": "q2", "text": "cholesterol"}\n'
+    )
+    (beir / "qrels" / "test.tsv").write_text("query-id\tcorpus-id\tscore\nq1\td1\t1\nq2\td2\t1\n")
+    (root / "suite.yaml").write_text(
+        "name: b\nversion: '1'\nstages:\n  retrieval:\n    cases: beir\n"
+        "    target: {name: bm25}\n    options: {beir: beir, measures: [mrr]}\n"
+    )
+    return root
+
+
 def write_rag_questions_as_retrieval(folder: Path) -> None:
     """retrieval.jsonl holding the tiny RAG questions, their gold documents as the qrels.
 

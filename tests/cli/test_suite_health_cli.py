@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from suite_fixtures import write_tiny_suite
+from suite_fixtures import write_beir_suite, write_tiny_suite
 from typer.testing import CliRunner
 
 from evalstage.cli import app
@@ -40,27 +40,8 @@ def test_health_of_three_runs_with_two_targets(tmp_path: Path) -> None:
     assert bad.exit_code == 2
 
 
-def _beir_suite(root: Path) -> Path:
-    beir = root / "beir"
-    (beir / "qrels").mkdir(parents=True)
-    (beir / "corpus.jsonl").write_text(
-        '{"_id": "d1", "title": "Aspirin", "text": "aspirin prevents heart attacks"}\n'
-        '{"_id": "d2", "title": "Statins", "text": "statins lower cholesterol"}\n'
-        '{"_id": "d3", "title": "Sleep", "text": "sleep and obesity"}\n'
-    )
-    (beir / "queries.jsonl").write_text(
-        '{"_id": "q1", "text": "heart attack aspirin"}\n{"_id": "q2", "text": "cholesterol"}\n'
-    )
-    (beir / "qrels" / "test.tsv").write_text("query-id\tcorpus-id\tscore\nq1\td1\t1\nq2\td2\t1\n")
-    (root / "suite.yaml").write_text(
-        "name: b\nversion: '1'\nstages:\n  retrieval:\n    cases: beir\n"
-        "    target: {name: bm25}\n    options: {beir: beir, measures: [mrr]}\n"
-    )
-    return root
-
-
 def test_the_queries_of_a_beir_stage_count_in_the_health_report(tmp_path: Path) -> None:
-    folder = _beir_suite(tmp_path / "b")
+    folder = write_beir_suite(tmp_path / "b")
     store = f"sqlite:///{tmp_path / 'runs.db'}"
     for _ in range(2):
         result = runner.invoke(app, ["run", str(folder), "--store", store, "-q"])

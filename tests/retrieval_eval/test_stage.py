@@ -6,7 +6,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from suite_fixtures import write_tiny_suite
+from suite_fixtures import write_beir_suite, write_tiny_suite
 
 from evalstage.evalcore import Outcome, SuiteError, TargetSpec, load_suite
 from evalstage.retrieval_eval import (
@@ -136,22 +136,8 @@ def test_unknown_measure_in_options_points_at_its_line(tmp_path: Path) -> None:
 
 
 def test_beir_folder_as_suite_data(tmp_path: Path) -> None:
-    beir = tmp_path / "suite" / "beir"
-    (beir / "qrels").mkdir(parents=True)
-    (beir / "corpus.jsonl").write_text(
-        '{"_id": "d1", "title": "Aspirin", "text": "aspirin prevents heart attacks"}\n'
-        '{"_id": "d2", "title": "Statins", "text": "statins lower cholesterol"}\n'
-        '{"_id": "d3", "title": "Sleep", "text": "sleep and obesity"}\n'
-    )
-    (beir / "queries.jsonl").write_text(
-        '{"_id": "q1", "text": "heart attack aspirin"}\n{"_id": "q2", "text": "cholesterol"}\n'
-    )
-    (beir / "qrels" / "test.tsv").write_text("query-id\tcorpus-id\tscore\nq1\td1\t1\nq2\td2\t1\n")
-    (tmp_path / "suite" / "suite.yaml").write_text(
-        "name: b\nversion: '1'\nstages:\n  retrieval:\n    cases: beir\n"
-        "    target: {name: bm25}\n    options: {beir: beir, measures: [mrr]}\n"
-    )
-    inputs = load_retrieval_inputs(load_suite(tmp_path / "suite"))
+    suite = write_beir_suite(tmp_path / "suite")
+    inputs = load_retrieval_inputs(load_suite(suite))
     assert [c.query_id for c in inputs.cases] == ["q1", "q2"]
     assert [d.doc_id for d in inputs.documents] == ["d1", "d2", "d3"]
     output = run_target(
