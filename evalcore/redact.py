@@ -27,10 +27,13 @@ from typing import Any
 from urllib.parse import parse_qsl, quote, urlsplit, urlunsplit
 
 __all__ = [
+    "KEY_QUALIFIERS",
     "MASK",
+    "SECRET_WORDS",
     "env_secrets",
     "is_reference",
     "is_secret_key",
+    "key_words",
     "literal_secrets",
     "redact_text",
     "redact_url",
@@ -43,23 +46,29 @@ MASK = "***"
 MIN_SECRET_LEN = 6
 """Shorter environment values are not masked in free text (they would mangle ordinary words)."""
 
-_SECRET_WORDS = {
-    "token",
-    "secret",
-    "password",
-    "passwd",
-    "pwd",
-    "passphrase",
-    "authorization",
-    "cookie",
-    "credential",
-    "credentials",
-    "sig",
-    "signature",
-    "apikey",
-    "bearer",
-}
-_KEY_QUALIFIERS = {"api", "access", "secret", "private", "auth", "subscription", "client", "x"}
+SECRET_WORDS = frozenset(
+    {
+        "token",
+        "secret",
+        "password",
+        "passwd",
+        "pwd",
+        "passphrase",
+        "authorization",
+        "cookie",
+        "credential",
+        "credentials",
+        "sig",
+        "signature",
+        "apikey",
+        "bearer",
+    }
+)
+"""Words that make a mapping key, header name or query parameter name a secret's."""
+KEY_QUALIFIERS = frozenset(
+    {"api", "access", "secret", "private", "auth", "subscription", "client", "x"}
+)
+"""Words before ``key`` that make it a secret's (``api_key``, ``X-Key``; ``key`` alone is one)."""
 _DEFAULT_KEY_VARS = ("OPENAI_API_KEY", "AZURE_OPENAI_API_KEY", "ANTHROPIC_API_KEY", "HF_TOKEN")
 _ENV_NAME = re.compile(r"(?i)(^|_)(API_?KEY|TOKEN|SECRET|PASSWORD|PASSWD|ACCESS_KEY)($|_)")
 _WORD = re.compile(r"[a-z0-9]+")
@@ -75,7 +84,8 @@ _HEADER_LINE = re.compile(
 )
 
 
-def _words(key: str) -> list[str]:
+def key_words(key: str) -> list[str]:
+    """The lower-cased words of a key: ``X-Api-Key`` and ``xApiKey`` give ``[x, api, key]``."""
     return _WORD.findall(re.sub(r"([a-z])([A-Z])", r"\1_\2", key).lower())
 
 
@@ -85,13 +95,13 @@ def is_secret_key(key: str) -> bool:
     ``api_key``, ``X-Api-Key``, ``access_token``, ``password``, ``sig`` are; ``max_tokens``,
     ``api_key_env`` (it names a variable), ``model`` are not.
     """
-    words = _words(key)
+    words = key_words(key)
     if not words or words[-1] == "env":
         return False
-    if any(w in _SECRET_WORDS for w in words) or words[-1] == "auth":  # not auth_mode
+    if any(w in SECRET_WORDS for w in words) or words[-1] == "auth":  # not auth_mode
         return True
     for i, word in enumerate(words):
-        if word == "key" and (len(words) == 1 or (i > 0 and words[i - 1] in _KEY_QUALIFIERS)):
+        if word == "key" and (len(words) == 1 or (i > 0 and words[i - 1] in KEY_QUALIFIERS)):
             return True
     return False
 
@@ -231,7 +241,7 @@ def redact_value(
         if is_reference(item):
             return dict(item)
         if isinstance(item, Mapping):
-            if key is not None and _words(key)[-1:] == ["headers"]:
+            if key is not None and key_words(key)[-1:] == ["headers"]:
                 return {str(k): dict(v) if is_reference(v) else MASK for k, v in item.items()}
             return {str(k): walk(v, str(k)) for k, v in item.items()}
         if isinstance(item, list | tuple):
@@ -258,7 +268,7 @@ def literal_secrets(value: Any, path: str = "") -> list[str]:
     if isinstance(value, Mapping):
         for k, v in value.items():
             where = f"{path}.{k}" if path else str(k)
-            if _words(str(k))[-1:] == ["headers"] and isinstance(v, Mapping):
+            if key_words(str(k))[-1:] == ["headers"] and isinstance(v, Mapping):
                 found += [f"{where}.{h}" for h, hv in v.items() if not is_reference(hv)]
             elif is_secret_key(str(k)) and v not in (None, "", True, False):
                 if not is_reference(v):

@@ -30,6 +30,7 @@ import phonenumbers
 from stdnum import iban, luhn
 
 from evalstage.evalcore.errors import SuiteError
+from evalstage.evalcore.redact import KEY_QUALIFIERS, SECRET_WORDS, key_words
 
 _SECRET = re.compile(
     r"\b(?:sk|pk|rk)-(?:[A-Za-z0-9_-]{2,}-)?[A-Za-z0-9_-]{16,}"  # OpenAI-style
@@ -89,23 +90,10 @@ def _valid_ip(text: str) -> bool:
     return "::" in text and len(groups) >= 2 and any(c.isdigit() for c in text)
 
 
-_SECRET_NAMES = {
-    "token",
-    "secret",
-    "password",
-    "passwd",
-    "pwd",
-    "passphrase",
-    "authorization",
-    "auth",
-    "cookie",
-    "credential",
-    "credentials",
-    "signature",
-    "apikey",
-    "bearer",
-}
-_KEY_QUALIFIERS = {"api", "access", "secret", "private", "auth", "subscription", "client"}
+_SECRET_NAMES = (SECRET_WORDS - {"sig"}) | {"auth"}
+"""The redaction vocabulary, read as the last word of a JSON key of traffic: a field named
+``auth`` holds a secret, one named ``sig`` need not."""
+_KEY_QUALIFIERS = KEY_QUALIFIERS - {"x"}
 
 
 def names_secret(key: str) -> bool:
@@ -115,7 +103,7 @@ def names_secret(key: str) -> bool:
     ``Authorization`` do; ``key``, ``token_count``, ``max_tokens``, ``tokens``, ``secret_name``,
     ``api_key_env`` (it names a variable) do not: tool arguments keep their values.
     """
-    words = re.findall(r"[a-z0-9]+", re.sub(r"([a-z])([A-Z])", r"\1_\2", key).lower())
+    words = key_words(key)
     if not words:
         return False
     last = words[-1]
