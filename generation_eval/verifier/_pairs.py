@@ -31,6 +31,7 @@ __all__ = [
     "contamination_of",
     "load_pairs",
     "ngrams",
+    "omissions",
     "read_pairs",
     "shorten_premise",
 ]
@@ -211,4 +212,47 @@ def anchors(pairs: Sequence[Pair], n: int, rng: random.Random) -> list[Pair]:
             if other.premise != pair.premise:
                 out.append(Pair(pair.premise, other.hypothesis, "unsupported",
                                 "synthetic-unrelated", "train"))  # fmt: skip
+    return out
+
+
+def omissions(pairs: Sequence[Pair], n: int, rng: random.Random) -> list[Pair]:
+    """Up to ``n`` contrastive pairs teaching that on-topic words are not evidence.
+
+    MiniCheck-style evidence removal: a premise of three or more sentences loses one sentence
+    ``S`` whose content words the rest does not state. Three pairs per premise, one hypothesis
+    shown with and without its evidence: (whole premise, ``R S``) supported, where ``R`` is a
+    kept sentence; (premise without ``S``, ``R S``) unsupported, since only part of it is stated;
+    (premise without ``S``, ``S``) unsupported. The words around the gap stay on topic, so only
+    what the premise actually says separates the labels (the "partial" answers of RAG systems).
+    """
+    from evalstage.generation_eval.verifier._checks import content_words
+    from evalstage.generation_eval.verifier._sentences import split_sentences
+
+    premises = list(dict.fromkeys(p.premise for p in pairs))
+    rng.shuffle(premises)
+    out: list[Pair] = []
+    for premise in premises:
+        if len(out) + 3 > n:
+            break
+        sentences = split_sentences(premise)
+        if len(sentences) < 3:
+            continue
+        order = list(range(len(sentences)))
+        rng.shuffle(order)
+        for gap in order:
+            kept = [s for i, s in enumerate(sentences) if i != gap]
+            rest = content_words(" ".join(kept))
+            missing = content_words(sentences[gap]) - rest
+            if len(sentences[gap].split()) >= 6 and len(missing) >= 2:
+                break
+        else:
+            continue
+        partial = " ".join([rng.choice([s for s in kept if len(s.split()) >= 4] or kept),
+                            sentences[gap]])  # fmt: skip
+        without = " ".join(kept)
+        out += [
+            Pair(premise, partial, "supported", "synthetic-whole", "train"),
+            Pair(without, partial, "unsupported", "synthetic-partial", "train"),
+            Pair(without, sentences[gap], "unsupported", "synthetic-missing", "train"),
+        ]
     return out

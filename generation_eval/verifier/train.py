@@ -46,6 +46,7 @@ from evalstage.generation_eval.verifier._pairs import (
     augment,
     contamination_of,
     load_pairs,
+    omissions,
 )
 from evalstage.generation_eval.verifier._protocol import LABELS
 
@@ -89,6 +90,8 @@ class TrainConfig:
     synthetic: int = 3000
     anchors: int = 0
     """Copy (supported) and off-topic (unsupported) pairs added, half each (``_pairs.anchors``)."""
+    omissions: int = 0
+    """Evidence-removal pairs added, a third supported (``_pairs.omissions``)."""
     eval_every: int = 150
     max_steps: int | None = None
     max_minutes: float | None = None
@@ -173,7 +176,11 @@ def prepare(
         seed=cfg.seed,
     )
     rng = random.Random(cfg.seed)
-    train += augment(train, cfg.synthetic, rng) + anchors(train, cfg.anchors, rng)
+    train += (
+        augment(train, cfg.synthetic, rng)
+        + anchors(train, cfg.anchors, rng)
+        + omissions(train, cfg.omissions, rng)
+    )
     rng.shuffle(train)
     counts = {
         "train": len(train),
@@ -307,6 +314,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--max-per-source", type=int, default=TrainConfig.max_per_source)
     parser.add_argument("--synthetic", type=int, default=TrainConfig.synthetic)
     parser.add_argument("--anchors", type=int, default=TrainConfig.anchors)
+    parser.add_argument("--omissions", type=int, default=TrainConfig.omissions)
     parser.add_argument("--max-minutes", type=float, default=None)
     parser.add_argument("--max-steps", type=int, default=None)
     parser.add_argument("--eval-every", type=int, default=TrainConfig.eval_every)
@@ -319,6 +327,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         max_per_source=args.max_per_source,
         synthetic=args.synthetic,
         anchors=args.anchors,
+        omissions=args.omissions,
         max_minutes=args.max_minutes,
         max_steps=args.max_steps,
         eval_every=args.eval_every,

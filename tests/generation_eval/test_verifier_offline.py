@@ -145,3 +145,29 @@ def test_decontamination_drops_pairs_sharing_long_passages(tmp_path: Path) -> No
     train, dev, counts = load_pairs(data, contamination=ngrams(held.upper()))
     assert [p.premise for p in train + dev] == ["Other text entirely."]
     assert counts["s"]["decontaminated"] == 1
+
+
+def test_omissions_show_one_hypothesis_with_and_without_its_evidence() -> None:
+    import random
+
+    from evalstage.generation_eval.verifier._checks import content_words
+    from evalstage.generation_eval.verifier._pairs import Pair, omissions
+
+    premise = (
+        "The bridge opened in 1932 after six years of work. Engineers from Ohio designed its "
+        "steel arches and granite towers. Tolls paid for the construction within a decade. "
+        "Ferries stopped running soon after."
+    )
+    short = Pair("Two sentences only. Nothing to remove here.", "Two.", "supported", "s", "train")
+    pairs = [Pair(premise, "The bridge opened.", "supported", "s", "train"), short]
+    out = omissions(pairs, 30, random.Random(3))
+    assert len(out) == 3  # the two-sentence premise gives none; the cap is never passed
+    whole, partial, missing = out
+    labels = (whole.label, partial.label, missing.label)
+    assert labels == ("supported", "unsupported", "unsupported")
+    assert whole.premise == premise and whole.hypothesis == partial.hypothesis
+    assert partial.premise == missing.premise and missing.hypothesis in whole.hypothesis
+    # The removed sentence is gone from the premise, and words of it are stated nowhere else.
+    assert missing.hypothesis in premise and missing.hypothesis not in missing.premise
+    assert len(content_words(missing.hypothesis) - content_words(missing.premise)) >= 2
+    assert omissions(pairs, 2, random.Random(3)) == []
