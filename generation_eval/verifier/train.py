@@ -50,7 +50,7 @@ from evalstage.generation_eval.verifier._pairs import (
 )
 from evalstage.generation_eval.verifier._protocol import LABELS
 
-__all__ = ["SOURCES", "TrainConfig", "TrainResult", "main", "train"]
+__all__ = ["SOURCES", "TrainConfig", "TrainResult", "init_state", "main", "train"]
 
 SOURCES: dict[str, str] = {
     "dnc_recast": "CC BY-SA 4.0",
@@ -192,6 +192,30 @@ def prepare(
     return train, dev, counts, sources
 
 
+def init_state(
+    path: Path, trained_layers: int, base: dict[str, torch.Tensor]
+) -> dict[str, torch.Tensor]:
+    """A starting state from a weights file that may train fewer top layers than this run.
+
+    Its layers become the top ones of the new stack (``layer.i`` → ``layer.i + shift``); the
+    layers below them keep MiniLM's own weights (``base``). A file with more layers is an error.
+    """
+    from safetensors.torch import load_file
+
+    loaded = {k: v.float() for k, v in load_file(str(path)).items()}
+    have = len({k.split(".")[1] for k in loaded if k.startswith("layer.")})
+    if have > trained_layers:
+        raise ValueError(f"{path} trains {have} layers; this run trains only {trained_layers}")
+    shift = trained_layers - have
+    state = dict(base)
+    for key, value in loaded.items():
+        if key.startswith("layer."):
+            _, index, rest = key.split(".", 2)
+            key = f"layer.{int(index) + shift}.{rest}"
+        state[key] = value
+    return state
+
+
 def train(
     cfg: TrainConfig, data_dir: Path, decontaminate: Sequence[Path] = (), log: bool = True
 ) -> TrainResult:
@@ -204,9 +228,7 @@ def train(
         print(f"{len(examples)} train / {len(dev)} dev pairs; {counts['train_labels']}", flush=True)
     tokenizer, bottom, top = load_base(cfg.trained_layers)
     if cfg.init is not None:
-        from safetensors.torch import load_file
-
-        top.load_state_dict({k: v.float() for k, v in load_file(cfg.init).items()})
+        top.load_state_dict(init_state(Path(cfg.init), cfg.trained_layers, top.state_dict()))
     labels = torch.tensor([LABELS.index(p.label) for p in examples])
     per_class = torch.bincount(labels, minlength=len(LABELS)).float()
     class_weight = per_class.sum() / (len(LABELS) * per_class.clamp(min=1.0))
@@ -319,10 +341,13 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--max-steps", type=int, default=None)
     parser.add_argument("--eval-every", type=int, default=TrainConfig.eval_every)
     parser.add_argument("--seed", type=int, default=TrainConfig.seed)
+    parser.add_argument("--layers", type=int, default=TrainConfig.trained_layers,
+                        help="top MiniLM layers to train (of 6)")  # fmt: skip
     parser.add_argument("--init", type=Path, default=None, help="weights to start from")
     args = parser.parse_args(argv)
     cfg = TrainConfig(
         seed=args.seed,
+        trained_layers=args.layers,
         epochs=args.epochs,
         max_per_source=args.max_per_source,
         synthetic=args.synthetic,

@@ -171,3 +171,23 @@ def test_omissions_show_one_hypothesis_with_and_without_its_evidence() -> None:
     assert missing.hypothesis in premise and missing.hypothesis not in missing.premise
     assert len(content_words(missing.hypothesis) - content_words(missing.premise)) >= 2
     assert omissions(pairs, 2, random.Random(3)) == []
+
+
+def test_a_run_training_more_layers_starts_from_fewer_trained_ones(tmp_path: Path) -> None:
+    from safetensors.torch import save_file
+
+    from evalstage.generation_eval.verifier.train import init_state
+
+    trained = {"layer.0.w": torch.full((2,), 1.0), "layer.1.w": torch.full((2,), 2.0),
+               "head.weight": torch.full((3, 2), 5.0)}  # fmt: skip
+    path = tmp_path / "two.safetensors"
+    save_file(trained, str(path))
+    base = {f"layer.{i}.w": torch.full((2,), -1.0) for i in range(4)}
+    base["head.weight"] = torch.zeros((3, 2))
+    state = init_state(path, 4, base)
+    # The two trained layers become the top two; the lower two keep the base weights.
+    assert [float(state[f"layer.{i}.w"][0]) for i in range(4)] == [-1.0, -1.0, 1.0, 2.0]
+    assert torch.equal(state["head.weight"], trained["head.weight"])
+    assert float(init_state(path, 2, base)["layer.0.w"][0]) == 1.0
+    with pytest.raises(ValueError, match="trains 2 layers"):
+        init_state(path, 1, base)
