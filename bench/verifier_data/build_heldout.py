@@ -41,6 +41,9 @@ from typing import Any
 HALUEVAL = ("RUCAIBox/HaluEval", "b7253db3cdaa0ab2c382f92b26b390109174f77e")
 QAGS = ("W4ngatang/qags", "47798e9b63344e2d3fb4df2def6edc18e9402d30")
 BEGIN = ("google/BEGIN-dataset", "6e65f0d5a1ed1b9574643a7640ff1678d4e979b5")
+Q2 = ("orhonovich/q-squared", "cab6027dc9a50cf73d80caf0858da05c2323c433")
+DIALFACT = ("salesforce/DialFact", "d400b250147e45c106b18e52254b1060f7c1575d")
+XSUM_FAITH = ("violet-zct/fairseq-detect-hallucination", "be14c9f378f8b9c0447c3b3d080263966d157b8c")
 
 HALUEVAL_PATH = "generation/qa/qa_one-turn_data.json"
 HALUEVAL_ITEMS = 500
@@ -52,6 +55,14 @@ BEGIN_PATHS = (
 )
 BEGIN_LABELS = {"Fully attributable": "supported", "Not fully attributable": "unsupported"}
 BEGIN_PER_LABEL = 500
+Q2_PATH = "third_party/data/cross_annotation.csv"
+DIALFACT_PATH = "scripts/testsmall.jsonl"
+DIALFACT_LABELS = {
+    "SUPPORTS": "supported",
+    "REFUTES": "contradicted",
+    "NOT ENOUGH INFO": "unsupported",
+}
+XSUM_SYSTEMS = ("BERTS2S", "Gold", "PtGen", "TConvS2S", "TranS2S")
 
 Record = dict[str, Any]
 
@@ -160,6 +171,81 @@ def begin(mirror: Path) -> list[Record]:
     return rows
 
 
+def q2(mirror: Path) -> list[Record]:
+    text = show(mirror, Q2, Q2_PATH)
+    rows = []
+    for row in csv.DictReader(io.StringIO(text)):
+        for system in ("dodeca", "memnet"):
+            mark = (row.get(f"{system}_label") or "").strip()
+            if mark not in ("0", "1"):
+                continue
+            rows.append(
+                {
+                    "id": f"q2_{row['episode_idx']}_{row['round']}_{system}",
+                    "context": row["knowledge"],
+                    "dialogue_history": row["message"],
+                    "claim": row[f"{system}_response"],
+                    "label": "supported" if mark == "0" else "unsupported",
+                    "domain": "dialogue_wow",
+                    "source": cite(Q2, Q2_PATH),
+                    "model": system,
+                }
+            )
+    return rows
+
+
+def dialfact(mirror: Path) -> list[Record]:
+    rows = []
+    for line in show(mirror, DIALFACT, DIALFACT_PATH).splitlines():
+        if not line.strip():
+            continue
+        item = json.loads(line)  # its fever_score field (a model's output) is not read
+        rows.append(
+            {
+                "id": f"dialfact_{item['id']}",
+                "context": [evidence[2] for evidence in item["evidence_list"]],
+                "dialogue_history": " ".join(item["context"]),
+                "claim": item["response"],
+                "label": DIALFACT_LABELS[item["response_label"]],
+                "domain": f"dialogue_{item['type_label']}",
+                "source": cite(DIALFACT, DIALFACT_PATH),
+                "data_type": item["data_type"],
+            }
+        )
+    return rows
+
+
+def xsum_faith(mirror: Path) -> list[Record]:
+    pool: dict[str, list[Record]] = collections.defaultdict(list)
+    for system in XSUM_SYSTEMS:
+        files = {
+            kind: show(mirror, XSUM_FAITH, f"eval_data/xsum/{system}/{system}.{kind}").splitlines()
+            for kind in ("source", "target", "label", "docid")
+        }
+        for article, summary, marks, docid in zip(
+            files["source"], files["target"], files["label"], files["docid"], strict=True
+        ):
+            label = "unsupported" if "1" in marks.split() else "supported"
+            pool[label].append(
+                {
+                    "id": f"xsum_faith_{system}_{docid}",
+                    "context": article,
+                    "claim": summary,
+                    "label": label,
+                    "domain": "summarization_xsum",
+                    "source": cite(XSUM_FAITH, f"eval_data/xsum/{system}/"),
+                    "model": system,
+                }
+            )
+    print("XSumFaith pool", {label: len(rows) for label, rows in pool.items()}, flush=True)
+    rng = random.Random(0)
+    hallucinated = pool["unsupported"][:]
+    rng.shuffle(hallucinated)
+    rows = pool["supported"] + hallucinated[: len(pool["supported"])]
+    rng.shuffle(rows)
+    return rows
+
+
 def write(out: Path, name: str, rows: list[Record]) -> None:
     with open(out / f"{name}.jsonl", "w", encoding="utf-8") as handle:
         for row in rows:
@@ -175,7 +261,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, required=True, help="output folder")
     args = parser.parse_args(argv)
     args.out.mkdir(parents=True, exist_ok=True)
-    for name, build in (("halueval_qa", halueval_qa), ("qags", qags), ("begin", begin)):
+    builders = (
+        ("halueval_qa", halueval_qa), ("qags", qags), ("begin", begin),
+        ("q2", q2), ("dialfact", dialfact), ("xsum_faith", xsum_faith),
+    )  # fmt: skip
+    for name, build in builders:
         write(args.out, name, build(args.mirror))
     return 0
 

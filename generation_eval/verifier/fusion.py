@@ -180,7 +180,10 @@ def out_of_fold(x: np.ndarray, labels: np.ndarray, sources: list[str], l2: float
 
 
 def cross_validate(
-    x: np.ndarray, labels: np.ndarray, sources: list[str]
+    x: np.ndarray,
+    labels: np.ndarray,
+    sources: list[str],
+    anchor_weights: Sequence[float] = ANCHOR_GRID,
 ) -> tuple[dict[str, Any], dict[float, np.ndarray]]:
     """Leave-one-source-out AUROC per (L2, anchor weight), beside word overlap alone.
 
@@ -198,7 +201,7 @@ def cross_validate(
     for l2 in L2_GRID:
         folds[l2] = out_of_fold(x, labels, sources, l2)
         z = support_logit(folds[l2][:, 0])
-        for weight in ANCHOR_GRID:
+        for weight in anchor_weights:
             score = z + weight * share_logit
             per = {
                 n: {
@@ -247,6 +250,10 @@ def main(argv: list[str] | None = None) -> None:
         help="held-out JSONL files: pairs sharing a 13-word sequence with their contexts "
         "are left out",
     )  # fmt: skip
+    parser.add_argument(
+        "--anchor-weight", type=float, nargs="+", default=list(ANCHOR_GRID), metavar="W",
+        help="the anchor weights cross-validation chooses among (one value fixes it)",
+    )  # fmt: skip
     args = parser.parse_args(argv)
     started = time.perf_counter()
     scorer = OfflineScorer(args.weights)
@@ -262,7 +269,7 @@ def main(argv: list[str] | None = None) -> None:
     x = _features(verifier, items)
     labels = np.asarray([label for _, label in items])
     sources = [pair.source for pair, _ in items]
-    table, folds = cross_validate(x, labels, sources)
+    table, folds = cross_validate(x, labels, sources, args.anchor_weight)
     best = choose(table)
     chosen = table[best]
     l2, weight = float(chosen["l2"]), float(chosen["anchor_weight"])
@@ -298,6 +305,7 @@ def main(argv: list[str] | None = None) -> None:
         "sources": sorted(set(sources)),
         "added_sources": extra,
         "decontaminated_against": [p.name for p in args.decontaminate],
+        "anchor_weights": list(args.anchor_weight),
         "by_setting": {k: {f: v[f] for f in ("mean_auroc", "floor")} for k, v in table.items()},
         "chosen_per_source": chosen["per"],
     }

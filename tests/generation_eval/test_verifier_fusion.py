@@ -113,6 +113,15 @@ def test_cross_validation_chooses_an_anchor_that_keeps_every_source_above_overla
     assert auroc(list(z[nli]), list(labels[nli] == 0)) > 0.8
 
 
+def test_a_fixed_anchor_weight_limits_the_cross_validation_to_it() -> None:
+    x, labels, sources = _two_kinds_of_source(np.random.default_rng(3))
+    table, _ = cross_validate(x, labels, sources, anchor_weights=(2.0,))
+    assert {v["anchor_weight"] for v in table.values()} == {2.0}
+    assert len(table) == 4  # one row per L2 of the grid
+    full, _ = cross_validate(x, labels, sources)
+    assert table["1.0/2.0"]["mean_auroc"] == pytest.approx(full["1.0/2.0"]["mean_auroc"])
+
+
 def test_fusion_items_read_added_sources_and_leave_out_contaminated_pairs(
     tmp_path: Path,
 ) -> None:
