@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import numpy.typing as npt
@@ -33,6 +33,7 @@ __all__ = [
     "NOT_SUPPORTED",
     "Anchor",
     "Fusion",
+    "anchor_support",
     "anchored",
     "fit_anchor",
     "fit_fusion",
@@ -91,8 +92,12 @@ def support_logit(p: Matrix) -> Matrix:
 class Anchor(BaseModel):
     """The regression's support log-odds ``z`` moved towards a lexical feature, recalibrated.
 
-    P(supported) = sigmoid(scale * (z + weight * logit(feature)) + bias); the not-supported mass
-    keeps the regression's split between contradicted and unsupported. ``weight`` is chosen by
+    With ``against="rest"`` (the first form), P(supported) = sigmoid(scale * (z + weight *
+    logit(feature)) + bias) and the not-supported mass keeps the regression's split between
+    contradicted and unsupported. With ``against="unsupported"``, ``z`` is the log-odds of
+    supported against unsupported only and P(contradicted) stays the regression's: word overlap
+    is evidence against content the context lacks, not against a contradiction (a negated copy
+    of a sentence shares all its words). ``weight`` is chosen by
     leave-one-source-out cross-validation so that the fused score does not fall below the
     feature's own AUROC on any source left out (when some weight of the grid achieves that;
     else the weight that comes closest); ``scale`` and ``bias`` are fitted on the out-of-fold
@@ -105,6 +110,7 @@ class Anchor(BaseModel):
     weight: float
     scale: float = 1.0
     bias: float = 0.0
+    against: Literal["rest", "unsupported"] = "rest"
 
 
 class Fusion(BaseModel):
@@ -138,28 +144,67 @@ class Fusion(BaseModel):
         return anchored(out, full[:, column], self.anchor)
 
 
-def anchored(probs: Matrix, share: Matrix, anchor: Anchor) -> Matrix:
-    """The regression's probabilities ``probs`` with P(supported) moved by the :class:`Anchor`."""
-    moved = anchor.scale * (support_logit(probs[:, 0]) + anchor.weight * lexical_logit(share))
-    supported = 1.0 / (1.0 + np.exp(-(moved + anchor.bias)))
-    mass = probs[:, 1:].sum(axis=1, keepdims=True)
-    split = np.divide(probs[:, 1:], mass, out=np.full_like(probs[:, 1:], 0.5), where=mass > 0)
-    out: Matrix = np.hstack([supported[:, None], split * (1.0 - supported)[:, None]])
+def _sigmoid(z: Matrix) -> Matrix:
+    out: Matrix = 1.0 / (1.0 + np.exp(-z))
     return out
 
 
-def fit_anchor(score: Matrix, positive: Matrix, sample_weight: Matrix) -> tuple[float, float]:
-    """``(scale, bias)`` of the weighted binary logistic regression of ``positive`` on ``score``."""
+def anchor_score(probs: Matrix, share: Matrix, weight: float, against: str) -> Matrix:
+    """The uncalibrated anchored log-odds.
+
+    The regression's support log-odds (against the rest, or against unsupported only) plus
+    ``weight`` times the overlap's.
+    """
+    if against == "unsupported":
+        ratio = probs[:, 0] / np.maximum(probs[:, 0] + probs[:, 2], 1e-300)
+        return support_logit(ratio) + weight * lexical_logit(share)
+    return support_logit(probs[:, 0]) + weight * lexical_logit(share)
+
+
+def anchor_support(probs: Matrix, score: Matrix, against: str) -> Matrix:
+    """P(supported) from an anchored, calibrated ``score``.
+
+    Times 1 - P(contradicted) when the anchor moves supported against unsupported only.
+    """
+    if against == "unsupported":
+        return (1.0 - probs[:, 1]) * _sigmoid(score)
+    return _sigmoid(score)
+
+
+def anchored(probs: Matrix, share: Matrix, anchor: Anchor) -> Matrix:
+    """The regression's probabilities ``probs`` with P(supported) moved by the :class:`Anchor`."""
+    raw = anchor_score(probs, share, anchor.weight, anchor.against)
+    supported = anchor_support(probs, anchor.scale * raw + anchor.bias, anchor.against)
+    if anchor.against == "unsupported":
+        out: Matrix = np.stack([supported, probs[:, 1], 1.0 - probs[:, 1] - supported], axis=1)
+        return np.clip(out, 0.0, 1.0)
+    mass = probs[:, 1:].sum(axis=1, keepdims=True)
+    split = np.divide(probs[:, 1:], mass, out=np.full_like(probs[:, 1:], 0.5), where=mass > 0)
+    out = np.hstack([supported[:, None], split * (1.0 - supported)[:, None]])
+    return out
+
+
+def fit_anchor(
+    score: Matrix, positive: Matrix, sample_weight: Matrix, cap: Matrix | None = None
+) -> tuple[float, float]:
+    """``(scale, bias)`` of the weighted binary logistic regression of ``positive`` on ``score``.
+
+    With ``cap``, P(positive) = cap * sigmoid(scale * score + bias) (``cap`` = 1 -
+    P(contradicted), for the anchor that keeps the contradiction probability).
+    """
     from scipy.optimize import minimize  # type: ignore[import-untyped, unused-ignore]
 
     s = np.asarray(score, dtype=np.float64)
     y = np.asarray(positive, dtype=np.float64)
     w = np.asarray(sample_weight, dtype=np.float64) / float(np.sum(sample_weight))
+    c = np.ones_like(s) if cap is None else np.clip(np.asarray(cap, dtype=np.float64), 1e-9, 1.0)
 
     def loss(theta: Matrix) -> tuple[float, Matrix]:
-        p = 1.0 / (1.0 + np.exp(-(theta[0] * s + theta[1])))
+        q = _sigmoid(theta[0] * s + theta[1])
+        p = c * q
         value = -float((w * (y * np.log(p + 1e-12) + (1 - y) * np.log(1 - p + 1e-12))).sum())
-        g = w * (p - y)
+        # d/dt log p = (1 - q); d/dt log(1 - p) = -p (1 - q) / (1 - p)
+        g = -w * (y * (1 - q) - (1 - y) * p * (1 - q) / (1 - p + 1e-12))
         return value, np.asarray([float((g * s).sum()), float(g.sum())])
 
     result = minimize(loss, np.asarray([1.0, 0.0]), jac=True, method="L-BFGS-B")

@@ -37,11 +37,11 @@ from evalstage.generation_eval.verifier._fusion import (
     FEATURES,
     NOT_SUPPORTED,
     Anchor,
+    anchor_score,
+    anchor_support,
     anchored,
     fit_anchor,
     fit_fusion,
-    lexical_logit,
-    support_logit,
     window_features,
 )
 from evalstage.generation_eval.verifier._metrics import auroc, balanced_accuracy
@@ -184,6 +184,7 @@ def cross_validate(
     labels: np.ndarray,
     sources: list[str],
     anchor_weights: Sequence[float] = ANCHOR_GRID,
+    against: str = "rest",
 ) -> tuple[dict[str, Any], dict[float, np.ndarray]]:
     """Leave-one-source-out AUROC per (L2, anchor weight), beside word overlap alone.
 
@@ -195,14 +196,14 @@ def cross_validate(
     positive = labels == 0
     share = x[:, CONTEXT_OVERLAP]
     lexical = {n: _or_half(auroc(list(share[m]), list(positive[m]))) for n, m in by_source.items()}
-    share_logit = lexical_logit(share)
     table: dict[str, Any] = {}
     folds: dict[float, np.ndarray] = {}
     for l2 in L2_GRID:
         folds[l2] = out_of_fold(x, labels, sources, l2)
-        z = support_logit(folds[l2][:, 0])
         for weight in anchor_weights:
-            score = z + weight * share_logit
+            # Uncalibrated; the ranking within a source is what AUROC reads.
+            raw = anchor_score(folds[l2], share, weight, against)
+            score = anchor_support(folds[l2], raw, against)
             per = {
                 n: {
                     "auroc": _or_half(auroc(list(score[m]), list(positive[m]))),
@@ -254,6 +255,11 @@ def main(argv: list[str] | None = None) -> None:
         "--anchor-weight", type=float, nargs="+", default=list(ANCHOR_GRID), metavar="W",
         help="the anchor weights cross-validation chooses among (one value fixes it)",
     )  # fmt: skip
+    parser.add_argument(
+        "--anchor-against", choices=("unsupported", "rest"), default="unsupported",
+        help="the anchor moves supported against unsupported only, keeping P(contradicted) "
+        "(default), or against both other labels (the first form)",
+    )  # fmt: skip
     args = parser.parse_args(argv)
     started = time.perf_counter()
     scorer = OfflineScorer(args.weights)
@@ -269,16 +275,18 @@ def main(argv: list[str] | None = None) -> None:
     x = _features(verifier, items)
     labels = np.asarray([label for _, label in items])
     sources = [pair.source for pair, _ in items]
-    table, folds = cross_validate(x, labels, sources, args.anchor_weight)
+    table, folds = cross_validate(x, labels, sources, args.anchor_weight, args.anchor_against)
     best = choose(table)
     chosen = table[best]
     l2, weight = float(chosen["l2"]), float(chosen["anchor_weight"])
     share = x[:, CONTEXT_OVERLAP]
     weights = _weights(sources, labels)
+    against = args.anchor_against
     scale, bias = fit_anchor(
-        support_logit(folds[l2][:, 0]) + weight * lexical_logit(share), labels == 0, weights
-    )
-    anchor = Anchor(weight=weight, scale=scale, bias=bias)
+        anchor_score(folds[l2], share, weight, against), labels == 0, weights,
+        cap=1.0 - folds[l2][:, 1] if against == "unsupported" else None,
+    )  # fmt: skip
+    anchor = Anchor(weight=weight, scale=scale, bias=bias, against=against)
     calibrated = anchored(folds[l2], share, anchor)
     predicted = [LABELS[int(i)] for i in calibrated.argmax(axis=1)]
     # Balanced accuracy per left-out source, with the anchor calibrated on every source's
@@ -306,6 +314,7 @@ def main(argv: list[str] | None = None) -> None:
         "added_sources": extra,
         "decontaminated_against": [p.name for p in args.decontaminate],
         "anchor_weights": list(args.anchor_weight),
+        "anchor_against": against,
         "by_setting": {k: {f: v[f] for f in ("mean_auroc", "floor")} for k, v in table.items()},
         "chosen_per_source": chosen["per"],
     }

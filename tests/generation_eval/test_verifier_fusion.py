@@ -59,6 +59,37 @@ def test_the_anchor_survives_the_weights_record() -> None:
     assert Fusion.model_validate(old).anchor is None
 
 
+def test_an_anchor_against_unsupported_keeps_the_contradiction_probability() -> None:
+    rng = np.random.default_rng(4)
+    x = rng.uniform(0, 1, size=(60, len(FEATURES)))
+    plain = _fusion().probabilities(x)
+    moved = _fusion(Anchor(weight=2.0, scale=0.9, bias=0.1, against="unsupported")).probabilities(x)
+    assert np.allclose(moved.sum(axis=1), 1.0) and (moved >= 0).all()
+    assert np.allclose(moved[:, 1], plain[:, 1])
+    # A negated copy shares every word: full overlap cannot outvote a confident contradiction.
+    row = x[:1].copy()
+    row[0, OVERLAP] = 1.0
+    row[0, FEATURES.index("max_contradiction")] = 3.0
+    for against, capped in (("unsupported", True), ("rest", False)):
+        p = _fusion(Anchor(weight=3.0, against=against)).probabilities(row)[0]
+        assert bool(p[0] < p[1]) is capped, against
+    # Without contradiction mass, more overlap still means more support.
+    low, high = x[:1].copy(), x[:1].copy()
+    low[0, OVERLAP], high[0, OVERLAP] = 0.2, 0.9
+    anchor = Anchor(weight=1.0, against="unsupported")
+    assert _fusion(anchor).probabilities(high)[0, 0] > _fusion(anchor).probabilities(low)[0, 0]
+
+
+def test_fit_anchor_with_a_cap_recovers_a_known_calibration() -> None:
+    rng = np.random.default_rng(5)
+    score = rng.normal(0, 2, size=6000)
+    cap = rng.uniform(0.3, 1.0, size=6000)
+    positive = rng.uniform(size=6000) < cap / (1 + np.exp(-(0.7 * score + 0.5)))
+    scale, bias = fit_anchor(score, positive, np.ones(6000), cap=cap)
+    assert scale == pytest.approx(0.7, abs=0.1)
+    assert bias == pytest.approx(0.5, abs=0.15)
+
+
 def test_fit_anchor_recovers_a_known_calibration() -> None:
     rng = np.random.default_rng(1)
     score = rng.normal(0, 2, size=4000)
