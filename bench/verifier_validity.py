@@ -1,12 +1,14 @@
-"""Validity of the offline verifier on held-out sets from four domains, beside simple baselines.
+"""Validity of the offline verifier on held-out and selection sets, beside simple baselines.
 
-``python bench/verifier_validity.py [--heldout DIR]``. Science: every labelled SciFact training
-claim against its whole cited abstract (the shipped claims and the demo corpus; the verifier was
-never trained or tuned on SciFact). From ``DIR`` (default ``$EVALSTAGE_HELDOUT`` or
-``/work/data/heldout``; ``bench/verifier_data/README.md`` says how each file is made from its
-public source): open-domain QA (HaluEval QA: right vs hallucinated answers, with the question),
-summarisation (QAGS: summary sentences against the article) and dialogue (BEGIN: responses
-against their knowledge). None of these was used to train, tune or select anything.
+``python bench/verifier_validity.py [--heldout DIR]``. From ``DIR`` (default
+``$EVALSTAGE_HELDOUT`` or ``/work/data/heldout``; ``bench/verifier_data/README.md`` says how each
+file is made from its public source), held out (never used to train, tune or choose anything):
+open-domain QA (HaluEval QA: right vs hallucinated answers, with the question), summarisation
+(XSumFaith summaries against the article) and dialogue (Q² and DialFact responses against their
+knowledge). Selection sets (:data:`SELECTION`, which ``verifier_select.py`` chooses models on):
+science (every labelled SciFact training claim against its whole cited abstract, from the
+shipped claims and the demo corpus), summarisation (QAGS sentences), dialogue (BEGIN) and the
+meaning-changed SciFact probe.
 
 Each item goes through ``Verifier.verify`` as ``evalstage generation verify`` would (the question
 where the set has one). Baselines on the same items: content-word overlap of the claim with all
