@@ -100,8 +100,9 @@ class Anchor(BaseModel):
     of a sentence shares all its words). ``weight`` is chosen by
     leave-one-source-out cross-validation so that the fused score does not fall below the
     feature's own AUROC on any source left out (when some weight of the grid achieves that;
-    else the weight that comes closest); ``scale`` and ``bias`` are fitted on the out-of-fold
-    scores (calibrated across domains, not in-sample).
+    else the weight that comes closest), or fixed (``fusion --anchor-weight``; the shipped
+    weights' was, see docs/verifier-selection.md); ``scale`` and ``bias`` are fitted on the
+    out-of-fold scores (calibrated across domains, not in-sample).
     """
 
     model_config = ConfigDict(frozen=True)

@@ -12,7 +12,9 @@ cross-validation (every source weighs the same), picks the L2 penalty and the we
 lexical :class:`~generation_eval.verifier._fusion.Anchor`: among the settings whose fused score
 is at or above word overlap's on *every* left-out source, the best mean AUROC plus that worst
 margin. The regression is refitted on all sources, the anchor calibrated on the out-of-fold
-scores, and both stored with the cross-validation table in the weights' JSON record. No
+scores, and both stored with the cross-validation table in the weights' JSON record.
+``--anchor-weight W`` fixes the weight; ``--anchor-against`` says whether the anchor moves
+supported against unsupported only (the default, P(contradicted) kept) or against both. No
 validity-report set is read. Deterministic for the same weights and data.
 """
 
