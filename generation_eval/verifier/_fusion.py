@@ -32,7 +32,9 @@ __all__ = [
     "FEATURES",
     "NOT_SUPPORTED",
     "Anchor",
+    "AnchorForm",
     "Fusion",
+    "anchor_cap",
     "anchor_support",
     "anchored",
     "fit_anchor",
@@ -69,6 +71,8 @@ NOT_SUPPORTED = 3
 """Label index for "contradicted or unsupported" (two-label sources), beside LABELS' 0, 1, 2."""
 
 Matrix = npt.NDArray[np.float64]
+AnchorForm = Literal["rest", "unsupported"]
+"""What an :class:`Anchor` moves supported against: both other labels, or unsupported only."""
 _NAME = re.compile(r"\b(?:[A-Z][A-Za-z0-9'-]+|[A-Za-z]*\d[A-Za-z0-9-]*)\b")
 
 
@@ -111,7 +115,7 @@ class Anchor(BaseModel):
     weight: float
     scale: float = 1.0
     bias: float = 0.0
-    against: Literal["rest", "unsupported"] = "rest"
+    against: AnchorForm = "rest"
 
 
 class Fusion(BaseModel):
@@ -150,26 +154,27 @@ def _sigmoid(z: Matrix) -> Matrix:
     return out
 
 
-def anchor_score(probs: Matrix, share: Matrix, weight: float, against: str) -> Matrix:
+def anchor_cap(probs: Matrix, against: AnchorForm) -> Matrix | None:
+    """The most P(supported) an anchor can give: 1 - P(contradicted), or no cap (``rest``)."""
+    return 1.0 - probs[:, 1] if against == "unsupported" else None
+
+
+def anchor_score(probs: Matrix, share: Matrix, weight: float, against: AnchorForm) -> Matrix:
     """The uncalibrated anchored log-odds.
 
     The regression's support log-odds (against the rest, or against unsupported only) plus
     ``weight`` times the overlap's.
     """
+    supported = probs[:, 0]
     if against == "unsupported":
-        ratio = probs[:, 0] / np.maximum(probs[:, 0] + probs[:, 2], 1e-300)
-        return support_logit(ratio) + weight * lexical_logit(share)
-    return support_logit(probs[:, 0]) + weight * lexical_logit(share)
+        supported = supported / np.maximum(probs[:, 0] + probs[:, 2], 1e-300)
+    return support_logit(supported) + weight * lexical_logit(share)
 
 
-def anchor_support(probs: Matrix, score: Matrix, against: str) -> Matrix:
-    """P(supported) from an anchored, calibrated ``score``.
-
-    Times 1 - P(contradicted) when the anchor moves supported against unsupported only.
-    """
-    if against == "unsupported":
-        return (1.0 - probs[:, 1]) * _sigmoid(score)
-    return _sigmoid(score)
+def anchor_support(probs: Matrix, score: Matrix, against: AnchorForm) -> Matrix:
+    """P(supported) from an anchored, calibrated ``score``: its sigmoid, times the cap if any."""
+    cap = anchor_cap(probs, against)
+    return _sigmoid(score) if cap is None else cap * _sigmoid(score)
 
 
 def anchored(probs: Matrix, share: Matrix, anchor: Anchor) -> Matrix:

@@ -39,6 +39,8 @@ from evalstage.generation_eval.verifier._fusion import (
     FEATURES,
     NOT_SUPPORTED,
     Anchor,
+    AnchorForm,
+    anchor_cap,
     anchor_score,
     anchor_support,
     anchored,
@@ -186,7 +188,7 @@ def cross_validate(
     labels: np.ndarray,
     sources: list[str],
     anchor_weights: Sequence[float] = ANCHOR_GRID,
-    against: str = "rest",
+    against: AnchorForm = "rest",
 ) -> tuple[dict[str, Any], dict[float, np.ndarray]]:
     """Leave-one-source-out AUROC per (L2, anchor weight), beside word overlap alone.
 
@@ -283,10 +285,10 @@ def main(argv: list[str] | None = None) -> None:
     l2, weight = float(chosen["l2"]), float(chosen["anchor_weight"])
     share = x[:, CONTEXT_OVERLAP]
     weights = _weights(sources, labels)
-    against = args.anchor_against
+    against: AnchorForm = args.anchor_against
     scale, bias = fit_anchor(
         anchor_score(folds[l2], share, weight, against), labels == 0, weights,
-        cap=1.0 - folds[l2][:, 1] if against == "unsupported" else None,
+        cap=anchor_cap(folds[l2], against),
     )  # fmt: skip
     anchor = Anchor(weight=weight, scale=scale, bias=bias, against=against)
     calibrated = anchored(folds[l2], share, anchor)
