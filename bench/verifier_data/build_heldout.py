@@ -33,8 +33,10 @@ import csv
 import io
 import json
 import random
+import re
 import subprocess
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -44,6 +46,8 @@ BEGIN = ("google/BEGIN-dataset", "6e65f0d5a1ed1b9574643a7640ff1678d4e979b5")
 Q2 = ("orhonovich/q-squared", "cab6027dc9a50cf73d80caf0858da05c2323c433")
 DIALFACT = ("salesforce/DialFact", "d400b250147e45c106b18e52254b1060f7c1575d")
 XSUM_FAITH = ("violet-zct/fairseq-detect-hallucination", "be14c9f378f8b9c0447c3b3d080263966d157b8c")
+ATTRIBUTION_BENCH = ("OSU-NLP-Group/AttributionBench", "b33329b29946b791649cf66d33e10b5a5bbdc44d")
+CONTRACT_NLI = ("shu7bh/Contract-NLI", "e6f53de2c7b4e62dcca1c389861a81043fb162fa")
 
 HALUEVAL_PATH = "generation/qa/qa_one-turn_data.json"
 HALUEVAL_ITEMS = 500
@@ -63,6 +67,19 @@ DIALFACT_LABELS = {
     "NOT ENOUGH INFO": "unsupported",
 }
 XSUM_SYSTEMS = ("BERTS2S", "Gold", "PtGen", "TConvS2S", "TranS2S")
+ATTRIBUTION_LABELS = {"attributable": "supported", "not attributable": "unsupported"}
+HAGRID_PATH = "data/test_ood_all_subset_balanced.jsonl"
+GENSEARCH_PATHS = (
+    "data/dev_all_subset_balanced.jsonl",
+    "data/test_all_subset_balanced_sampled500.jsonl",
+)
+MAX_REFERENCE_CHARS = 30_000
+CONTRACT_NLI_PATH = "dataset/test.json"
+CONTRACT_NLI_LABELS = {
+    "Entailment": "supported",
+    "Contradiction": "contradicted",
+    "NotMentioned": "unsupported",
+}
 
 Record = dict[str, Any]
 
@@ -246,6 +263,76 @@ def xsum_faith(mirror: Path) -> list[Record]:
     return rows
 
 
+_MARKER = re.compile(r"\s*\[\d+(?:\s*,\s*\d+)*\]")
+
+
+def _attribution_rows(mirror: Path, paths: Sequence[str], subset: str, name: str) -> list[Record]:
+    """One AttributionBench subset: its claims against their references, deduplicated.
+
+    A (question, claim, references) item listed twice counts once; one listed with both labels
+    is dropped.
+    """
+    rows: dict[tuple[str, str, tuple[str, ...]], Record] = {}
+    conflicting: set[tuple[str, str, tuple[str, ...]]] = set()
+    for path in paths:
+        for line in show(mirror, ATTRIBUTION_BENCH, path).splitlines():
+            item = json.loads(line) if line.strip() else {}
+            if item.get("src_dataset") != subset:
+                continue
+            context = [
+                _MARKER.sub("", ref, count=1).strip()[:MAX_REFERENCE_CHARS]
+                for ref in item["references"]
+            ]
+            context = [c for c in context if c]
+            claim = _MARKER.sub("", item["claim"]).strip()
+            if not context or not claim:
+                continue  # no evidence text (75 HAGRID items) or a bare citation
+            key = (item["question"], claim, tuple(context))
+            label = ATTRIBUTION_LABELS[item["attribution_label"]]
+            if key in rows and rows[key]["label"] != label:
+                conflicting.add(key)
+            rows.setdefault(key, {
+                "id": f"{name}_{len(rows)}",
+                "context": context,
+                "claim": claim,
+                "question": item["question"],
+                "label": label,
+                "domain": "open_domain_qa" if subset == "HAGRID" else "generative_search",
+                "source": cite(ATTRIBUTION_BENCH, path),
+            })  # fmt: skip
+    return [row for key, row in rows.items() if key not in conflicting]
+
+
+def hagrid(mirror: Path) -> list[Record]:
+    """HAGRID (GPT-3.5 answers citing MIRACL Wikipedia quotes) from AttributionBench's OOD test."""
+    return _attribution_rows(mirror, (HAGRID_PATH,), "HAGRID", "hagrid")
+
+
+def gensearch(mirror: Path) -> list[Record]:
+    """Generative search engines' answer sentences vs their cited pages (Liu et al. 2023)."""
+    return _attribution_rows(mirror, GENSEARCH_PATHS, "Stanford-GenSearch", "gensearch")
+
+
+def contract_nli(mirror: Path) -> list[Record]:
+    """ContractNLI test: 17 hypotheses per non-disclosure agreement, three labels."""
+    data = json.loads(show(mirror, CONTRACT_NLI, CONTRACT_NLI_PATH))
+    hypotheses = {key: value["hypothesis"] for key, value in data["labels"].items()}
+    rows = []
+    for document in data["documents"]:
+        for key, annotation in document["annotation_sets"][0]["annotations"].items():
+            rows.append(
+                {
+                    "id": f"contract_nli_{document['id']}_{key}",
+                    "context": document["text"],
+                    "claim": hypotheses[key],
+                    "label": CONTRACT_NLI_LABELS[annotation["choice"]],
+                    "domain": "legal_nda",
+                    "source": cite(CONTRACT_NLI, CONTRACT_NLI_PATH),
+                }
+            )
+    return rows
+
+
 def write(out: Path, name: str, rows: list[Record]) -> None:
     with open(out / f"{name}.jsonl", "w", encoding="utf-8") as handle:
         for row in rows:
@@ -264,6 +351,7 @@ def main(argv: list[str] | None = None) -> int:
     builders = (
         ("halueval_qa", halueval_qa), ("qags", qags), ("begin", begin),
         ("q2", q2), ("dialfact", dialfact), ("xsum_faith", xsum_faith),
+        ("hagrid", hagrid), ("gensearch", gensearch), ("contract_nli", contract_nli),
     )  # fmt: skip
     for name, build in builders:
         write(args.out, name, build(args.mirror))

@@ -26,6 +26,7 @@ Sources (the ones ``generation_eval/verifier/train.py`` reads), each read from o
 - wanli_sample: alisawuffles/wanli @ 17190b51baeeea50314e1320563d87a64c630c14
 - expertqa: chaitanyamalaviya/ExpertQA @ 1aa7ba81bd4c083c12ef1aa2fee338f6cb60fa87
 - factcheck_gpt: yuxiaw/Factcheck-GPT @ a9e6a04a953ad880806529c504a679dd1ad06528
+- squad2: chrischute/squad @ 85623adeb9e6639f145081fea9cae2d8f3a26379 (SQuAD 2.0 dev half)
 
 Run::
 
@@ -325,6 +326,38 @@ def load_factcheck_gpt(snap: Snapshot) -> tuple[list[Row], str]:
     return rows, path
 
 
+SQUAD_PATH = "data/dev-v2.0.json"
+
+
+def load_squad2(snap: Snapshot) -> tuple[list[Row], str]:
+    """SQuAD 2.0 answers as the claims they make, against their paragraph.
+
+    A question's first gold answer is supported; the plausible answer crowdworkers gave to a
+    question the paragraph cannot answer (``is_impossible``) is unsupported: its words are in
+    the paragraph, but the answer to *this* question is not. The claim is the question-aware
+    rewrite the verifier itself makes (``answer_claim``), so training sees what it will judge;
+    answers it leaves as they are (six words or more) are skipped. Dev: paragraphs with ``crc32 % 10 == 0``.
+    """
+    from evalstage.generation_eval.verifier._question import answer_claim
+
+    rows: list[Row] = []
+    for article in json.loads(snap.blob(SQUAD_PATH))["data"]:
+        for paragraph in article["paragraphs"]:
+            context = paragraph["context"]
+            split = "dev" if zlib.crc32(context.encode()) % 10 == 0 else "train"
+            for qa in paragraph["qas"]:
+                if qa.get("is_impossible"):
+                    answers, label = qa.get("plausible_answers") or [], "unsupported"
+                else:
+                    answers, label = qa.get("answers") or [], "supported"
+                if not answers or not answers[0]["text"].strip():
+                    continue
+                claim = answer_claim(qa["question"], answers[0]["text"].strip())
+                if claim.rule != "as_is":  # a long span alone: not the claim this question makes
+                    rows.append((context, str(claim), label, split))
+    return rows, SQUAD_PATH
+
+
 @dataclass(frozen=True)
 class Source:
     """A training source: where it comes from and how to convert it."""
@@ -457,6 +490,16 @@ SOURCES = (
         "contradicted, partially-support and irrelevant -> unsupported. Dev = 10% of claims by "
         "crc32.",
         load_factcheck_gpt,
+    ),
+    Source(
+        "squad2",
+        "chrischute/squad",
+        "85623adeb9e6639f145081fea9cae2d8f3a26379",
+        "CC BY-SA 4.0 (SQuAD 2.0, Rajpurkar et al. 2018; Wikipedia text); repo MIT",
+        "The labelled half of the official SQuAD 2.0 dev set (CS224N copy; its other half has "
+        "no answers). Gold answer -> supported; the plausible answer to an unanswerable "
+        "question -> unsupported. Claims rewritten with the question (answer_claim).",
+        load_squad2,
     ),
 )
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-__all__ = ["content_words", "explicit_checks", "has_negation", "numbers"]
+__all__ = ["content_words", "explicit_checks", "has_negation", "numbers", "spelled_numbers"]
 
 _NUMBER = re.compile(r"(?<![A-Za-z])[-+]?\d+(?:[.,]\d+)*(?:\s?%)?")
 _WORD = re.compile(r"[A-Za-z][A-Za-z0-9-]*")
@@ -27,9 +27,41 @@ _STOPWORDS = frozenset(
 )  # fmt: skip
 
 
-def numbers(text: str) -> set[str]:
-    """The numbers in ``text``, normalised (thousands commas removed, ``%`` kept)."""
+_UNITS = [
+    "zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten",
+    "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen",
+    "nineteen",
+]  # fmt: skip
+_TENS = ["twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety"]
+_SPELLED = re.compile(
+    rf"\b(?:({'|'.join(_TENS)})(?:[- ]({'|'.join(_UNITS[1:10])}))?|({'|'.join(_UNITS)}))\b",
+    re.IGNORECASE,
+)
+
+
+def spelled_numbers(text: str) -> set[str]:
+    """The numbers below 100 that ``text`` spells out ("eleven" → 11, "twenty-one" → 21)."""
     found = set()
+    for tens, unit, alone in _SPELLED.findall(text):
+        if alone:
+            found.add(str(_UNITS.index(alone.lower())))
+        else:
+            found.add(
+                str(
+                    10 * (_TENS.index(tens.lower()) + 2)
+                    + (_UNITS.index(unit.lower()) if unit else 0)
+                )
+            )
+    return found
+
+
+def numbers(text: str, spelled: bool = False) -> set[str]:
+    """The numbers in ``text``, normalised (thousands commas removed, ``%`` kept).
+
+    With ``spelled``, also those it spells out below 100 (:func:`spelled_numbers`): a claim's
+    "11 players" is stated by evidence that says "eleven players".
+    """
+    found = spelled_numbers(text) if spelled else set()
     for raw in _NUMBER.findall(text):
         value = raw.replace(" ", "").lstrip("+")
         if re.fullmatch(r"-?\d{1,3}(,\d{3})+(%)?", value):
@@ -57,7 +89,7 @@ def explicit_checks(claim: str, evidence: str) -> dict[str, Any]:
     words found in the evidence (0..1).
     """
     claim_numbers = numbers(claim)
-    missing = sorted(claim_numbers - numbers(evidence))
+    missing = sorted(claim_numbers - numbers(evidence, spelled=True))
     words = content_words(claim)
     coverage = len(words & content_words(evidence)) / len(words) if words else 1.0
     return {

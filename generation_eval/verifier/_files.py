@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from evalstage.evalcore.errors import SuiteError
 from evalstage.evalcore.files import check_writable, write_text_atomic
 from evalstage.evalcore.loaders import load_jsonl
+from evalstage.generation_eval.verifier._discourse import checked_sentences
 from evalstage.generation_eval.verifier._protocol import ClaimVerdict
 from evalstage.generation_eval.verifier._sentences import split_sentences
 from evalstage.generation_eval.verifier._verifier import Verifier
@@ -74,24 +75,34 @@ def combine(verdicts: list[ClaimVerdict]) -> ClaimVerdict:
 
 def verify_texts(
     verifier: Verifier, records: Sequence[tuple[str, Sequence[str], str | None]]
-) -> list[tuple[ClaimVerdict, list[tuple[str, ClaimVerdict]]]]:
+) -> list[tuple[ClaimVerdict, list[tuple[str, ClaimVerdict | None]]]]:
     """Verify ``(claim, contexts, question)`` records whose claims may hold several sentences.
 
-    Every sentence of every claim goes to the verifier in one batch; per record, the combined
-    verdict (:func:`combine`) and each sentence with its own verdict.
+    Every sentence of every claim goes to the verifier in one batch, except those that state
+    nothing to check (:func:`checked_sentences`: "Yes it can.", "I hope this helps."); per
+    record, the combined verdict of the checked sentences (:func:`combine`) and each sentence
+    with its own verdict (``None`` for one left out).
     """
     items: list[tuple[str, Sequence[str]]] = []
     questions: list[str | None] = []
-    spans: list[tuple[int, int]] = []
+    plans: list[list[tuple[str, int | None]]] = []
     for claim, contexts, question in records:
         sentences = split_sentences(claim) or [claim.strip()]
-        spans.append((len(items), len(items) + len(sentences)))
-        items += [(s, contexts) for s in sentences]
-        questions += [question] * len(sentences)
+        plan: list[tuple[str, int | None]] = []
+        checked_ones = checked_sentences(sentences, question)
+        for sentence, checked in zip(sentences, checked_ones, strict=True):
+            plan.append((sentence, len(items) if checked else None))
+            if checked:
+                items.append((sentence, contexts))
+                questions.append(question)
+        plans.append(plan)
     verdicts = verifier.verify(items, questions)
     return [
-        (combine(verdicts[a:b]), [(items[i][0], verdicts[i]) for i in range(a, b)])
-        for a, b in spans
+        (
+            combine([verdicts[i] for _, i in plan if i is not None]),
+            [(text, None if i is None else verdicts[i]) for text, i in plan],
+        )
+        for plan in plans
     ]
 
 
@@ -103,7 +114,9 @@ def verify_file(input_path: str | Path, output_path: str | Path, verifier: Verif
     claim the scorer could not judge — its request failed — has ``"label": "error"``, null
     scores and ``"error"``; the other lines are still written), plus
     ``"sentences"`` (each sentence's label and support) when the claim has several sentences:
-    each is verified on its own and the weakest decides (:func:`combine`). With a ``question``,
+    each is verified on its own and the weakest decides (:func:`combine`); a sentence that
+    states nothing to check ("Yes it can.") is listed with ``"skipped"`` instead and does not
+    count, unless every sentence is such. With a ``question``,
     a short answer is rewritten into the claim it makes first (``"claim_from_question"``). Every
     line is validated before anything is scored; a bad line raises :class:`SuiteError` naming
     the file, line and field, and no output is written. The output is written atomically.
@@ -129,6 +142,8 @@ def verify_file(input_path: str | Path, output_path: str | Path, verifier: Verif
         if len(parts) > 1:
             row["sentences"] = [
                 {"text": text, "label": v.label, "support": round(v.support, 4)}
+                if v is not None
+                else {"text": text, "skipped": "states nothing to check"}
                 for text, v in parts
             ]
         lines.append(json.dumps(row, ensure_ascii=False))

@@ -241,7 +241,7 @@ def window_features(
     best = int(np.argmax(overlap))
     checks = explicit_checks(words_of, windows[best])
     everything = " ".join(contexts) if contexts else " ".join(windows)
-    missing_numbers = sorted(numbers(words_of) - numbers(everything))
+    missing_numbers = sorted(numbers(words_of) - numbers(everything, spelled=True))
     names = _names(words_of)
     present = everything.lower()
     absent = sorted(n for n in names if n not in present)

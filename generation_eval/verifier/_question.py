@@ -15,6 +15,8 @@ question shapes with a few rules (no parser, deterministic) and says which rule 
   ANSWER" ("did" kept: grammatical without inflecting the verb);
 - ``wh_be_place``: "Where/When is|was SUBJ?" → "SUBJ is|was in ANSWER";
 - ``how_many``: "How many|much N do SUBJ VERB?" → "SUBJ do VERB ANSWER N";
+- ``wh_prep``: "In what year did SUBJ VERB REST?" → "SUBJ VERB REST in ANSWER" (a
+  preposition before the question word: "By what name is X known?" → "X is known by ANSWER");
 - ``in_situ``: "... starring which actress?" → "... starring ANSWER";
 - ``wh_verb``: "Who directed X?" → "ANSWER directed X";
 - ``polar``: a yes/no question answered yes or no → "Yes: QUESTION" / "No: QUESTION" with
@@ -38,12 +40,17 @@ _AUX_OTHER = {"has", "have", "had", "can", "could", "will", "would", "should", "
 _AUX = _AUX_BE | _AUX_DO | _AUX_OTHER
 _TIME_NOUNS = {"year", "date", "month", "day", "century", "decade", "time", "season"}
 _WH = {"who", "whom", "whose", "what", "which", "where", "when", "how"}
+_PREPOSITIONS = {"in", "on", "at", "by", "for", "from", "to", "during", "since", "until", "of",
+                 "under", "after", "before", "with", "into", "through"}  # fmt: skip
 _VERBISH = re.compile(
     r"\b(?:is|are|was|were|be|been|has|have|had|do|does|did|can|could|will|would|should|may|"
     r"might|must|\w+ed|\w+es)\b",
     re.IGNORECASE,
 )
-_PARTICIPLE = re.compile(r"[a-z]+(?:ed|en)|born|held|built|made|found|set|buried|shot|won|hit")
+_PARTICIPLE = re.compile(
+    r"[a-z]+(?:ed|en)|born|held|built|made|found|set|buried|shot|won|hit|known|shown|grown|drawn"
+    r"|thrown"
+)
 _WORD = re.compile(r"\S+")
 
 
@@ -153,6 +160,25 @@ def _rewrite_clause(words: list[str], answer: str) -> tuple[str, str] | None:
     return f"{answer} {' '.join(rest[1:])}", "wh_verb"
 
 
+def _rewrite_fronted(words: list[str], lowered: list[str], answer: str) -> str | None:
+    """"In what year did SUBJ VERB REST?" → "SUBJ VERB REST in ANSWER"; None if no fit.
+
+    The auxiliary "did" is dropped (where the subject ends is unknown, so it cannot be put back
+    before the verb); a "be" auxiliary goes before a final participle ("X is known by A").
+    """
+    if len(lowered) < 4 or lowered[0] not in _PREPOSITIONS or lowered[1] not in {"what", "which"}:
+        return None
+    aux_at = next((i for i, w in enumerate(lowered[2:6], start=2) if w in _AUX), None)
+    if aux_at is None or aux_at + 1 >= len(words):
+        return None
+    aux, after, place = words[aux_at], words[aux_at + 1 :], f"{lowered[0]} {answer}"
+    if aux.lower() in _AUX_DO and len(after) >= 2:
+        return f"{' '.join(after)} {place}"
+    if len(after) >= 2 and _PARTICIPLE.fullmatch(after[-1].lower()):
+        return f"{_subject_verb(after, aux)} {place}"
+    return f"{' '.join(after)} {aux} {place}"
+
+
 def answer_claim(question: str | None, answer: str) -> AnswerClaim:
     """The claim ``answer`` makes as a reply to ``question`` (see the module docstring)."""
     if not question or not question.strip() or not is_short_answer(answer):
@@ -176,6 +202,9 @@ def answer_claim(question: str | None, answer: str) -> AnswerClaim:
                 lead = " ".join(words[:start])
                 text, rule = rewritten
                 return AnswerClaim(_sentence(f"{lead} {text}"), rule)
+    fronted = _rewrite_fronted(words, lowered, short)
+    if fronted is not None:
+        return AnswerClaim(_sentence(fronted), "wh_prep")
     for i, w in enumerate(lowered):
         if i > 0 and w in {"which", "what", "whom", "who"}:
             # In situ: the question phrase runs from its word to the end of the question.

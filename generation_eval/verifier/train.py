@@ -66,6 +66,7 @@ SOURCES: dict[str, str] = {
     "wanli_sample": "CC BY 4.0",
     "expertqa": "MIT",
     "factcheck_gpt": "Apache-2.0",
+    "squad2": "CC BY-SA 4.0",
 }
 """The sources a training run reads, with their licences (``docs/verifier.md`` has the details).
 
