@@ -57,7 +57,7 @@ from evalstage.generation_eval._probe_scores import (
 )
 from evalstage.generation_eval._variants import CaseVariant
 from evalstage.generation_eval.judge import JudgeScore
-from evalstage.generation_eval.verifier import Verifier
+from evalstage.generation_eval.verifier import Verifier, checked_sentences
 
 STAGE = "generation"
 
@@ -187,6 +187,11 @@ def _examine(item: CaseVariant, output: Generation) -> tuple[dict[str, Any], Ans
     if abstention.detected:  # its citation format is still checked (above)
         return found, None
     claims = [c for c in claims if not detect_abstention(c.text).detected]
+    checked = checked_sentences([c.text for c in claims], item.question)
+    if not all(checked):  # "Sure!", "I hope this helps.": nothing to check, so not counted
+        pairs = list(zip(claims, checked, strict=True))
+        found["claims_not_checked"] = [c.text for c, keep in pairs if not keep]
+        claims = [c for c, keep in pairs if keep]
     passages = [passage_text(p) for p in item.passages]
     return found, AnswerCheck(claims=claims, passages=passages, question=item.question)
 

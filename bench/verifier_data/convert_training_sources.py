@@ -336,7 +336,8 @@ def load_squad2(snap: Snapshot) -> tuple[list[Row], str]:
     question the paragraph cannot answer (``is_impossible``) is unsupported: its words are in
     the paragraph, but the answer to *this* question is not. The claim is the question-aware
     rewrite the verifier itself makes (``answer_claim``), so training sees what it will judge;
-    answers it leaves as they are (six words or more) are skipped. Dev: paragraphs with ``crc32 % 10 == 0``.
+    answers it leaves as they are (six words or more) are skipped. Dev: paragraphs with
+    ``crc32 % 10 == 0``.
     """
     from evalstage.generation_eval.verifier._question import answer_claim
 

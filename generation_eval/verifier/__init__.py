@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from evalstage.generation_eval.verifier._build import VerifierSpec, build_verifier
 from evalstage.generation_eval.verifier._cache import PairCache
+from evalstage.generation_eval.verifier._discourse import checked_sentences, states_nothing
 from evalstage.generation_eval.verifier._files import verify_file
 from evalstage.generation_eval.verifier._protocol import LABELS, ClaimVerdict, PairScorer
 from evalstage.generation_eval.verifier._sentences import split_sentences
@@ -38,6 +39,8 @@ __all__ = [
     "Verifier",
     "VerifierSpec",
     "build_verifier",
+    "checked_sentences",
     "split_sentences",
+    "states_nothing",
     "verify_file",
 ]

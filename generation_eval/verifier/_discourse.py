@@ -4,16 +4,16 @@ A reply often opens or closes with a sentence that makes no claim: "Yes it can."
 did.", "I agree!", "Haha.", "Great question!", "I hope this helps." An NLI model asked whether
 the context supports "It sure did." says no, and since the weakest sentence of an answer
 decides its verdict, one such sentence would make a faithful reply unsupported. Claim
-extractors of LLM-based tools (RAGAS, FActScore) never produce such sentences; here
+extractors of LLM-based tools (RAGAS, FActScore) are built to skip such sentences; here
 :func:`states_nothing` finds them by rule, so that they are left out of verification (and
 reported as left out) whenever the text has another sentence to check.
 
 A sentence states nothing when, lower-cased and without punctuation, it is one of the
-:data:`PLEASANTRIES`, or it has at most :data:`MAX_WORDS` words, every one of them in
+:data:`PLEASANTRIES`, or it has at most :data:`MAX_WORDS` words and no digit, every word in
 :data:`DISCOURSE` (interjections, acknowledgements, pronouns and auxiliaries: "oh cool", "me
 too", "yes you are right", "no not even"). One exception: asked a yes/no question ("Did the
-drug reduce mortality?"), a sentence with a yes/no word (:data:`POLAR`: "It sure did.",
-"No.") is the answer, so it is kept (the question-aware rewrite turns it into a claim).
+drug reduce mortality?"), a sentence with a yes/no word (:data:`POLAR`: "It sure did.", "No.")
+is the answer, so it is kept (the question-aware rewrite turns it into a claim).
 """
 
 from __future__ import annotations
@@ -76,8 +76,8 @@ def states_nothing(sentence: str, question: str | None = None) -> bool:
     """Whether ``sentence`` makes no claim to check (rules in the module docstring)."""
     flat = sentence.lower().replace("’", "'")
     words = _TOKEN.findall(flat.replace("'", " "))
-    if not words:
-        return False  # a number or a symbol alone: left to the verifier
+    if not words or re.search(r"\d", flat):
+        return False  # a number says something ("It was not 1945."); a symbol alone is left too
     joined = " ".join(re.findall(r"[a-z']+", flat))
     if any(p.fullmatch(joined) for p in PLEASANTRIES):
         return True

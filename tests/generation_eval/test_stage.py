@@ -183,3 +183,18 @@ def test_structured_citations_pair_with_their_sentences_before_abstentions_are_d
     assert score_generation(bad, Verifier(LexicalScorer())).results[0].failure_category == (
         "formatting"
     )
+
+
+def test_courtesy_sentences_are_not_counted_as_claims():
+    v, _ = _variants()
+    item = v["num"]
+    n = cite(item, "d1")
+    polite = f"Great question! {RIGHT.format(n=n)} I hope this helps."
+    _, r = _score({item.key: item}, {item.key: polite})
+    result = r[item.key]
+    assert result.outcome == "pass", result.reason
+    assert result.scores["faithfulness"] == 1.0
+    assert result.details["claims_not_checked"] == ["Great question!", "I hope this helps."]
+    assert [c["text"] for c in result.details["claims"]] == [
+        RIGHT.format(n=n).replace(f" [{n}]", "")
+    ]

@@ -37,6 +37,12 @@ from evalstage.generation_eval.verifier._question import answer_claim, is_short_
          "polar"),
         ("Name the capital of France.", "Paris", "Name the capital of France? Paris.",
          "appended"),
+        ("In what year did the Normans conquer England?", "1066",
+         "The Normans conquer England in 1066.", "wh_prep"),
+        ("By what name is the Prince of Wales known?", "Charles",
+         "The Prince of Wales is known by Charles.", "wh_prep"),
+        ("In which country is Normandy located?", "France", "Normandy is located in France.",
+         "wh_prep"),
     ],
 )  # fmt: skip
 def test_answer_claim_rules(question: str, answer: str, claim: str, rule: str) -> None:
