@@ -3,8 +3,10 @@
 ``python bench/verifier_validity.py [--heldout DIR]``. From ``DIR`` (default
 ``$EVALSTAGE_HELDOUT`` or ``/work/data/heldout``; ``bench/verifier_data/README.md`` says how each
 file is made from its public source), held out (never used to train, tune or choose anything):
-open-domain QA (HaluEval QA: right vs hallucinated answers, with the question), summarisation
-(XSumFaith summaries against the article) and dialogue (Q² and DialFact responses against their
+open-domain QA (HaluEval QA: right vs hallucinated answers, with the question; HAGRID: cited
+answers vs Wikipedia quotes, with the question), generative search (answers of search engines vs
+the pages they cite), legal (ContractNLI hypotheses vs the agreement), summarisation (XSumFaith
+summaries against the article) and dialogue (Q² and DialFact responses against their
 knowledge). Selection sets (:data:`SELECTION`, which ``verifier_select.py`` chooses models on):
 science (every labelled SciFact training claim against its whole cited abstract, from the
 shipped claims and the demo corpus), summarisation (QAGS sentences), dialogue (BEGIN) and the
