@@ -1,6 +1,6 @@
 """Build the verifier's held-out evaluation sets (evaluation only: never train on these).
 
-Makes three JSONL files in ``--out``, one object per line with ``id, context, claim,
+Makes nine JSONL files in ``--out``, one object per line with ``id, context, claim,
 [question], label, domain, source`` (+ the extra fields noted), labels ``supported`` /
 ``unsupported``; all sampling uses ``random.Random(0)``:
 
@@ -15,6 +15,8 @@ Makes three JSONL files in ``--out``, one object per line with ``id, context, cl
   ``{cmu-dog,topicalchat,wow}/begin_dev_*.tsv`` and ``wow/begin_test_wow.tsv``. "Fully
   attributable" -> supported, "Not fully attributable" -> unsupported, "Generic" dropped; 500 of
   each; extra fields ``dialogue_history`` and ``model``.
+- ``q2``, ``dialfact``, ``xsum_faith``, ``hagrid``, ``gensearch``, ``contract_nli``: see
+  README.md in this folder (sources, licences, label mapping).
 
 Run::
 
