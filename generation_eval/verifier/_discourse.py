@@ -21,13 +21,14 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from evalstage.generation_eval.verifier._question import is_polar_question
+
 __all__ = [
     "DISCOURSE",
     "MAX_WORDS",
     "PLEASANTRIES",
     "POLAR",
     "checked_sentences",
-    "is_polar_question",
     "states_nothing",
 ]
 
@@ -59,17 +60,7 @@ PLEASANTRIES = tuple(
     )
 )
 """Whole sentences (lower case, no punctuation) that are courtesy, not content."""
-_AUX = frozenset(
-    {"is", "are", "was", "were", "do", "does", "did", "has", "have", "had", "can", "could",
-     "will", "would", "should", "may", "might", "must", "shall", "am"}
-)  # fmt: skip
 _TOKEN = re.compile(r"[a-z]+")
-
-
-def is_polar_question(question: str | None) -> bool:
-    """Whether ``question`` asks yes or no (it opens with an auxiliary: "Did ...", "Is ...")."""
-    words = _TOKEN.findall((question or "").lower())
-    return bool(words) and words[0] in _AUX
 
 
 def states_nothing(sentence: str, question: str | None = None) -> bool:

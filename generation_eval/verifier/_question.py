@@ -32,12 +32,13 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["AnswerClaim", "answer_claim", "is_short_answer"]
+__all__ = ["AnswerClaim", "answer_claim", "is_polar_question", "is_short_answer"]
 
 _AUX_BE = {"is", "are", "was", "were"}
 _AUX_DO = {"do", "does", "did"}
 _AUX_OTHER = {"has", "have", "had", "can", "could", "will", "would", "should", "may", "might"}
 _AUX = _AUX_BE | _AUX_DO | _AUX_OTHER
+_POLAR_OPENERS = _AUX | {"am", "must", "shall"}
 _TIME_NOUNS = {"year", "date", "month", "day", "century", "decade", "time", "season"}
 _WH = {"who", "whom", "whose", "what", "which", "where", "when", "how"}
 _PREPOSITIONS = {"in", "on", "at", "by", "for", "from", "to", "during", "since", "until", "of",
@@ -63,6 +64,12 @@ class AnswerClaim(str):
         value = super().__new__(cls, text)
         value.rule = rule
         return value
+
+
+def is_polar_question(question: str | None) -> bool:
+    """Whether ``question`` asks yes or no (it opens with an auxiliary: "Did ...", "Is ...")."""
+    words = re.findall(r"[a-z]+", (question or "").lower())
+    return bool(words) and words[0] in _POLAR_OPENERS
 
 
 def is_short_answer(answer: str) -> bool:
@@ -161,7 +168,7 @@ def _rewrite_clause(words: list[str], answer: str) -> tuple[str, str] | None:
 
 
 def _rewrite_fronted(words: list[str], lowered: list[str], answer: str) -> str | None:
-    """"In what year did SUBJ VERB REST?" → "SUBJ VERB REST in ANSWER"; None if no fit.
+    """Rewrite "In what year did SUBJ VERB REST?" as "SUBJ VERB REST in ANSWER"; None if no fit.
 
     The auxiliary "did" is dropped (where the subject ends is unknown, so it cannot be put back
     before the verb); a "be" auxiliary goes before a final participle ("X is known by A").
