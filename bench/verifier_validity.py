@@ -6,7 +6,7 @@ file is made from its public source), held out (never used to train, tune or cho
 open-domain QA (HaluEval QA: right vs hallucinated answers, with the question; HAGRID: cited
 answers vs Wikipedia quotes, with the question), generative search (answers of search engines vs
 the pages they cite), legal (ContractNLI hypotheses vs the agreement), summarisation (XSumFaith
-summaries against the article) and dialogue (Q² and DialFact responses against their
+and FIB summaries against the article) and dialogue (Q² and DialFact responses against their
 knowledge). Selection sets (:data:`SELECTION`, which ``verifier_select.py`` chooses models on):
 science (every labelled SciFact training claim against its whole cited abstract, from the
 shipped claims and the demo corpus), summarisation (QAGS sentences), dialogue (BEGIN) and the
@@ -49,6 +49,7 @@ SETS = {
     "hagrid": ("open-domain QA", "HAGRID cited answers vs Wikipedia quotes (with question)"),
     "gensearch": ("generative search", "Generative search engines' answers vs cited pages"),
     "contract_nli": ("legal", "ContractNLI hypotheses vs non-disclosure agreement"),
+    "fib": ("summarisation", "FIB news summaries vs article (XSum, CNN/DM)"),
     "scifact": ("science", "SciFact claims vs cited abstract"),
     "qags": ("summarisation", "QAGS summary sentences vs article"),
     "begin": ("dialogue", "BEGIN responses vs knowledge"),

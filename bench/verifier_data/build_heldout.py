@@ -1,6 +1,6 @@
 """Build the verifier's held-out evaluation sets (evaluation only: never train on these).
 
-Makes nine JSONL files in ``--out``, one object per line with ``id, context, claim,
+Makes ten JSONL files in ``--out``, one object per line with ``id, context, claim,
 [question], label, domain, source`` (+ the extra fields noted), labels ``supported`` /
 ``unsupported``; all sampling uses ``random.Random(0)``:
 
@@ -15,7 +15,7 @@ Makes nine JSONL files in ``--out``, one object per line with ``id, context, cla
   ``{cmu-dog,topicalchat,wow}/begin_dev_*.tsv`` and ``wow/begin_test_wow.tsv``. "Fully
   attributable" -> supported, "Not fully attributable" -> unsupported, "Generic" dropped; 500 of
   each; extra fields ``dialogue_history`` and ``model``.
-- ``q2``, ``dialfact``, ``xsum_faith``, ``hagrid``, ``gensearch``, ``contract_nli``: see
+- ``q2``, ``dialfact``, ``xsum_faith``, ``hagrid``, ``gensearch``, ``contract_nli``, ``fib``: see
   README.md in this folder (sources, licences, label mapping).
 
 Run::
@@ -50,6 +50,42 @@ DIALFACT = ("salesforce/DialFact", "d400b250147e45c106b18e52254b1060f7c1575d")
 XSUM_FAITH = ("violet-zct/fairseq-detect-hallucination", "be14c9f378f8b9c0447c3b3d080263966d157b8c")
 ATTRIBUTION_BENCH = ("OSU-NLP-Group/AttributionBench", "b33329b29946b791649cf66d33e10b5a5bbdc44d")
 CONTRACT_NLI = ("shu7bh/Contract-NLI", "e6f53de2c7b4e62dcca1c389861a81043fb162fa")
+FIB = ("r-three/fib", "1d48ee2e52ac3f8ded69f4593db255ae2ba12200")
+FIB_CORPORA = ("xsum", "cnn_dm")
+FIB_PATHS = {
+    "xsum": tuple(
+        f"multiple_choice-dataset/xsum/fib/binary_choice-using_{m}_distractors.jsonl"
+        for m in (
+            "bart-base",
+            "bart-large",
+            "bloom-560m",
+            "distil-bart",
+            "distil-pegasus",
+            "pegasus",
+            "t5-large",
+        )
+    ),
+    "cnn_dm": tuple(
+        f"multiple_choice-dataset/cnn_dm/fib/binary_choice-using_{m}_distractors.jsonl"
+        for m in (
+            "banditsumm",
+            "bert_lstm_pn_rl",
+            "heter_graph",
+            "lead3",
+            "matchsumm",
+            "mi_unsup",
+            "neusumm",
+            "oracle_disco",
+            "oracle",
+            "pacsum_bert",
+            "pacsum_tfidf",
+            "refresh",
+            "rnn_ext_rl",
+            "textrank",
+            "textrank_st",
+        )
+    ),
+}
 
 HALUEVAL_PATH = "generation/qa/qa_one-turn_data.json"
 HALUEVAL_ITEMS = 500
@@ -335,6 +371,59 @@ def contract_nli(mirror: Path) -> list[Record]:
     return rows
 
 
+_SENTENCE_TAG = re.compile(r"\s*</?t>\s*")
+
+
+def _fib_text(text: str) -> str:
+    """FIB's CNN/DM summaries mark sentences with ``<t>`` tags; plain text without them."""
+    return " ".join(_SENTENCE_TAG.sub(" ", text).split())
+
+
+def fib(mirror: Path, overlapping: set[tuple[str, ...]]) -> list[Record]:
+    """FIB: per news article, its consistent summary and one of its inconsistent ones.
+
+    An article sharing a 13-word sequence with ``overlapping`` (the other summarisation sets'
+    articles) is left out, so that FIB's figure is of articles no other set holds.
+    """
+    from evalstage.generation_eval.verifier._pairs import ngrams
+
+    articles: dict[tuple[str, str], dict[str, Any]] = {}
+    for corpus in FIB_CORPORA:
+        for path in FIB_PATHS[corpus]:
+            for line in show(mirror, FIB, path).splitlines():
+                item = json.loads(line) if line.strip() else {}
+                if not item:
+                    continue
+                entry = articles.setdefault((corpus, item["id"]), {
+                    "context": _fib_text(item["input"]),
+                    "correct": _fib_text(item["correct_choice"]),
+                    "wrong": set(), "path": path,
+                })  # fmt: skip
+                entry["wrong"] |= {_fib_text(c) for c in item["list_choices"]} - {entry["correct"]}
+    rng = random.Random(0)
+    rows: list[Record] = []
+    dropped = 0
+    for (corpus, docid), entry in sorted(articles.items()):
+        if not entry["wrong"] or ngrams(entry["context"]) & overlapping:
+            dropped += 1
+            continue
+        wrong = rng.choice(sorted(entry["wrong"]))
+        for label, claim in (("supported", entry["correct"]), ("unsupported", wrong)):
+            rows.append(
+                {
+                    "id": f"fib_{corpus}_{docid}_{label}",
+                    "context": entry["context"],
+                    "claim": claim,
+                    "label": label,
+                    "domain": f"summarization_{corpus}",
+                    "source": cite(FIB, f"multiple_choice-dataset/{corpus}/fib/"),
+                }
+            )
+    print("FIB articles", len(articles), "left out (overlap or no wrong summary)", dropped)
+    rng.shuffle(rows)
+    return rows
+
+
 def write(out: Path, name: str, rows: list[Record]) -> None:
     with open(out / f"{name}.jsonl", "w", encoding="utf-8") as handle:
         for row in rows:
@@ -355,8 +444,16 @@ def main(argv: list[str] | None = None) -> int:
         ("q2", q2), ("dialfact", dialfact), ("xsum_faith", xsum_faith),
         ("hagrid", hagrid), ("gensearch", gensearch), ("contract_nli", contract_nli),
     )  # fmt: skip
+    built = {}
     for name, build in builders:
-        write(args.out, name, build(args.mirror))
+        built[name] = build(args.mirror)
+        write(args.out, name, built[name])
+    from evalstage.generation_eval.verifier._pairs import ngrams
+
+    summaries = {
+        g for name in ("qags", "xsum_faith") for row in built[name] for g in ngrams(row["context"])
+    }
+    write(args.out, "fib", fib(args.mirror, summaries))
     return 0
 
 
