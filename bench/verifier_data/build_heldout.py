@@ -1,6 +1,6 @@
 """Build the verifier's held-out evaluation sets (evaluation only: never train on these).
 
-Makes ten JSONL files in ``--out``, one object per line with ``id, context, claim,
+Makes eleven JSONL files in ``--out``, one object per line with ``id, context, claim,
 [question], label, domain, source`` (+ the extra fields noted), labels ``supported`` /
 ``unsupported``; all sampling uses ``random.Random(0)``:
 
@@ -15,7 +15,7 @@ Makes ten JSONL files in ``--out``, one object per line with ``id, context, clai
   ``{cmu-dog,topicalchat,wow}/begin_dev_*.tsv`` and ``wow/begin_test_wow.tsv``. "Fully
   attributable" -> supported, "Not fully attributable" -> unsupported, "Generic" dropped; 500 of
   each; extra fields ``dialogue_history`` and ``model``.
-- ``q2``, ``dialfact``, ``xsum_faith``, ``hagrid``, ``gensearch``, ``contract_nli``, ``fib``: see
+- ``q2``, ``dialfact``, ``xsum_faith``, ``hagrid``, ``gensearch``, ``contract_nli``, ``fib``, ``frank``: see
   README.md in this folder (sources, licences, label mapping).
 
 Run::
@@ -52,6 +52,11 @@ ATTRIBUTION_BENCH = ("OSU-NLP-Group/AttributionBench", "b33329b29946b791649cf66d
 CONTRACT_NLI = ("shu7bh/Contract-NLI", "e6f53de2c7b4e62dcca1c389861a81043fb162fa")
 FIB = ("r-three/fib", "1d48ee2e52ac3f8ded69f4593db255ae2ba12200")
 FIB_CORPORA = ("xsum", "cnn_dm")
+FRANK = ("artidoro/frank", "80a88fb12cc0bfc17ff6ee2c5ebb0c4f4dd8a5f4")
+FRANK_ARTICLES = ("artidoro/frank", "5860706bda0641136d10d27ead52c5f6ae79630e")
+FRANK_ANNOTATIONS = "data/human_annotations.json"
+FRANK_ARTICLE_DIR = "data/articles-wbertscore-json"
+FRANK_SYSTEMS = ("bart", "bert_sum", "bus", "pgn", "s2s")
 FIB_PATHS = {
     "xsum": tuple(
         f"multiple_choice-dataset/xsum/fib/binary_choice-using_{m}_distractors.jsonl"
@@ -424,6 +429,54 @@ def fib(mirror: Path, overlapping: set[tuple[str, ...]]) -> list[Record]:
     return rows
 
 
+def frank(mirror: Path, overlapping: set[tuple[str, ...]]) -> list[Record]:
+    """FRANK's CNN/DM half: five systems' summaries of 250 articles, judged sentence by sentence.
+
+    A summary with ``Factuality`` 1.0 (no annotated error in any sentence) is supported, any
+    other unsupported, as in AggreFact. The released ``data/benchmark_data.json`` is over 4 MiB
+    and absent from the snapshot, so the article and each system's summary are read from the
+    per-article files of the repository's first data commit; the labels from the final one.
+    Its XSum half is left out: it holds the XSumFaith systems' summaries of the same BBC
+    articles (and 78 of its 996 summaries are factual). An article sharing a 13-word sequence
+    with ``overlapping`` is left out.
+    """
+    from evalstage.generation_eval.verifier._pairs import ngrams
+
+    labels = {
+        (row["hash"], row["model_name"]): float(row["Factuality"])
+        for row in json.loads(show(mirror, FRANK, FRANK_ANNOTATIONS))
+        if row["dataset"] == "cnndm"
+    }
+    rows: list[Record] = []
+    dropped = set()
+    for docid in sorted({h for h, _ in labels}):
+        article = json.loads(show(mirror, FRANK_ARTICLES, f"{FRANK_ARTICLE_DIR}/{docid}.json"))
+        context = " ".join(article["article"].split())
+        if ngrams(context) & overlapping:
+            dropped.add(docid)
+            continue
+        for system in FRANK_SYSTEMS:
+            factuality = labels.get((docid, system))
+            if factuality is None:
+                continue
+            rows.append(
+                {
+                    "id": f"frank_cnndm_{docid}_{system}",
+                    "context": context,
+                    "claim": " ".join(article[system].split()),
+                    "label": "supported" if factuality == 1.0 else "unsupported",
+                    "domain": "summarization_cnndm",
+                    "source": cite(FRANK, FRANK_ANNOTATIONS)
+                    + f"; text: {cite(FRANK_ARTICLES, FRANK_ARTICLE_DIR)}",
+                    "model": system,
+                    "factuality": factuality,
+                }
+            )
+    print("FRANK CNN/DM articles left out (overlap)", len(dropped))
+    random.Random(0).shuffle(rows)
+    return rows
+
+
 def write(out: Path, name: str, rows: list[Record]) -> None:
     with open(out / f"{name}.jsonl", "w", encoding="utf-8") as handle:
         for row in rows:
@@ -453,7 +506,10 @@ def main(argv: list[str] | None = None) -> int:
     summaries = {
         g for name in ("qags", "xsum_faith") for row in built[name] for g in ngrams(row["context"])
     }
-    write(args.out, "fib", fib(args.mirror, summaries))
+    built["fib"] = fib(args.mirror, summaries)
+    write(args.out, "fib", built["fib"])
+    summaries |= {g for row in built["fib"] for g in ngrams(row["context"])}
+    write(args.out, "frank", frank(args.mirror, summaries))
     return 0
 
 
