@@ -5,8 +5,8 @@
 file is made from its public source), held out (never used to train, tune or choose anything):
 open-domain QA (HaluEval QA: right vs hallucinated answers, with the question; HAGRID: cited
 answers vs Wikipedia quotes, with the question), generative search (answers of search engines vs
-the pages they cite), legal (ContractNLI hypotheses vs the agreement), summarisation (XSumFaith
-and FIB summaries against the article) and dialogue (Q² and DialFact responses against their
+the pages they cite), legal (ContractNLI hypotheses vs the agreement), summarisation (XSumFaith,
+FIB and FRANK summaries against the article) and dialogue (Q² and DialFact responses against their
 knowledge). Selection sets (:data:`SELECTION`, which ``verifier_select.py`` chooses models on):
 science (every labelled SciFact training claim against its whole cited abstract, from the
 shipped claims and the demo corpus), summarisation (QAGS sentences), dialogue (BEGIN) and the
@@ -50,6 +50,7 @@ SETS = {
     "gensearch": ("generative search", "Generative search engines' answers vs cited pages"),
     "contract_nli": ("legal", "ContractNLI hypotheses vs non-disclosure agreement"),
     "fib": ("summarisation", "FIB news summaries vs article (XSum, CNN/DM)"),
+    "frank": ("summarisation", "FRANK CNN/DM system summaries vs article"),
     "scifact": ("science", "SciFact claims vs cited abstract"),
     "qags": ("summarisation", "QAGS summary sentences vs article"),
     "begin": ("dialogue", "BEGIN responses vs knowledge"),

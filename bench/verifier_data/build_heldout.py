@@ -15,8 +15,8 @@ Makes eleven JSONL files in ``--out``, one object per line with ``id, context, c
   ``{cmu-dog,topicalchat,wow}/begin_dev_*.tsv`` and ``wow/begin_test_wow.tsv``. "Fully
   attributable" -> supported, "Not fully attributable" -> unsupported, "Generic" dropped; 500 of
   each; extra fields ``dialogue_history`` and ``model``.
-- ``q2``, ``dialfact``, ``xsum_faith``, ``hagrid``, ``gensearch``, ``contract_nli``, ``fib``, ``frank``: see
-  README.md in this folder (sources, licences, label mapping).
+- ``q2``, ``dialfact``, ``xsum_faith``, ``hagrid``, ``gensearch``, ``contract_nli``, ``fib``,
+  ``frank``: see README.md in this folder (sources, licences, label mapping).
 
 Run::
 

@@ -30,6 +30,7 @@ from evalstage.generation_eval.verifier._windows import lexical_overlap
 
 __all__ = [
     "FEATURES",
+    "LENGTH_FEATURES",
     "NOT_SUPPORTED",
     "Anchor",
     "AnchorForm",
@@ -59,13 +60,27 @@ FEATURES = (
     "logit_max_contradiction",
     "logit_support_at_overlap",
     "logit_contradiction_at_overlap",
+    "context_length",
+    "claim_length",
+    "long_logit_max_support",
+    "long_logit_support_at_overlap",
+    "long_max_overlap",
+    "long_context_overlap",
 )
 """Per claim: the scorer's best P(supported) and P(contradicted) over windows, and both on the
 window of highest word overlap; the share of the claim's content words in that window and in
 all contexts together; whether a number of the claim is absent from every context; the share of
 the claim's names (capitalised or alphanumeric words) absent from every context; whether the
-most-overlapping window differs from the claim in negation; and the log-odds of the four model
-probabilities (so that confident model scores weigh more than a linear term allows)."""
+most-overlapping window differs from the claim in negation; the log-odds of the four model
+probabilities (so that confident model scores weigh more than a linear term allows); then the
+log10 of the word count of all contexts together and of the claim, and the first length times
+the best support log-odds, the support log-odds at the most-overlapping window and both
+overlaps (so that the regression can trust either signal less or more in a long context: the
+best of many windows is more often a false high, and a long context shares more words with any
+claim). A fusion fitted on fewer features reads the first ones only (:class:`Fusion`)."""
+
+LENGTH_FEATURES = FEATURES.index("context_length")
+"""Where the length features start: fusions fitted before them have this many features."""
 
 NOT_SUPPORTED = 3
 """Label index for "contradicted or unsupported" (two-label sources), beside LABELS' 0, 1, 2."""
@@ -248,15 +263,22 @@ def window_features(
     checks["numbers_missing"] = missing_numbers
     checks["names_missing"] = absent
     model = [block[:, 0].max(), block[:, 1].max(), block[best, 0], block[best, 1]]
+    logits = [float(log_odds(p, 1e-4)) for p in model]
+    shares = [float(overlap[best]), lexical_overlap(words_of, everything)]
+    length = float(np.log10(1 + len(everything.split())))
     row = np.asarray(
         [
             *model,
-            overlap[best],
-            lexical_overlap(words_of, everything),
+            *shares,
             float(bool(missing_numbers)),
             len(absent) / len(names) if names else 0.0,
             float(checks["negation_mismatch"]),
-            *[float(log_odds(p, 1e-4)) for p in model],
+            *logits,
+            length,
+            float(np.log10(1 + len(words_of.split()))),
+            length * logits[0],
+            length * logits[2],
+            *[length * share for share in shares],
         ],
         dtype=np.float64,
     )

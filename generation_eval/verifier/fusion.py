@@ -14,7 +14,8 @@ is at or above word overlap's on *every* left-out source, the best mean AUROC pl
 margin. The regression is refitted on all sources, the anchor calibrated on the out-of-fold
 scores, and both stored with the cross-validation table in the weights' JSON record.
 ``--anchor-weight W`` fixes the weight; ``--anchor-against`` says whether the anchor moves
-supported against unsupported only (the default, P(contradicted) kept) or against both. No
+supported against unsupported only (the default, P(contradicted) kept) or against both;
+``--length-features`` adds the context- and claim-length features to the regression. No
 validity-report set is read. Deterministic for the same weights and data.
 """
 
@@ -37,6 +38,7 @@ from evalstage.evalcore.files import write_text_atomic
 from evalstage.generation_eval.verifier._augment import perturb, swap_entity
 from evalstage.generation_eval.verifier._fusion import (
     FEATURES,
+    LENGTH_FEATURES,
     NOT_SUPPORTED,
     Anchor,
     AnchorForm,
@@ -264,6 +266,11 @@ def main(argv: list[str] | None = None) -> None:
         help="the anchor moves supported against unsupported only, keeping P(contradicted) "
         "(default), or against both other labels (the first form)",
     )  # fmt: skip
+    parser.add_argument(
+        "--length-features", action="store_true",
+        help="fit on the length features too (context and claim length and their products; "
+        "default: the first features only, as the shipped fusion)",
+    )  # fmt: skip
     args = parser.parse_args(argv)
     started = time.perf_counter()
     scorer = OfflineScorer(args.weights)
@@ -277,6 +284,8 @@ def main(argv: list[str] | None = None) -> None:
     verifier = Verifier(scorer, thresholds=None)
     verifier.fusion = None
     x = _features(verifier, items)
+    if not args.length_features:
+        x = x[:, :LENGTH_FEATURES]
     labels = np.asarray([label for _, label in items])
     sources = [pair.source for pair, _ in items]
     table, folds = cross_validate(x, labels, sources, args.anchor_weight, args.anchor_against)

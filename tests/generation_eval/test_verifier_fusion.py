@@ -175,3 +175,45 @@ def test_fusion_items_read_added_sources_and_leave_out_contaminated_pairs(
     assert sorted(p.hypothesis for p, _ in items) == ["It rained.", "It snowed."]
     assert {p.source for p, _ in items} == {"rag"}  # a source neither trained on nor added: unread
     assert dict((p.hypothesis, label) for p, label in items)["It snowed."] == 3  # two-label source
+
+
+def test_length_features_follow_the_context_and_claim_length() -> None:
+    from evalstage.generation_eval.verifier._fusion import LENGTH_FEATURES, window_features
+
+    claim = "Aspirin reduced strokes by a third."
+    short_context = "Aspirin reduced strokes by a third in the trial."
+    long_context = short_context + " Other outcomes were recorded as well." * 60
+    block = np.asarray([[0.9, 0.05, 0.05]])
+    short, _, _ = window_features(claim, [short_context], block, [short_context])
+    long, _, _ = window_features(claim, [short_context], block, [long_context])
+    length, claim_length = FEATURES.index("context_length"), FEATURES.index("claim_length")
+    assert short[length] == pytest.approx(np.log10(1 + len(short_context.split())))
+    assert long[length] > short[length] + 1.0
+    assert short[claim_length] == long[claim_length] == pytest.approx(np.log10(7))
+    for product, base in (
+        ("long_logit_max_support", "logit_max_support"),
+        ("long_logit_support_at_overlap", "logit_support_at_overlap"),
+        ("long_max_overlap", "max_overlap"),
+        ("long_context_overlap", "context_overlap"),
+    ):
+        index = FEATURES.index(product)
+        assert long[index] == pytest.approx(long[length] * long[FEATURES.index(base)])
+    # The features before them do not depend on the length of what the window came from.
+    assert np.allclose(short[: LENGTH_FEATURES - 1], long[: LENGTH_FEATURES - 1])
+
+
+def test_a_fusion_fitted_before_the_length_features_reads_its_own_columns_only() -> None:
+    from evalstage.generation_eval.verifier._fusion import LENGTH_FEATURES, fit_fusion
+
+    rng = np.random.default_rng(3)
+    y = rng.integers(0, 3, size=120)
+    x = np.eye(3, len(FEATURES))[y] * 3.0 + rng.normal(0, 0.5, size=(120, len(FEATURES)))
+    old = fit_fusion(x[:, :LENGTH_FEATURES], list(y), l2=1.0)
+    assert old.features == list(FEATURES[:LENGTH_FEATURES])
+    # Rows with the length features appended (as the verifier now builds them) give the same.
+    changed = x.copy()
+    changed[:, LENGTH_FEATURES:] = 99.0
+    assert np.allclose(old.probabilities(changed), old.probabilities(x[:, :LENGTH_FEATURES]))
+    full = fit_fusion(x, list(y), l2=1.0)
+    assert full.features == list(FEATURES)
+    assert not np.allclose(full.probabilities(changed), full.probabilities(x))
