@@ -15,7 +15,7 @@ margin. The regression is refitted on all sources, the anchor calibrated on the 
 scores, and both stored with the cross-validation table in the weights' JSON record.
 ``--anchor-weight W`` fixes the weight; ``--anchor-against`` says whether the anchor moves
 supported against unsupported only (the default, P(contradicted) kept) or against both;
-``--length-features`` adds the context- and claim-length features to the regression. No
+``--base-features`` leaves the context- and claim-length features out of the regression. No
 validity-report set is read. Deterministic for the same weights and data.
 """
 
@@ -267,9 +267,9 @@ def main(argv: list[str] | None = None) -> None:
         "(default), or against both other labels (the first form)",
     )  # fmt: skip
     parser.add_argument(
-        "--length-features", action="store_true",
-        help="fit on the length features too (context and claim length and their products; "
-        "default: the first features only, as the shipped fusion)",
+        "--base-features", action="store_true",
+        help="fit without the length features (context and claim length and their products), "
+        "as the fusions shipped before amendment 4 of docs/verifier-selection.md",
     )  # fmt: skip
     args = parser.parse_args(argv)
     started = time.perf_counter()
@@ -284,7 +284,7 @@ def main(argv: list[str] | None = None) -> None:
     verifier = Verifier(scorer, thresholds=None)
     verifier.fusion = None
     x = _features(verifier, items)
-    if not args.length_features:
+    if args.base_features:
         x = x[:, :LENGTH_FEATURES]
     labels = np.asarray([label for _, label in items])
     sources = [pair.source for pair, _ in items]
