@@ -1,6 +1,6 @@
 """Build the verifier's held-out evaluation sets (evaluation only: never train on these).
 
-Makes eleven JSONL files in ``--out``, one object per line with ``id, context, claim,
+Makes twelve JSONL files in ``--out``, one object per line with ``id, context, claim,
 [question], label, domain, source`` (+ the extra fields noted), labels ``supported`` /
 ``unsupported``; all sampling uses ``random.Random(0)``:
 
@@ -16,7 +16,7 @@ Makes eleven JSONL files in ``--out``, one object per line with ``id, context, c
   attributable" -> supported, "Not fully attributable" -> unsupported, "Generic" dropped; 500 of
   each; extra fields ``dialogue_history`` and ``model``.
 - ``q2``, ``dialfact``, ``xsum_faith``, ``hagrid``, ``gensearch``, ``contract_nli``, ``fib``,
-  ``frank``: see README.md in this folder (sources, licences, label mapping).
+  ``frank``, ``wice_test``: see README.md in this folder (sources, licences, label mapping).
 
 Run::
 
@@ -57,6 +57,16 @@ FRANK_ARTICLES = ("artidoro/frank", "5860706bda0641136d10d27ead52c5f6ae79630e")
 FRANK_ANNOTATIONS = "data/human_annotations.json"
 FRANK_ARTICLE_DIR = "data/articles-wbertscore-json"
 FRANK_SYSTEMS = ("bart", "bert_sum", "bus", "pgn", "s2s")
+WICE = ("ryokamoi/wice", "ddeb6c183665e2a20c5f03c5aa07f03888b9870f")
+WICE_TEST_PATH = "code_and_resources/entailment_inputs/oracle_chunks/claim/test.jsonl"
+WICE_DEV_PATH = "code_and_resources/entailment_inputs/oracle_chunks/claim/dev.jsonl"
+FACTCHECK_GPT = ("yuxiaw/Factcheck-GPT", "a9e6a04a953ad880806529c504a679dd1ad06528")
+FACTCHECK_GPT_PATH = "subtasks/subtask3_claim_evidence_stance.jsonl"
+WICE_LABELS = {
+    "supported": "supported",
+    "partially_supported": "unsupported",
+    "not_supported": "unsupported",
+}
 FIB_PATHS = {
     "xsum": tuple(
         f"multiple_choice-dataset/xsum/fib/binary_choice-using_{m}_distractors.jsonl"
@@ -477,6 +487,47 @@ def frank(mirror: Path, overlapping: set[tuple[str, ...]]) -> list[Record]:
     return rows
 
 
+def wice_test(mirror: Path) -> list[Record]:
+    """WiCE's claim-level test split: Wikipedia sentences against the web pages they cite.
+
+    The oracle chunks (the cited page's sentences annotators marked) are the context, joined as
+    the training source ``wice`` (WiCE dev) joins them; ``supported`` -> supported,
+    ``partially_supported`` and ``not_supported`` -> unsupported. Kept out of
+    ``verifier_validity.py``'s default sets: it is reserved, unmeasured, for the next choice of
+    model (bench/verifier_data/README.md). An item sharing a 13-word sequence with a training
+    pair of WiCE dev or Factcheck-GPT (the training sources whose text can meet it) is left out.
+    """
+    from evalstage.generation_eval.verifier._pairs import ngrams
+
+    trained: set[tuple[str, ...]] = set()
+    for source, path in ((WICE, WICE_DEV_PATH), (FACTCHECK_GPT, FACTCHECK_GPT_PATH)):
+        for line in show(mirror, source, path).splitlines():
+            if line.strip():
+                trained |= {g for v in json.loads(line).values() for g in ngrams(str(v))}
+    rows: list[Record] = []
+    dropped = 0
+    for line in show(mirror, WICE, WICE_TEST_PATH).splitlines():
+        if not line.strip():
+            continue
+        item = json.loads(line)
+        if (ngrams(" ".join(item["evidence"])) | ngrams(item["claim"])) & trained:
+            dropped += 1
+            continue
+        rows.append(
+            {
+                "id": f"wice_test_{item['meta']['id']}",
+                "context": " ".join(item["evidence"]),
+                "claim": item["claim"],
+                "label": WICE_LABELS[item["label"]],
+                "domain": "wikipedia_citations",
+                "source": cite(WICE, WICE_TEST_PATH),
+                "wice_label": item["label"],
+            }
+        )
+    print("WiCE test items left out (overlap with training sources)", dropped)
+    return rows
+
+
 def write(out: Path, name: str, rows: list[Record]) -> None:
     with open(out / f"{name}.jsonl", "w", encoding="utf-8") as handle:
         for row in rows:
@@ -496,6 +547,7 @@ def main(argv: list[str] | None = None) -> int:
         ("halueval_qa", halueval_qa), ("qags", qags), ("begin", begin),
         ("q2", q2), ("dialfact", dialfact), ("xsum_faith", xsum_faith),
         ("hagrid", hagrid), ("gensearch", gensearch), ("contract_nli", contract_nli),
+        ("wice_test", wice_test),
     )  # fmt: skip
     built = {}
     for name, build in builders:
