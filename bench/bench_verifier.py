@@ -25,13 +25,11 @@ from pathlib import Path
 from typing import Any
 
 from _common import write_results
-from verifier_validity import scifact_items
+from verifier_validity import HELDOUT, scifact_items
 
 from evalstage.generation_eval.verifier import OfflineScorer, PairCache, Verifier
 from evalstage.generation_eval.verifier._question import answer_claim
 from evalstage.generation_eval.verifier._windows import select_windows
-
-HELDOUT = Path(os.environ.get("EVALSTAGE_HELDOUT", "/work/data/heldout"))
 
 
 def load_items(path: Path | None, n: int) -> tuple[str, list[dict[str, Any]]]:

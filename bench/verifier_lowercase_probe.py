@@ -10,12 +10,11 @@ amendment 5 of docs/verifier-selection.md.
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from pathlib import Path
 
 from _common import write_results
-from verifier_validity import SELECTION, load_set
+from verifier_validity import HELDOUT, SELECTION, load_set
 
 from evalstage.generation_eval.verifier import VerifierSpec, build_verifier
 from evalstage.generation_eval.verifier._cache import PairCache
@@ -25,10 +24,7 @@ from evalstage.generation_eval.verifier._metrics import auroc
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
-    parser.add_argument(
-        "--heldout", type=Path,
-        default=Path(os.environ.get("EVALSTAGE_HELDOUT", "/work/data/heldout")),
-    )  # fmt: skip
+    parser.add_argument("--heldout", type=Path, default=HELDOUT)
     parser.add_argument("--cache", type=Path, default=None)
     parser.add_argument("--results", default="verifier_lowercase_probe")
     args = parser.parse_args()

@@ -41,6 +41,8 @@ from evalstage.generation_eval.verifier._metrics import auroc, balanced_accuracy
 from evalstage.generation_eval.verifier._windows import lexical_overlap, select_windows
 
 N_BOOT = 1000
+HELDOUT = Path(os.environ.get("EVALSTAGE_HELDOUT", "/work/data/heldout"))
+"""Where the held-out and selection files are (``build_heldout.py --out``)."""
 SETS = {
     "halueval_qa": ("open-domain QA", "HaluEval QA answers (with question)"),
     "xsum_faith": ("summarisation", "XSumFaith summaries vs article"),
@@ -194,11 +196,7 @@ def cosine_scores(embedder: Any, items: Sequence[dict[str, Any]]) -> list[float]
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument(
-        "--heldout",
-        type=Path,
-        default=Path(os.environ.get("EVALSTAGE_HELDOUT", "/work/data/heldout")),
-    )
+    parser.add_argument("--heldout", type=Path, default=HELDOUT)
     parser.add_argument("--sets", nargs="*", default=list(SETS))
     parser.add_argument("--limit", type=int, default=None)
     parser.add_argument(

@@ -57,16 +57,9 @@ FRANK_ARTICLES = ("artidoro/frank", "5860706bda0641136d10d27ead52c5f6ae79630e")
 FRANK_ANNOTATIONS = "data/human_annotations.json"
 FRANK_ARTICLE_DIR = "data/articles-wbertscore-json"
 FRANK_SYSTEMS = ("bart", "bert_sum", "bus", "pgn", "s2s")
-WICE = ("ryokamoi/wice", "ddeb6c183665e2a20c5f03c5aa07f03888b9870f")
 WICE_TEST_PATH = "code_and_resources/entailment_inputs/oracle_chunks/claim/test.jsonl"
-WICE_DEV_PATH = "code_and_resources/entailment_inputs/oracle_chunks/claim/dev.jsonl"
-FACTCHECK_GPT = ("yuxiaw/Factcheck-GPT", "a9e6a04a953ad880806529c504a679dd1ad06528")
-FACTCHECK_GPT_PATH = "subtasks/subtask3_claim_evidence_stance.jsonl"
-WICE_LABELS = {
-    "supported": "supported",
-    "partially_supported": "unsupported",
-    "not_supported": "unsupported",
-}
+WICE_NEIGHBOURS = ("wice", "factcheck_gpt")
+"""The training sources whose text can meet WiCE test's (WiCE dev; Factcheck-GPT's web pages)."""
 FIB_PATHS = {
     "xsum": tuple(
         f"multiple_choice-dataset/xsum/fib/binary_choice-using_{m}_distractors.jsonl"
@@ -458,12 +451,12 @@ def frank(mirror: Path, overlapping: set[tuple[str, ...]]) -> list[Record]:
         if row["dataset"] == "cnndm"
     }
     rows: list[Record] = []
-    dropped = set()
+    dropped = 0
     for docid in sorted({h for h, _ in labels}):
         article = json.loads(show(mirror, FRANK_ARTICLES, f"{FRANK_ARTICLE_DIR}/{docid}.json"))
         context = " ".join(article["article"].split())
         if ngrams(context) & overlapping:
-            dropped.add(docid)
+            dropped += 1
             continue
         for system in FRANK_SYSTEMS:
             factuality = labels.get((docid, system))
@@ -482,7 +475,7 @@ def frank(mirror: Path, overlapping: set[tuple[str, ...]]) -> list[Record]:
                     "factuality": factuality,
                 }
             )
-    print("FRANK CNN/DM articles left out (overlap)", len(dropped))
+    print("FRANK CNN/DM articles left out (overlap)", dropped)
     random.Random(0).shuffle(rows)
     return rows
 
@@ -490,37 +483,43 @@ def frank(mirror: Path, overlapping: set[tuple[str, ...]]) -> list[Record]:
 def wice_test(mirror: Path) -> list[Record]:
     """WiCE's claim-level test split: Wikipedia sentences against the web pages they cite.
 
-    The oracle chunks (the cited page's sentences annotators marked) are the context, joined as
-    the training source ``wice`` (WiCE dev) joins them; ``supported`` -> supported,
-    ``partially_supported`` and ``not_supported`` -> unsupported. Kept out of
-    ``verifier_validity.py``'s default sets: it is reserved, unmeasured, for the next choice of
-    model (bench/verifier_data/README.md). An item sharing a 13-word sequence with a training
-    pair of WiCE dev or Factcheck-GPT (the training sources whose text can meet it) is left out.
+    Read at the commit the training source ``wice`` (WiCE dev) is read at. The oracle chunks
+    (the cited page's sentences annotators marked) are the context, joined as that source joins
+    them; its labels map as there (``partially_supported`` and ``not_supported`` ->
+    unsupported). Kept out of ``verifier_validity.py``'s default sets: it is reserved,
+    unmeasured, for the next choice of model (bench/verifier_data/README.md). An item sharing a
+    13-word sequence with a training pair of :data:`WICE_NEIGHBOURS` is left out.
     """
+    from convert_training_sources import SOURCES, WICE_LABELS, Snapshot
+
     from evalstage.generation_eval.verifier._pairs import ngrams
 
+    sources = {source.name: source for source in SOURCES}
     trained: set[tuple[str, ...]] = set()
-    for source, path in ((WICE, WICE_DEV_PATH), (FACTCHECK_GPT, FACTCHECK_GPT_PATH)):
-        for line in show(mirror, source, path).splitlines():
-            if line.strip():
-                trained |= {g for v in json.loads(line).values() for g in ngrams(str(v))}
+    for name in WICE_NEIGHBOURS:
+        source = sources[name]
+        pairs, _ = source.load(Snapshot(git_dir(mirror, source.repo), source.commit))
+        for premise, hypothesis, _, _ in pairs:
+            trained |= ngrams(str(premise)) | ngrams(str(hypothesis))
+    wice = (sources["wice"].repo, sources["wice"].commit)
     rows: list[Record] = []
     dropped = 0
-    for line in show(mirror, WICE, WICE_TEST_PATH).splitlines():
+    for line in show(mirror, wice, WICE_TEST_PATH).splitlines():
         if not line.strip():
             continue
         item = json.loads(line)
-        if (ngrams(" ".join(item["evidence"])) | ngrams(item["claim"])) & trained:
+        context = " ".join(item["evidence"])
+        if (ngrams(context) | ngrams(item["claim"])) & trained:
             dropped += 1
             continue
         rows.append(
             {
                 "id": f"wice_test_{item['meta']['id']}",
-                "context": " ".join(item["evidence"]),
+                "context": context,
                 "claim": item["claim"],
                 "label": WICE_LABELS[item["label"]],
                 "domain": "wikipedia_citations",
-                "source": cite(WICE, WICE_TEST_PATH),
+                "source": cite(wice, WICE_TEST_PATH),
                 "wice_label": item["label"],
             }
         )

@@ -244,15 +244,17 @@ def load_folio(snap: Snapshot) -> tuple[list[Row], str]:
     return rows, "data/v0.0/folio-{train,validation}.jsonl"
 
 
+WICE_LABELS = {
+    "supported": "supported",
+    "partially_supported": "unsupported",
+    "not_supported": "unsupported",
+}
+
+
 def load_wice(snap: Snapshot) -> tuple[list[Row], str]:
-    labels = {
-        "supported": "supported",
-        "partially_supported": "unsupported",
-        "not_supported": "unsupported",
-    }
     path = "code_and_resources/entailment_inputs/oracle_chunks/claim/dev.jsonl"
     rows = [
-        (" ".join(x["evidence"]), x["claim"], labels.get(x["label"]), "train")
+        (" ".join(x["evidence"]), x["claim"], WICE_LABELS.get(x["label"]), "train")
         for x in snap.jsonl(path)
     ]
     return rows, path

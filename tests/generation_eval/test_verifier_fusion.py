@@ -10,11 +10,14 @@ import pytest
 
 from evalstage.generation_eval.verifier._fusion import (
     FEATURES,
+    LENGTH_FEATURES,
     Anchor,
     Fusion,
     anchored,
     fit_anchor,
+    fit_fusion,
     lexical_logit,
+    window_features,
 )
 from evalstage.generation_eval.verifier._metrics import auroc
 from evalstage.generation_eval.verifier.fusion import choose, cross_validate, fusion_items
@@ -178,8 +181,6 @@ def test_fusion_items_read_added_sources_and_leave_out_contaminated_pairs(
 
 
 def test_length_features_follow_the_context_and_claim_length() -> None:
-    from evalstage.generation_eval.verifier._fusion import LENGTH_FEATURES, window_features
-
     claim = "Aspirin reduced strokes by a third."
     short_context = "Aspirin reduced strokes by a third in the trial."
     long_context = short_context + " Other outcomes were recorded as well." * 60
@@ -203,8 +204,6 @@ def test_length_features_follow_the_context_and_claim_length() -> None:
 
 
 def test_a_fusion_fitted_before_the_length_features_reads_its_own_columns_only() -> None:
-    from evalstage.generation_eval.verifier._fusion import LENGTH_FEATURES, fit_fusion
-
     rng = np.random.default_rng(3)
     y = rng.integers(0, 3, size=120)
     x = np.eye(3, len(FEATURES))[y] * 3.0 + rng.normal(0, 0.5, size=(120, len(FEATURES)))
