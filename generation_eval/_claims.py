@@ -17,10 +17,11 @@ Sentences
 Sentences end at ``.``, ``!`` or ``?`` (with any closing quotes or brackets) followed by white
 space or the end, and at line breaks. A period does not end a sentence after an abbreviation
 (``e.g.``, ``i.e.``, ``vs.``, ``Dr.``, ``approx.``), before a number after ``Fig.``/``No.``/``p.``,
-inside a number (``3.5``), or when the next word starts in lower case. After ``et al.``, ``etc.``,
-an initial (``J.``) or a dotted acronym (``U.S.``) it ends the sentence only when the next word is
-a common sentence opener (``The``, ``This``, ``However`` ...). Markers right after the end
-(``... increased. [2]``) belong to the sentence before them. A fragment that is only markers
+inside a number (``3.5``), or when the next word starts in lower case, unless the period stands
+between spaces as tokenised text writes it (``on friday . locke replaced``). After ``et al.``,
+``etc.``, an initial (``J.``) or a dotted acronym (``U.S.``) it ends the sentence only when the
+next word is a common sentence opener (``The``, ``This``, ``However`` ...). Markers right after
+the end (``... increased. [2]``) belong to the sentence before them. A fragment that is only markers
 gives its citations to the claim before it and is not a claim itself; fragments without a letter
 or digit are dropped. Leading list bullets (``-``, ``*``, ``•``, ``1.``, ``1)``) are not part of a
 claim.
@@ -178,6 +179,8 @@ def _ends_sentence(line: str, term_start: int, term: str, after: int) -> bool:
     """Whether the terminator at ``term_start`` ends a sentence (``after``: index past it)."""
     if not term.startswith(".") or term.startswith(".."):
         return True
+    if term_start > 0 and line[term_start - 1].isspace():
+        return True  # a spaced full stop: tokenised text ("on friday . locke replaced")
     next_match = _NEXT_WORD.match(line, after)
     next_word = next_match.group(1) if next_match else ""
     if not next_word:

@@ -88,6 +88,11 @@ def texts_and_citations(answer: str) -> list[tuple[str, list[int]]]:
         ("It rose [a] and fell [sic] [1].", [("It rose [a] and fell [sic].", [1])]),
         ("It rose [1 and fell.", [("It rose [1 and fell.", [])]),
         ("No. 5 was the winner [1].", [("No. 5 was the winner.", [1])]),
+        (
+            "it rained on friday . locke replaced him [1] .",
+            [("it rained on friday.", []), ("locke replaced him.", [1])],
+        ),
+        ("it rained. on friday", [("it rained. on friday", [])]),
         ("No. The drug failed [1].", [("No.", []), ("The drug failed.", [1])]),
         (
             "The answer is no. The drug failed [1].",

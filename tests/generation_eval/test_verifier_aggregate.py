@@ -43,6 +43,8 @@ class PassageScorer(KeywordScorer):
         ("Is it? Yes! (Done.) 5 more.", ["Is it?", "Yes!", "(Done.)", "5 more."]),
         ("J. Smith and the U.S. Army agreed. OK.", ["J. Smith and the U.S. Army agreed.", "OK."]),
         ("lower case. continues here", ["lower case. continues here"]),
+        ("on friday . locke replaced him .", ["on friday .", "locke replaced him ."]),
+        ("wait . . . it rained ! and stopped", ["wait . . .", "it rained !", "and stopped"]),
         ("First.\n\nsecond paragraph", ["First.", "second paragraph"]),
         ("", []),
         ("   ", []),
