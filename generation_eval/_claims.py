@@ -17,8 +17,10 @@ Sentences
 Sentences end at ``.``, ``!`` or ``?`` (with any closing quotes or brackets) followed by white
 space or the end, and at line breaks. A period does not end a sentence after an abbreviation
 (``e.g.``, ``i.e.``, ``vs.``, ``Dr.``, ``approx.``), before a number after ``Fig.``/``No.``/``p.``,
-inside a number (``3.5``), or when the next word starts in lower case, unless the period stands
-between spaces as tokenised text writes it (``on friday . locke replaced``). After ``et al.``,
+inside a number (``3.5``), or when the next word starts in lower case, unless the line is
+tokenised (two or more ``. , ! ? ; :`` set off by spaces) and the period stands alone after a
+word that is not an abbreviation, outside a spaced ellipsis (``on friday . locke replaced``).
+After ``et al.``,
 ``etc.``, an initial (``J.``) or a dotted acronym (``U.S.``) it ends the sentence only when the
 next word is a common sentence opener (``The``, ``This``, ``However`` ...). Markers right after
 the end (``... increased. [2]``) belong to the sentence before them. A fragment that is only markers
@@ -32,6 +34,8 @@ from __future__ import annotations
 import re
 
 from pydantic import BaseModel, ConfigDict, Field
+
+from evalstage.generation_eval.verifier._sentences import looks_tokenised
 
 __all__ = ["CITATION_MARKER", "Claim", "citation_format_ok", "parse_citations", "split_claims",
            "strip_citations"]
@@ -173,14 +177,28 @@ _TERMINATOR = re.compile(
 _BULLET = re.compile(r"[ \t]*(?:[-*•‣▪–]|\(?\d{1,2}[.)]|\(?[a-z][.)])[ \t]+")
 _WORD_BEFORE = re.compile(r"(\S+)$")
 _NEXT_WORD = re.compile(r"\s*[\"'“‘(]*([^\s\"'“‘(]*)")
+_SPACED_RUN = re.compile(r"[.!?]\s+$")
+_SPACED_NEXT = re.compile(r"\s+[.!?](?:\s|$)")
+
+
+def _spaced_stop(line: str, term_start: int, term: str) -> bool:
+    """A lone ``.`` between spaces in a tokenised line (not in ". . .", not after ``dr``)."""
+    if term != "." or term_start == 0 or not line[term_start - 1].isspace():
+        return False
+    if _SPACED_RUN.search(line, 0, term_start) or _SPACED_NEXT.match(line, term_start + 1):
+        return False  # a spaced ellipsis
+    words = line[:term_start].split()
+    word = words[-1].lower().rstrip(".") if words else ""
+    abbreviation = word in _NEVER_END | _MAYBE_END | _BEFORE_NUMBER or bool(_DOTTED.match(word))
+    return not abbreviation and looks_tokenised(line)
 
 
 def _ends_sentence(line: str, term_start: int, term: str, after: int) -> bool:
     """Whether the terminator at ``term_start`` ends a sentence (``after``: index past it)."""
     if not term.startswith(".") or term.startswith(".."):
         return True
-    if term_start > 0 and line[term_start - 1].isspace():
-        return True  # a spaced full stop: tokenised text ("on friday . locke replaced")
+    if _spaced_stop(line, term_start, term):
+        return True  # tokenised text: "on friday . locke replaced"
     next_match = _NEXT_WORD.match(line, after)
     next_word = next_match.group(1) if next_match else ""
     if not next_word:

@@ -93,6 +93,8 @@ def texts_and_citations(answer: str) -> list[tuple[str, list[int]]]:
             [("it rained on friday.", []), ("locke replaced him.", [1])],
         ),
         ("it rained. on friday", [("it rained. on friday", [])]),
+        ("Run pip install -e . to install it [1].", [("Run pip install -e. to install it.", [1])]),
+        ("dr . jones came . he left .", [("dr. jones came.", []), ("he left.", [])]),
         ("No. The drug failed [1].", [("No.", []), ("The drug failed.", [1])]),
         (
             "The answer is no. The drug failed [1].",
