@@ -88,7 +88,8 @@ def split_sentences(text: str) -> list[str]:
         for match, spaced in _boundaries(flat):
             before = flat[start : match.start()]
             if match.group(1) == "." and (
-                _is_abbreviation(before.rstrip(), initials=False) if spaced
+                _is_abbreviation(before.rstrip(), initials=False)
+                if spaced
                 else _is_abbreviation(before)
             ):
                 continue
