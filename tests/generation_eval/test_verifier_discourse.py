@@ -31,8 +31,8 @@ def test_back_channel_and_courtesy_state_nothing(sentence: str) -> None:
 
 @pytest.mark.parametrize(
     "sentence",
-    ["The drug is cheap.", "Yes, especially in competitive gymnastics.", "I love the Beatles.",
-     "42.", "It was not 1945.", "They agree on the price.", ""],
+    ["The drug is cheap.", "Yes, especially in competitive gymnastics.", "I love the Beatles.", "42.",
+     "It was not 1945.", "They agree on the price.", ""],
 )  # fmt: skip
 def test_sentences_with_content_are_checked(sentence: str) -> None:
     assert not states_nothing(sentence)
