@@ -11,11 +11,9 @@ reported as left out) whenever the text has another sentence to check.
 A sentence states nothing when, lower-cased and without punctuation, it is one of the
 :data:`PLEASANTRIES`, or it has at most :data:`MAX_WORDS` words and no digit, every word in
 :data:`DISCOURSE` (interjections, acknowledgements, pronouns and auxiliaries: "oh cool", "me
-too", "yes you are right", "no not even") or feeling, taste and vague evaluation ("i love
-that", "That sounds like fun.", "I think so too."; "I love the Beatles." states something).
-One exception: asked a yes/no question ("Did the drug reduce mortality?"), a sentence with a
-yes/no word (:data:`POLAR`: "It sure did.", "No.") is the answer, so it is kept (the
-question-aware rewrite turns it into a claim).
+too", "yes you are right", "no not even"). One exception: asked a yes/no question ("Did the
+drug reduce mortality?"), a sentence with a yes/no word (:data:`POLAR`: "It sure did.", "No.")
+is the answer, so it is kept (the question-aware rewrite turns it into a claim).
 """
 
 from __future__ import annotations
@@ -47,21 +45,9 @@ DISCOURSE = POLAR | frozenset(
      "of", "i", "me", "you", "it", "that", "this", "we", "is", "was", "am", "are", "be", "do",
      "does", "did", "can", "could", "will", "would", "has", "have", "had",
      "m", "s", "re", "ve", "ll", "d"}
-) | frozenset(
-    {"love", "loved", "loves", "like", "liked", "likes", "enjoy", "enjoyed", "enjoys", "hate",
-     "hated", "adore", "prefer", "think", "thought", "guess", "bet", "know", "knew", "believe",
-     "suppose", "feel", "wish", "wonder", "mean", "see", "sounds", "sound", "seems", "seem",
-     "fun", "good", "bad", "amazing", "wonderful", "fascinating", "neat", "lovely", "funny", "sad",
-     "exciting", "beautiful", "pretty", "fantastic", "terrible", "incredible", "impressive",
-     "best", "favorite", "favourite", "a", "an", "the", "my", "your", "our", "his", "her", "its",
-     "they", "them", "he", "she", "him", "those", "these", "there", "to", "what", "how", "lot",
-     "much", "very", "quite", "just", "all", "one", "and", "but", "also", "as", "more", "thing",
-     "things", "kind", "stuff"}
 )  # fmt: skip
-"""Words a sentence that states nothing is made of (interjections, pronouns, auxiliaries, the
-pieces of contractions: "I'm", "that's", "you're"; and words of feeling, taste and vague
-evaluation with the articles and quantifiers they come with: "i love that", "That sounds like
-fun.", "I think so too.")."""
+"""Words a sentence that states nothing is made of (interjections, pronouns, auxiliaries, and
+the pieces of contractions: "I'm", "that's", "you're")."""
 PLEASANTRIES = tuple(
     re.compile(p)
     for p in (

@@ -22,8 +22,7 @@ from evalstage.generation_eval.verifier._files import verify_texts
     "sentence",
     ["Yes it can.", "It sure did .", "No , not even .", "Definitely.", "Haha.", "Me too!",
      "Yes, you are right.", "That's right.", "I hope this helps!", "Great question!",
-     "Let me know if you have any other questions.", "I love it.", "i love that !",
-     "That sounds like fun.", "I think so too."],
+     "Let me know if you have any other questions."],
 )  # fmt: skip
 def test_back_channel_and_courtesy_state_nothing(sentence: str) -> None:
     assert states_nothing(sentence)
@@ -31,7 +30,7 @@ def test_back_channel_and_courtesy_state_nothing(sentence: str) -> None:
 
 @pytest.mark.parametrize(
     "sentence",
-    ["The drug is cheap.", "Yes, especially in competitive gymnastics.", "I love the Beatles.", "42.",
+    ["The drug is cheap.", "Yes, especially in competitive gymnastics.", "I love it.", "42.",
      "It was not 1945.", "They agree on the price.", ""],
 )  # fmt: skip
 def test_sentences_with_content_are_checked(sentence: str) -> None:
