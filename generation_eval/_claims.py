@@ -20,13 +20,12 @@ space or the end, and at line breaks. A period does not end a sentence after an 
 inside a number (``3.5``), or when the next word starts in lower case, unless the line is
 tokenised (two or more ``. , ! ? ; :`` set off by spaces) and the period stands alone after a
 word that is not an abbreviation, outside a spaced ellipsis (``on friday . locke replaced``).
-After ``et al.``,
-``etc.``, an initial (``J.``) or a dotted acronym (``U.S.``) it ends the sentence only when the
-next word is a common sentence opener (``The``, ``This``, ``However`` ...). Markers right after
-the end (``... increased. [2]``) belong to the sentence before them. A fragment that is only markers
-gives its citations to the claim before it and is not a claim itself; fragments without a letter
-or digit are dropped. Leading list bullets (``-``, ``*``, ``•``, ``1.``, ``1)``) are not part of a
-claim.
+After ``et al.``, ``etc.``, an initial (``J.``) or a dotted acronym (``U.S.``) it ends the
+sentence only when the next word is a common sentence opener (``The``, ``This``, ``However``
+...). Markers right after the end (``... increased. [2]``) belong to the sentence before them. A
+fragment that is only markers gives its citations to the claim before it and is not a claim
+itself; fragments without a letter or digit are dropped. Leading list bullets (``-``, ``*``,
+``•``, ``1.``, ``1)``) are not part of a claim.
 """
 
 from __future__ import annotations

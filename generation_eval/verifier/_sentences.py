@@ -44,10 +44,10 @@ def looks_tokenised(text: str) -> bool:
     return len(_LONE_MARK.findall(text)) >= 2
 
 
-def _boundaries(flat: str) -> list[tuple[re.Match[str], bool]]:
+def _boundaries(flat: str, tokenised: bool) -> list[tuple[re.Match[str], bool]]:
     """Candidate boundaries of ``flat`` in order, each with whether it is a spaced stop."""
     found = {match.start(): (match, False) for match in _BOUNDARY.finditer(flat)}
-    if looks_tokenised(flat):
+    if tokenised:
         for match in _SPACED.finditer(flat):
             found.setdefault(match.start(), (match, True))
     return [found[start] for start in sorted(found)]
@@ -85,7 +85,8 @@ def split_sentences(text: str) -> list[str]:
             continue
         start = 0
         pieces: list[str] = []
-        for match, spaced in _boundaries(flat):
+        tokenised = looks_tokenised(flat)
+        for match, spaced in _boundaries(flat, tokenised):
             before = flat[start : match.start()]
             if match.group(1) == "." and (
                 _is_abbreviation(before.rstrip(), initials=False)
@@ -100,5 +101,5 @@ def split_sentences(text: str) -> list[str]:
         tail = flat[start:].strip()
         if tail:
             pieces.append(tail)
-        sentences += _attach_marks(pieces) if looks_tokenised(flat) else pieces
+        sentences += _attach_marks(pieces) if tokenised else pieces
     return sentences
