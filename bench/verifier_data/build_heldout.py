@@ -42,6 +42,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from convert_training_sources import SOURCES, WICE_LABELS, Snapshot, git_dir
+
 HALUEVAL = ("RUCAIBox/HaluEval", "b7253db3cdaa0ab2c382f92b26b390109174f77e")
 QAGS = ("W4ngatang/qags", "47798e9b63344e2d3fb4df2def6edc18e9402d30")
 BEGIN = ("google/BEGIN-dataset", "6e65f0d5a1ed1b9574643a7640ff1678d4e979b5")
@@ -128,15 +130,6 @@ CONTRACT_NLI_LABELS = {
 }
 
 Record = dict[str, Any]
-
-
-def git_dir(mirror: Path, repo: str) -> Path:
-    """The git directory of ``owner/name`` inside the mirror folder."""
-    folder = mirror / repo.replace("/", "+")
-    for candidate in (folder / "repo" / ".git", folder / "repo"):
-        if candidate.is_dir():
-            return candidate
-    return folder
 
 
 def show(mirror: Path, source: tuple[str, str], path: str) -> str:
@@ -490,8 +483,6 @@ def wice_test(mirror: Path) -> list[Record]:
     unmeasured, for the next choice of model (bench/verifier_data/README.md). An item sharing a
     13-word sequence with a training pair of :data:`WICE_NEIGHBOURS` is left out.
     """
-    from convert_training_sources import SOURCES, WICE_LABELS, Snapshot
-
     from evalstage.generation_eval.verifier._pairs import ngrams
 
     sources = {source.name: source for source in SOURCES}

@@ -190,12 +190,13 @@ def cross_validate(
     labels: np.ndarray,
     sources: list[str],
     anchor_weights: Sequence[float] = ANCHOR_GRID,
-    against: AnchorForm = "rest",
+    against: AnchorForm = "unsupported",
 ) -> tuple[dict[str, Any], dict[float, np.ndarray]]:
     """Leave-one-source-out AUROC per (L2, anchor weight), beside word overlap alone.
 
     ``floor`` is the worst source's fused AUROC minus its word-overlap AUROC. Also returns the
-    out-of-fold probabilities per L2 (to calibrate the chosen anchor on).
+    out-of-fold probabilities per L2 (to calibrate the chosen anchor on). ``against`` is the
+    anchor's form, by default the CLI's (``--anchor-against``): unsupported only.
     """
     names = sorted(set(sources))
     by_source = {n: np.asarray([s == n for s in sources]) for n in names}
