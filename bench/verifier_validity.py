@@ -18,6 +18,12 @@ its context, and the best MiniLM cosine between the claim and a context window. 
 "supported" against the rest; balanced accuracy (supported vs not) uses the verifier's label,
 while each baseline gets its best threshold on the set itself (an oracle advantage the verifier
 does not get). 95 % CIs: 1,000 paired bootstrap resamples.
+
+``--verifier nli|llm --verifier-args JSON`` measures another backend on the same items, exactly
+as ``evalstage generation verify --verifier ... --verifier-args ...`` would run it (an NLI model
+from a local path, an OpenAI-compatible endpoint). An item the backend could not judge (its
+request failed for good) is left out of every method's figures for that set, so the comparison
+stays paired, and counted in ``not_judged``.
 """
 
 from __future__ import annotations
@@ -34,6 +40,8 @@ from typing import Any
 import numpy as np
 from _common import ROOT, load_corpus, markdown_table, write_results
 
+from evalstage.evalcore.errors import SuiteError
+from evalstage.evalcore.redact import redact_text
 from evalstage.generation_eval.verifier import VerifierSpec, build_verifier
 from evalstage.generation_eval.verifier._cache import PairCache
 from evalstage.generation_eval.verifier._files import verify_texts
@@ -194,6 +202,18 @@ def cosine_scores(embedder: Any, items: Sequence[dict[str, Any]]) -> list[float]
     return cosine
 
 
+def backend_spec(name: str, args_json: str | None, weights: Path | None) -> VerifierSpec:
+    """The spec of the backend to measure (``--weights`` is the offline backend's)."""
+    args: Any = {} if args_json is None else json.loads(args_json)
+    if not isinstance(args, dict):
+        raise ValueError(f"--verifier-args must be a JSON object, not {args_json!r}")
+    if weights is not None:
+        if name != "offline":
+            raise ValueError("--weights is the offline verifier's; use --verifier-args for " + name)
+        args["weights"] = str(weights)
+    return VerifierSpec.model_validate({"name": name, "args": args})
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--heldout", type=Path, default=HELDOUT)
@@ -207,14 +227,29 @@ def main() -> None:
         "--cache", type=Path, default=None,
         help="a pair cache file (reused across runs of the same weights); default: none",
     )  # fmt: skip
+    parser.add_argument(
+        "--verifier", choices=("offline", "nli", "llm"), default="offline",
+        help="the backend to measure, as `evalstage generation verify --verifier` takes it",
+    )  # fmt: skip
+    parser.add_argument(
+        "--verifier-args", default=None,
+        help='its args as JSON: {"model": "/path/to/nli-model"} (nli), {"base_url": '
+        '"http://127.0.0.1:8080/v1", "model": "m"} (llm)',
+    )  # fmt: skip
     parser.add_argument("--results", default="verifier_validity", help="bench/results/NAME.json")
+    parser.add_argument("--out", type=Path, default=None, help="write the results here instead")
     parser.add_argument(
         "--skip-baselines", action="store_true",
         help="the verifier only (when comparing weights on sets whose baselines are known)",
     )  # fmt: skip
     args = parser.parse_args()
-    spec = VerifierSpec(args={} if args.weights is None else {"weights": str(args.weights)})
-    verifier = build_verifier(spec, cache=False if args.cache is None else PairCache(args.cache))
+    try:
+        spec = backend_spec(args.verifier, args.verifier_args, args.weights)
+        verifier = build_verifier(
+            spec, cache=False if args.cache is None else PairCache(args.cache)
+        )
+    except (SuiteError, ValueError) as exc:
+        parser.error(redact_text(str(exc)))  # exit 2, no traceback
     from evalstage.evalcore.sentence_models import load_sentence_model
 
     # The cosine baseline's model, loaded only when baselines are measured.
@@ -227,8 +262,16 @@ def main() -> None:
         checked = verify_texts(
             verifier, [(i["claim"], i["context"], i.get("question")) for i in items]
         )
-        combined = [verdict for verdict, _ in checked]
         verify_seconds = time.perf_counter() - started
+        judged = [k for k, (verdict, _) in enumerate(checked) if "error" not in verdict.checks]
+        not_judged = len(items) - len(judged)
+        if not_judged:
+            print(f"{name}: {not_judged} items not judged (left out)", file=sys.stderr)
+        if not judged:
+            continue
+        items = [items[k] for k in judged]
+        combined = [checked[k][0] for k in judged]
+        gold = [i["label"] for i in items]
         baselines: dict[str, Any] = {}
         if not args.skip_baselines:
             baselines = {
@@ -240,6 +283,7 @@ def main() -> None:
             "what": SETS[name][1],
             "role": "selection" if name in SELECTION else "held-out",
             "n": len(items),
+            "not_judged": not_judged,
             "labels": {g: gold.count(g) for g in sorted(set(gold))},
             "verify_seconds": round(verify_seconds, 1),
             "verifier": with_ci([v.support for v in combined], [v.label for v in combined], gold),
@@ -247,9 +291,12 @@ def main() -> None:
         }
         print(f"{name}: {len(items)} items, verify {verify_seconds:.0f}s", file=sys.stderr)
 
-    path = write_results(args.results, {
-        "verifier": verifier.describe(), "bootstrap_resamples": N_BOOT, "sets": results,
-    })  # fmt: skip
+    payload = {"verifier": verifier.describe(), "bootstrap_resamples": N_BOOT, "sets": results}
+    if args.out is None:
+        path = write_results(args.results, payload)
+    else:
+        path = args.out
+        path.write_text(json.dumps({"benchmark": args.results, **payload}, indent=2) + "\n")
 
     def cell(entry: dict[str, Any], key: str) -> str:
         value = entry.get(key)
