@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.markup import escape
@@ -178,6 +178,32 @@ def agent_import_bfcl(
     err.print(f"wrote {len(imported)} cases ({kinds} no_call) to {out_path}")
 
 
+VerifierOption = Annotated[
+    str, typer.Option("--verifier", help="Verifier backend: offline, nli or llm.")
+]
+VerifierArgsOption = Annotated[
+    str | None, typer.Option("--verifier-args", help='JSON args, e.g. {"model": "..."}.')
+]
+
+
+def _verifier_spec(verifier: str, verifier_args: str | None, thresholds: Any = None) -> Any:
+    """The ``VerifierSpec`` of ``--verifier``/``--verifier-args``; exit 2 on a bad one."""
+    from evalstage.generation_eval.verifier import VerifierSpec
+
+    try:
+        args = json_flag(verifier_args, "--verifier-args", '{"model": "m"}')
+        return VerifierSpec.model_validate(
+            {"name": verifier, "args": args, "thresholds": thresholds}
+        )
+    except SuiteError as exc:
+        raise fail(exc) from exc
+    except ValueError as exc:
+        err.print(
+            f"[bold red]error:[/] --verifier/--verifier-args: {escape(redact_text(str(exc)))}"
+        )
+        raise typer.Exit(code=2) from exc
+
+
 @generation_app.command("verify")
 def generation_verify(
     input_path: Annotated[
@@ -189,28 +215,13 @@ def generation_verify(
     output_path: Annotated[
         Path, typer.Option("--output", help='JSONL of {"id", "support", "label"} to write.')
     ],
-    verifier: Annotated[
-        str, typer.Option("--verifier", help="Verifier backend: offline, nli or llm.")
-    ] = "offline",
-    verifier_args: Annotated[
-        str | None, typer.Option("--verifier-args", help='JSON args, e.g. {"model": "..."}.')
-    ] = None,
+    verifier: VerifierOption = "offline",
+    verifier_args: VerifierArgsOption = None,
 ) -> None:
     """Score claims against their contexts with the faithfulness verifier, in one batch."""
-    from rich.markup import escape
+    from evalstage.generation_eval.verifier import build_verifier, verify_file
 
-    from evalstage.generation_eval.verifier import VerifierSpec, build_verifier, verify_file
-
-    try:
-        args = json_flag(verifier_args, "--verifier-args", '{"model": "m"}')
-        spec = VerifierSpec.model_validate({"name": verifier, "args": args})
-    except SuiteError as exc:
-        raise fail(exc) from exc
-    except ValueError as exc:
-        err.print(
-            f"[bold red]error:[/] --verifier/--verifier-args: {escape(redact_text(str(exc)))}"
-        )
-        raise typer.Exit(code=2) from exc
+    spec = _verifier_spec(verifier, verifier_args)
     from evalstage.evalcore.files import check_writable
 
     try:
@@ -233,3 +244,65 @@ def generation_verify(
         )
         if len(built.failures) >= count > 0 and built.scored_pairs == len(built.failures):
             raise typer.Exit(code=1)  # nothing was judged
+
+
+@generation_app.command("calibrate")
+def generation_calibrate(
+    input_path: Annotated[
+        Path,
+        typer.Option(
+            "--input",
+            help='JSONL of {"id", "context", "claim", "question"?, "label"}: your own claims '
+            "with their true label (supported, unsupported or contradicted).",
+        ),
+    ],
+    verifier: VerifierOption = "offline",
+    verifier_args: VerifierArgsOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Choose the verifier's support threshold on your own labelled claims.
+
+    Verifies every line and reports the balanced accuracy (supported vs not) of the label as it
+    is and at the threshold that is best on these claims, with the threshold's bootstrap
+    interval, and the suite.yaml lines that set it.
+    """
+    from evalstage.generation_eval.verifier import build_verifier
+    from evalstage.generation_eval.verifier._calibrate import calibrate
+
+    spec = _verifier_spec(verifier, verifier_args)
+    try:
+        if not input_path.is_file():
+            raise SuiteError("no such file", path=input_path, hint="pass a JSONL file to --input")
+        result = calibrate(input_path, build_verifier(spec))
+    except SuiteError as exc:
+        raise fail(exc) from exc
+    if as_json:
+        out.print_json(json.dumps(result))
+        return
+    err.print(
+        f"{result['n']} claims: {result['supported']} supported, {result['not_supported']} "
+        f"not" + (f", {result['not_judged']} not judged" if result["not_judged"] else "")
+    )
+    if "threshold" not in result:
+        err.print(f"[yellow]no threshold:[/] {result['why']}")
+        raise typer.Exit(code=1)
+    low, high = result["threshold_ci95"]
+    out.print(
+        f"label now ({result['label_rule']}): balanced accuracy "
+        f"{result['balanced_accuracy_now']:.3f}, {result['supported_now']:.0%} called supported "
+        f"(truly supported: {result['true_supported']:.0%}); support AUROC {result['auroc']:.3f}\n"
+        f"at support >= {result['threshold']:.4g} (95 % interval {low:.3g}-{high:.3g}): "
+        f"balanced accuracy {result['balanced_accuracy_at_threshold']:.3f}, "
+        f"{result['supported_at_threshold']:.0%} called supported",
+        highlight=False,
+    )
+    if not result["reliable"]:
+        err.print(f"[yellow]warning:[/] {result['why']}: the threshold is not reliable")
+    # The backend's args are not repeated here: they may name a URL with credentials.
+    shown = {"name": verifier, "thresholds": {"support": round(result["threshold"], 4)}}
+    out.print(
+        "in suite.yaml (with your verifier args, if any):\ngeneration:\n  options:\n"
+        f"    verifier: {json.dumps(shown)}",
+        highlight=False,
+        markup=False,
+    )

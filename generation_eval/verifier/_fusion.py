@@ -143,6 +143,16 @@ class Fusion(BaseModel):
     l2: float = 1.0
     fitted_on: str = "dev"
     anchor: Anchor | None = None
+    support_threshold: float | None = Field(default=None, ge=0.0, le=1.0)
+    """A claim is supported when that is its likeliest label and P(supported) is at least this
+    (chosen by leave-one-source-out cross-validation); ``None``: the likeliest label alone."""
+
+    def label(self, probs: Matrix) -> int:
+        """The label index (LABELS order) of one claim's fused probabilities."""
+        best = int(np.argmax(probs))
+        if best == 0 and self.support_threshold is not None and probs[0] < self.support_threshold:
+            return 1 if probs[1] >= probs[2] else 2
+        return best
 
     def probabilities(self, x: Matrix) -> Matrix:
         """Fused P(supported), P(contradicted), P(unsupported) for feature rows ``x``."""

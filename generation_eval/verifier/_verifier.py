@@ -76,6 +76,8 @@ class Verifier:
     ) -> None:
         self.scorer = scorer
         self.thresholds = thresholds if thresholds is not None else _default_thresholds(scorer)
+        self.explicit_thresholds = thresholds is not None
+        """Thresholds given in the spec decide a fused verifier's label too (a team's own)."""
         self.cache = cache
         self.top_m = top_m
         self.failures: dict[tuple[str, str], str] = {}
@@ -88,19 +90,36 @@ class Verifier:
     @property
     def identity(self) -> str:
         """The scorer identity plus a hash of the aggregation settings."""
-        settings = {
+        fusion = self.fusion.model_dump() if self.fusion is not None else None
+        if fusion is not None and fusion["support_threshold"] is None:
+            del fusion["support_threshold"]  # the identities of fusions from before it stay
+        settings: dict[str, Any] = {
             "thresholds": self.thresholds.model_dump(),
             "top_m": self.top_m,
-            "fusion": self.fusion.model_dump() if self.fusion is not None else None,
+            "fusion": fusion,
         }
+        if self.fused_by_thresholds:
+            settings["label_rule"] = "thresholds"
         return f"{self.scorer.identity}|agg@{content_hash(settings)[:8]}"
+
+    @property
+    def fused_by_thresholds(self) -> bool:
+        """Whether a fused label comes from the spec's thresholds, not the fusion's own rule."""
+        return self.fusion is not None and self.explicit_thresholds
 
     def describe(self) -> dict[str, Any]:
         """Scorer description plus thresholds and window settings, for run records."""
+        if self.fusion is None or self.fused_by_thresholds:
+            rule = "thresholds"
+        elif self.fusion.support_threshold is None:
+            rule = "fusion: likeliest label"
+        else:
+            rule = f"fusion: likeliest label, supported at P >= {self.fusion.support_threshold}"
         return {
             "identity": self.identity,
             "scorer": self.scorer.describe(),
             "thresholds": self.thresholds.model_dump(),
+            "label_rule": rule,
             "top_m": self.top_m,
             "fusion": self.fusion is not None,
         }
@@ -251,7 +270,10 @@ class Verifier:
         texts = [w.text for w in windows]
         row, best_overlap, checks = window_features(claim, texts, block, contexts, focus)
         probs = fusion.probabilities(row)[0]
-        label = LABELS[int(np.argmax(probs))]
+        if self.fused_by_thresholds:
+            label = decide(float(probs[0]), float(probs[1]), self.thresholds)
+        else:
+            label = LABELS[fusion.label(probs)]
         ruled = label == "supported" and bool(checks["numbers_missing"])
         if ruled:
             # A number of the claim that no context states: never supported, whatever the words.

@@ -12,7 +12,10 @@ cross-validation (every source weighs the same), picks the L2 penalty and the we
 lexical :class:`~generation_eval.verifier._fusion.Anchor`: among the settings whose fused score
 is at or above word overlap's on *every* left-out source, the best mean AUROC plus that worst
 margin. The regression is refitted on all sources, the anchor calibrated on the out-of-fold
-scores, and both stored with the cross-validation table in the weights' JSON record.
+scores, and both stored with the cross-validation table in the weights' JSON record. On the
+same calibrated out-of-fold scores, the label's support threshold
+(:attr:`~generation_eval.verifier._fusion.Fusion.support_threshold`) is the one of best mean
+plus worst left-out-source balanced accuracy; ``--support-threshold T`` fixes it.
 ``--anchor-weight W`` fixes the weight; ``--anchor-against`` says whether the anchor moves
 supported against unsupported only (the default, P(contradicted) kept) or against both;
 ``--base-features`` leaves the context- and claim-length features out of the regression. No
@@ -243,6 +246,65 @@ def choose(table: dict[str, Any]) -> str:
     return max(table, key=lambda k: table[k]["floor"])
 
 
+THRESHOLD_GRID = tuple(round(0.30 + 0.05 * k, 2) for k in range(13))
+"""Support thresholds cross-validation chooses among: 0.30, 0.35, ..., 0.90."""
+
+
+def supported_by(probs: np.ndarray, threshold: float | None) -> np.ndarray:
+    """Which rows :meth:`Fusion.label` labels supported (likeliest, and at least ``threshold``)."""
+    likeliest = probs.argmax(axis=1) == 0
+    out: np.ndarray = likeliest if threshold is None else likeliest & (probs[:, 0] >= threshold)
+    return out
+
+
+def choose_threshold(
+    probs: np.ndarray, labels: np.ndarray, sources: list[str]
+) -> tuple[float, dict[str, Any]]:
+    """The support threshold of best mean plus worst left-out-source balanced accuracy.
+
+    ``probs`` are out-of-fold (calibrated) probabilities, so each source's balanced accuracy is
+    that of a fusion that never saw it. Ties go to the lower threshold (the smaller change).
+    """
+    positive = labels == 0
+    table: dict[str, Any] = {}
+    for threshold in THRESHOLD_GRID:
+        predicted = supported_by(probs, threshold)
+        per = {
+            n: balanced_accuracy(
+                [str(v) for v in positive[m]], [str(v) for v in predicted[m]]
+            )
+            for n in sorted(set(sources))
+            for m in [np.asarray([s == n for s in sources])]
+        }
+        table[f"{threshold:.2f}"] = {
+            "mean_balanced_accuracy": float(np.mean(list(per.values()))),
+            "worst_balanced_accuracy": float(min(per.values())),
+            "per": per,
+        }
+    best = max(
+        THRESHOLD_GRID,
+        key=lambda t: (
+            round(table[f"{t:.2f}"]["mean_balanced_accuracy"]
+                  + table[f"{t:.2f}"]["worst_balanced_accuracy"], 12),
+            -t,
+        ),
+    )  # fmt: skip
+    return best, table
+
+
+def support_threshold_arg(value: str) -> str | float:
+    """``--support-threshold``: ``cv`` (the cross-validated one) or a number in [0, 1]."""
+    if value == "cv":
+        return value
+    try:
+        number = float(value)
+    except ValueError:
+        number = -1.0
+    if not 0.0 <= number <= 1.0:
+        raise argparse.ArgumentTypeError(f"{value!r} is not cv or a number in [0, 1]")
+    return number
+
+
 def main(argv: list[str] | None = None) -> None:
     """Fit on unseen pairs of the training sources and write the fusion into the record."""
     parser = argparse.ArgumentParser(description=__doc__)
@@ -271,6 +333,12 @@ def main(argv: list[str] | None = None) -> None:
         "--base-features", action="store_true",
         help="fit without the length features (context and claim length and their products), "
         "as the fusions shipped before amendment 4 of docs/verifier-selection.md",
+    )  # fmt: skip
+    parser.add_argument(
+        "--support-threshold", type=support_threshold_arg, default=None, metavar="T|cv",
+        help="a support threshold for the label: a number, or cv for the one of best mean plus "
+        "worst left-out-source balanced accuracy (default: none, the likeliest label; "
+        "amendment 8 of docs/verifier-selection.md)",
     )  # fmt: skip
     args = parser.parse_args(argv)
     started = time.perf_counter()
@@ -302,7 +370,14 @@ def main(argv: list[str] | None = None) -> None:
     )  # fmt: skip
     anchor = Anchor(weight=weight, scale=scale, bias=bias, against=against)
     calibrated = anchored(folds[l2], share, anchor)
-    predicted = [LABELS[int(i)] for i in calibrated.argmax(axis=1)]
+    cv_threshold, by_threshold = choose_threshold(calibrated, labels, sources)
+    given: str | float | None = args.support_threshold
+    threshold = cv_threshold if given == "cv" else None if given is None else float(given)
+    supported = supported_by(calibrated, threshold)
+    predicted = [
+        "supported" if ok else LABELS[1 if p[1] >= p[2] else 2]
+        for ok, p in zip(supported, calibrated, strict=True)
+    ]
     # Balanced accuracy per left-out source, with the anchor calibrated on every source's
     # out-of-fold scores (its own included: the AUROCs above are not affected by calibration).
     for name, row in chosen["per"].items():
@@ -317,7 +392,7 @@ def main(argv: list[str] | None = None) -> None:
         x, list(labels), l2=l2, sample_weight=list(weights),
         fitted_on="unseen pairs of the training sources; L2 and anchor weight by "
         "leave-one-source-out cross-validation, anchor calibrated on out-of-fold scores",
-    ).model_copy(update={"anchor": anchor})  # fmt: skip
+    ).model_copy(update={"anchor": anchor, "support_threshold": threshold})  # fmt: skip
     meta["fusion"] = fusion.model_dump()
     meta["fusion_cv"] = {
         "chosen": best,
@@ -331,6 +406,12 @@ def main(argv: list[str] | None = None) -> None:
         "anchor_against": against,
         "by_setting": {k: {f: v[f] for f in ("mean_auroc", "floor")} for k, v in table.items()},
         "chosen_per_source": chosen["per"],
+        "support_threshold": threshold,
+        "support_threshold_cv": cv_threshold,
+        "by_support_threshold": {
+            k: {f: v[f] for f in ("mean_balanced_accuracy", "worst_balanced_accuracy")}
+            for k, v in by_threshold.items()
+        },
     }
     path = scorer.weights_path.with_suffix(".json")
     write_text_atomic(path, json.dumps(meta, indent=2) + "\n")
@@ -339,7 +420,9 @@ def main(argv: list[str] | None = None) -> None:
         f"fitted the fusion on {len(items)} items of {len(set(sources))} sources in "
         f"{time.perf_counter() - started:.0f}s (L2 {l2}, anchor weight {weight}: "
         f"leave-one-source-out AUROC {chosen['mean_auroc']:.3f}, balanced accuracy "
-        f"{mean_ba:.3f}, worst source vs word overlap {chosen['floor']:+.3f}); wrote {path}",
+        f"{mean_ba:.3f} with support threshold {threshold} (cv: {cv_threshold}), worst source "
+        f"vs word overlap "
+        f"{chosen['floor']:+.3f}); wrote {path}",
         file=sys.stderr,
     )
     for source, row in sorted(chosen["per"].items()):

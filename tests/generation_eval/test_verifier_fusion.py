@@ -20,7 +20,14 @@ from evalstage.generation_eval.verifier._fusion import (
     window_features,
 )
 from evalstage.generation_eval.verifier._metrics import auroc
-from evalstage.generation_eval.verifier.fusion import choose, cross_validate, fusion_items
+from evalstage.generation_eval.verifier.fusion import (
+    choose,
+    choose_threshold,
+    cross_validate,
+    fusion_items,
+    support_threshold_arg,
+    supported_by,
+)
 
 OVERLAP = FEATURES.index("context_overlap")
 MODEL = FEATURES.index("max_support")
@@ -216,3 +223,57 @@ def test_a_fusion_fitted_before_the_length_features_reads_its_own_columns_only()
     full = fit_fusion(x, list(y), l2=1.0)
     assert full.features == list(FEATURES)
     assert not np.allclose(full.probabilities(changed), full.probabilities(x))
+
+
+def test_the_support_threshold_only_withholds_supported() -> None:
+    plain = _fusion()
+    strict = plain.model_copy(update={"support_threshold": 0.7})
+    # The likeliest label decides, except that supported needs P(supported) >= 0.7.
+    cases = [
+        ([0.65, 0.20, 0.15], 0, 1),  # withheld: the likelier other label, contradicted
+        ([0.65, 0.10, 0.25], 0, 2),  # withheld: unsupported
+        ([0.75, 0.10, 0.15], 0, 0),
+        ([0.30, 0.50, 0.20], 1, 1),  # never makes a label supported
+        ([0.45, 0.05, 0.50], 2, 2),
+    ]
+    for probs, argmax_label, strict_label in cases:
+        p = np.asarray(probs)
+        assert plain.label(p) == argmax_label
+        assert strict.label(p) == strict_label
+    many = np.random.default_rng(1).dirichlet([1, 1, 1], size=200)
+    assert list(supported_by(many, 0.7)) == [strict.label(p) == 0 for p in many]
+    assert list(supported_by(many, None)) == [plain.label(p) == 0 for p in many]
+    # A record without the field (every fusion before it) reads as the likeliest label.
+    record = json.loads(plain.model_dump_json(exclude={"support_threshold"}))
+    assert Fusion.model_validate(record).support_threshold is None
+
+
+def test_cross_validation_raises_the_threshold_where_every_source_is_too_lenient() -> None:
+    rng = np.random.default_rng(4)
+    rows, labels, sources = [], [], []
+    for name in ("a", "b", "c"):
+        for _ in range(300):
+            label = int(rng.integers(0, 2)) * 2
+            # Supported claims sit near 0.85 and the rest near 0.6: the likeliest label calls
+            # most of both supported, and a threshold between them separates them.
+            p0 = float(np.clip(rng.normal(0.85 if label == 0 else 0.6, 0.05), 0.01, 0.98))
+            rows.append([p0, 0.0, 1.0 - p0])
+            labels.append(label)
+            sources.append(name)
+    probs, y = np.asarray(rows), np.asarray(labels)
+    threshold, table = choose_threshold(probs, y, sources)
+    assert 0.65 <= threshold <= 0.8
+    lenient = table["0.30"]
+    chosen = table[f"{threshold:.2f}"]
+    assert chosen["worst_balanced_accuracy"] > lenient["worst_balanced_accuracy"] + 0.3
+    assert set(chosen["per"]) == {"a", "b", "c"}
+
+
+def test_the_support_threshold_flag_takes_cv_or_a_probability() -> None:
+    import argparse
+
+    assert support_threshold_arg("cv") == "cv"
+    assert support_threshold_arg("0.65") == 0.65
+    for bad in ("1.5", "-0.1", "strict", "nan"):
+        with pytest.raises(argparse.ArgumentTypeError, match="not cv or a number"):
+            support_threshold_arg(bad)

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 import torch
 
-from evalstage.generation_eval.verifier import OfflineScorer, Verifier
+from evalstage.generation_eval.verifier import OfflineScorer, Thresholds, Verifier
 from evalstage.generation_eval.verifier._offline import DEFAULT_WEIGHTS
 
 EVIDENCE = (
@@ -70,6 +70,28 @@ def test_verifier_finds_evidence_in_abstract(scorer: OfflineScorer) -> None:
     verdict = Verifier(scorer).verify([("Aspirin lowers stroke risk.", [abstract])])[0]
     assert verdict.evidence is not None and "aspirin" in verdict.evidence
     assert verdict.context_index == 0
+
+
+@pytest.mark.slow
+def test_thresholds_in_the_spec_decide_the_fused_label(scorer: OfflineScorer) -> None:
+    claims = [
+        ("Daily aspirin reduced the risk of stroke by 30% compared with placebo.", [EVIDENCE]),
+        ("The trial enrolled adults.", [EVIDENCE]),
+    ]
+    shipped = Verifier(scorer)
+    strict = Verifier(scorer, thresholds=Thresholds(support=0.99))
+    assert shipped.describe()["label_rule"] == "fusion: likeliest label"
+    assert strict.describe()["label_rule"] == "thresholds"
+    assert strict.identity != shipped.identity
+    # Explicit default thresholds still change the rule, so the identity says so.
+    assert Verifier(scorer, thresholds=Thresholds()).identity != shipped.identity
+    plain, strict_verdicts = shipped.verify(claims), strict.verify(claims)
+    # The support score is the fusion's either way; only the label follows the threshold.
+    assert [v.support for v in plain] == [v.support for v in strict_verdicts]
+    assert plain[1].label == "supported" and plain[1].support < 0.99
+    assert strict_verdicts[1].label == "unsupported"
+    # A claim the context states word for word stays supported (it never reaches the model).
+    assert strict_verdicts[0].label == "supported" and strict_verdicts[0].support == 1.0
 
 
 def test_identity_follows_weights(tmp_path: Path) -> None:
