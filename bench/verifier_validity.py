@@ -291,12 +291,9 @@ def main() -> None:
         }
         print(f"{name}: {len(items)} items, verify {verify_seconds:.0f}s", file=sys.stderr)
 
-    payload = {"verifier": verifier.describe(), "bootstrap_resamples": N_BOOT, "sets": results}
-    if args.out is None:
-        path = write_results(args.results, payload)
-    else:
-        path = args.out
-        path.write_text(json.dumps({"benchmark": args.results, **payload}, indent=2) + "\n")
+    path = write_results(args.results, {
+        "verifier": verifier.describe(), "bootstrap_resamples": N_BOOT, "sets": results,
+    }, args.out)  # fmt: skip
 
     def cell(entry: dict[str, Any], key: str) -> str:
         value = entry.get(key)

@@ -186,15 +186,13 @@ VerifierArgsOption = Annotated[
 ]
 
 
-def _verifier_spec(verifier: str, verifier_args: str | None, thresholds: Any = None) -> Any:
+def _verifier_spec(verifier: str, verifier_args: str | None) -> Any:
     """The ``VerifierSpec`` of ``--verifier``/``--verifier-args``; exit 2 on a bad one."""
     from evalstage.generation_eval.verifier import VerifierSpec
 
     try:
         args = json_flag(verifier_args, "--verifier-args", '{"model": "m"}')
-        return VerifierSpec.model_validate(
-            {"name": verifier, "args": args, "thresholds": thresholds}
-        )
+        return VerifierSpec.model_validate({"name": verifier, "args": args})
     except SuiteError as exc:
         raise fail(exc) from exc
     except ValueError as exc:

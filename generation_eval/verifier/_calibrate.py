@@ -18,7 +18,7 @@ from typing import Any, Literal
 import numpy as np
 
 from evalstage.evalcore.loaders import load_jsonl
-from evalstage.generation_eval.verifier._files import PairRecord, verify_texts
+from evalstage.generation_eval.verifier._files import PairRecord, record_texts, verify_texts
 from evalstage.generation_eval.verifier._metrics import auroc
 from evalstage.generation_eval.verifier._protocol import ClaimVerdict
 from evalstage.generation_eval.verifier._verifier import Verifier
@@ -84,11 +84,7 @@ def calibrate(
     line, before anything is verified.
     """
     records = load_jsonl(Path(path), LabelledPair, id_field="id", noun="labelled claims")
-    checked = verify_texts(
-        verifier,
-        [(r.claim, [r.context] if isinstance(r.context, str) else r.context, r.question)
-         for r in records],
-    )  # fmt: skip
+    checked = verify_texts(verifier, record_texts(records))
     judged = [k for k, (v, _) in enumerate(checked) if "error" not in v.checks]
     verdicts = [checked[k][0] for k in judged]
     parts = [[v for _, v in checked[k][1] if v is not None] or [checked[k][0]] for k in judged]

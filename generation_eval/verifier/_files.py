@@ -16,7 +16,7 @@ from evalstage.generation_eval.verifier._protocol import ClaimVerdict
 from evalstage.generation_eval.verifier._sentences import split_sentences
 from evalstage.generation_eval.verifier._verifier import Verifier
 
-__all__ = ["PairRecord", "combine", "verify_file", "verify_texts"]
+__all__ = ["PairRecord", "combine", "record_texts", "verify_file", "verify_texts"]
 
 
 class PairRecord(BaseModel):
@@ -45,6 +45,14 @@ class PairRecord(BaseModel):
 
 def _load(path: Path) -> list[PairRecord]:
     return load_jsonl(path, PairRecord, id_field="id")
+
+
+def record_texts(records: Sequence[PairRecord]) -> list[tuple[str, list[str], str | None]]:
+    """``(claim, contexts, question)`` of each record, as :func:`verify_texts` takes them."""
+    return [
+        (r.claim, [r.context] if isinstance(r.context, str) else r.context, r.question)
+        for r in records
+    ]
 
 
 def combine(verdicts: list[ClaimVerdict]) -> ClaimVerdict:
@@ -125,11 +133,7 @@ def verify_file(input_path: str | Path, output_path: str | Path, verifier: Verif
     source = Path(input_path)
     check_writable(output_path)  # fail before verifying, not after
     records = _load(source)
-    checked = verify_texts(
-        verifier,
-        [(r.claim, [r.context] if isinstance(r.context, str) else r.context, r.question)
-         for r in records],
-    )  # fmt: skip
+    checked = verify_texts(verifier, record_texts(records))
     lines = []
     for record, (verdict, parts) in zip(records, checked, strict=True):
         row = {"id": record.id, **verdict.model_dump(include={"support", "contradiction", "label"})}

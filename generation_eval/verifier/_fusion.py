@@ -149,10 +149,7 @@ class Fusion(BaseModel):
 
     def label(self, probs: Matrix) -> int:
         """The label index (LABELS order) of one claim's fused probabilities."""
-        best = int(np.argmax(probs))
-        if best == 0 and self.support_threshold is not None and probs[0] < self.support_threshold:
-            return 1 if probs[1] >= probs[2] else 2
-        return best
+        return int(fused_labels(np.atleast_2d(probs), self.support_threshold)[0])
 
     def probabilities(self, x: Matrix) -> Matrix:
         """Fused P(supported), P(contradicted), P(unsupported) for feature rows ``x``."""
@@ -172,6 +169,19 @@ class Fusion(BaseModel):
                 f"but the rows have {full.shape[1]} columns"
             )
         return anchored(out, full[:, column], self.anchor)
+
+
+def fused_labels(probs: Matrix, threshold: float | None) -> npt.NDArray[np.int64]:
+    """Label indices (LABELS order) of rows of fused probabilities.
+
+    The likeliest label, except that supported below ``threshold`` becomes the likelier of
+    contradicted and unsupported.
+    """
+    labels: npt.NDArray[np.int64] = probs.argmax(axis=1)
+    if threshold is not None:
+        withheld = (labels == 0) & (probs[:, 0] < threshold)
+        labels[withheld] = np.where(probs[withheld, 1] >= probs[withheld, 2], 1, 2)
+    return labels
 
 
 def _sigmoid(z: Matrix) -> Matrix:

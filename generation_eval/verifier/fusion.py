@@ -51,6 +51,7 @@ from evalstage.generation_eval.verifier._fusion import (
     anchored,
     fit_anchor,
     fit_fusion,
+    fused_labels,
     window_features,
 )
 from evalstage.generation_eval.verifier._metrics import auroc, balanced_accuracy
@@ -252,8 +253,7 @@ THRESHOLD_GRID = tuple(round(0.30 + 0.05 * k, 2) for k in range(13))
 
 def supported_by(probs: np.ndarray, threshold: float | None) -> np.ndarray:
     """Which rows :meth:`Fusion.label` labels supported (likeliest, and at least ``threshold``)."""
-    likeliest = probs.argmax(axis=1) == 0
-    out: np.ndarray = likeliest if threshold is None else likeliest & (probs[:, 0] >= threshold)
+    out: np.ndarray = fused_labels(probs, threshold) == 0
     return out
 
 
@@ -373,11 +373,7 @@ def main(argv: list[str] | None = None) -> None:
     cv_threshold, by_threshold = choose_threshold(calibrated, labels, sources)
     given: str | float | None = args.support_threshold
     threshold = cv_threshold if given == "cv" else None if given is None else float(given)
-    supported = supported_by(calibrated, threshold)
-    predicted = [
-        "supported" if ok else LABELS[1 if p[1] >= p[2] else 2]
-        for ok, p in zip(supported, calibrated, strict=True)
-    ]
+    predicted = [LABELS[int(i)] for i in fused_labels(calibrated, threshold)]
     # Balanced accuracy per left-out source, with the anchor calibrated on every source's
     # out-of-fold scores (its own included: the AUROCs above are not affected by calibration).
     for name, row in chosen["per"].items():
@@ -421,8 +417,7 @@ def main(argv: list[str] | None = None) -> None:
         f"{time.perf_counter() - started:.0f}s (L2 {l2}, anchor weight {weight}: "
         f"leave-one-source-out AUROC {chosen['mean_auroc']:.3f}, balanced accuracy "
         f"{mean_ba:.3f} with support threshold {threshold} (cv: {cv_threshold}), worst source "
-        f"vs word overlap "
-        f"{chosen['floor']:+.3f}); wrote {path}",
+        f"vs word overlap {chosen['floor']:+.3f}); wrote {path}",
         file=sys.stderr,
     )
     for source, row in sorted(chosen["per"].items()):
