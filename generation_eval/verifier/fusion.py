@@ -266,15 +266,14 @@ def choose_threshold(
     that of a fusion that never saw it. Ties go to the lower threshold (the smaller change).
     """
     positive = labels == 0
+    names = np.asarray(sources)
+    masks = {n: names == n for n in sorted(set(sources))}
     table: dict[str, Any] = {}
     for threshold in THRESHOLD_GRID:
         predicted = supported_by(probs, threshold)
         per = {
-            n: balanced_accuracy(
-                [str(v) for v in positive[m]], [str(v) for v in predicted[m]]
-            )
-            for n in sorted(set(sources))
-            for m in [np.asarray([s == n for s in sources])]
+            n: balanced_accuracy([str(v) for v in positive[m]], [str(v) for v in predicted[m]])
+            for n, m in masks.items()
         }
         table[f"{threshold:.2f}"] = {
             "mean_balanced_accuracy": float(np.mean(list(per.values()))),
